@@ -1,0 +1,180 @@
+package io.spritestream.loader.batch;
+
+import io.spritestream.loader.decode.RejectReason;
+import io.spritestream.loader.memory.SlabLease;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A slab on its way to becoming a batch: up to B records, one per slot, with where each came from.
+ *
+ * <p>Life: the reader {@linkplain #add adds} records (one thread), then {@linkplain #seal seals} it;
+ * decoder threads {@linkplain #claimChunk claim} chunks of slots without locks, decode each slot's
+ * value into its pixels and record a rejection where one fails, then mark the chunk
+ * {@linkplain #chunkDone done}; the assembler {@linkplain #awaitDecoded waits} for all chunks, then
+ * owns it alone. The hand-offs (queue, latch) order these phases; fields need no other locking.
+ */
+public final class BatchSlots {
+
+    final SlabLease lease;
+    final int epoch;
+    final int capacity;
+    int count;
+    final int[] partitions;
+    final long[] offsets;
+    final long[] timestamps;
+    final ByteBuffer[] keys;
+    final byte[][] labels;
+    final ByteBuffer[] values;
+    final RejectReason[] rejects;
+    final String[] errors;
+    private final AtomicInteger nextSlot = new AtomicInteger();
+    private int chunkSize;
+    private CountDownLatch pendingChunks;
+
+    public BatchSlots(SlabLease lease, int epoch) {
+        this.lease = lease;
+        this.epoch = epoch;
+        this.capacity = lease.layout().batch();
+        this.partitions = new int[capacity];
+        this.offsets = new long[capacity];
+        this.timestamps = new long[capacity];
+        this.keys = new ByteBuffer[capacity];
+        this.labels = new byte[capacity][];
+        this.values = new ByteBuffer[capacity];
+        this.rejects = new RejectReason[capacity];
+        this.errors = new String[capacity];
+    }
+
+    public SlabLease lease() {
+        return lease;
+    }
+
+    public int epoch() {
+        return epoch;
+    }
+
+    public int count() {
+        return count;
+    }
+
+    public boolean isFull() {
+        return count == capacity;
+    }
+
+    /** Adds a record to the next slot (reader thread, before {@link #seal}). */
+    public void add(int partition, long offset, long timestamp, ByteBuffer key, byte[] label, ByteBuffer value) {
+        int i = count++;
+        partitions[i] = partition;
+        offsets[i] = offset;
+        timestamps[i] = timestamp;
+        keys[i] = key;
+        labels[i] = label;
+        values[i] = value;
+        rejects[i] = null;
+        errors[i] = null;
+    }
+
+    /**
+     * Ends adding: decoders may now claim chunks of {@code chunkSize} slots.
+     *
+     * @return the number of chunks
+     */
+    public int seal(int chunkSize) {
+        this.chunkSize = chunkSize;
+        int chunks = (count + chunkSize - 1) / chunkSize;
+        pendingChunks = new CountDownLatch(chunks);
+        return chunks;
+    }
+
+    /** The first slot of an unclaimed chunk, or -1 if all are claimed. Lock-free; any thread. */
+    public int claimChunk() {
+        int from = nextSlot.getAndAdd(chunkSize);
+        return from < count ? from : -1;
+    }
+
+    /** One past the last slot of the chunk starting at {@code from}. */
+    public int chunkEnd(int from) {
+        return Math.min(count, from + chunkSize);
+    }
+
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /** The encoded value of {@code slot} (decoder threads). */
+    public ByteBuffer value(int slot) {
+        return values[slot];
+    }
+
+    /** Records that {@code slot} could not be decoded (decoder threads, each on its own slots). */
+    public void reject(int slot, RejectReason reason, String error) {
+        rejects[slot] = reason;
+        errors[slot] = error;
+    }
+
+    /** Marks that {@code slot} decoded, releasing its encoded bytes (they pin Kafka's fetch buffer). */
+    public void decoded(int slot) {
+        values[slot] = null;
+    }
+
+    public void chunkDone() {
+        pendingChunks.countDown();
+    }
+
+    /** Waits until every chunk is done; false on timeout. */
+    public boolean awaitDecoded(long timeout, TimeUnit unit) throws InterruptedException {
+        return pendingChunks.await(timeout, unit);
+    }
+
+    // Read by the assembler and the rejection sink, after awaitDecoded.
+
+    public int partition(int slot) {
+        return partitions[slot];
+    }
+
+    public long offset(int slot) {
+        return offsets[slot];
+    }
+
+    public long timestamp(int slot) {
+        return timestamps[slot];
+    }
+
+    public ByteBuffer key(int slot) {
+        return keys[slot];
+    }
+
+    public byte[] label(int slot) {
+        return labels[slot];
+    }
+
+    public RejectReason reject(int slot) {
+        return rejects[slot];
+    }
+
+    public String error(int slot) {
+        return errors[slot];
+    }
+
+    /** Moves slot {@code from}'s sample and metadata to slot {@code to} of {@code target}. */
+    void moveTo(int from, BatchSlots target, int to) {
+        int bytes = lease.layout().sampleBytes();
+        target.lease.memory().put(to * bytes, lease.memory(), from * bytes, bytes);
+        target.partitions[to] = partitions[from];
+        target.offsets[to] = offsets[from];
+        target.timestamps[to] = timestamps[from];
+        target.keys[to] = keys[from];
+        target.labels[to] = labels[from];
+        target.values[to] = null;
+        target.rejects[to] = null;
+        target.errors[to] = null;
+    }
+
+    /** Drops references to Kafka's buffers once the batch no longer needs them. */
+    void releaseValues() {
+        java.util.Arrays.fill(values, null);
+    }
+}

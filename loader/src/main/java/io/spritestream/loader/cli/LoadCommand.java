@@ -1,0 +1,110 @@
+package io.spritestream.loader.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.spritestream.catalog.DatasetRef;
+import io.spritestream.cli.KafkaOptions;
+import io.spritestream.cli.VerboseOption;
+import io.spritestream.loader.decode.DecodeLimits;
+import io.spritestream.loader.export.RunReport;
+import io.spritestream.loader.memory.LeakDetection;
+import io.spritestream.loader.pipeline.LoaderConfig;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code load}: reads a dataset version (or a topic) into batches, as a training job would. */
+@Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Loads a dataset from Kafka into batches of decoded sprites (zero-copy DJL arrays over "
+                + "pooled off-heap memory), closing each batch at once, and reports the throughput."},
+        footer = {"", "Examples:",
+                "  load --dataset demo --epochs 2 --report-json report.json",
+                "  load --dataset demo@1 --size 64 --fit crop --export-npy out/",
+                "  load --topic sprites.icons --batch 128 --threads 4"})
+public final class LoadCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nWhat to read (one of):%n")
+    Target target;
+
+    static final class Target {
+        @Option(names = "--dataset", paramLabel = "NAME[@V]", description = "A dataset version (default: the latest).")
+        String dataset;
+
+        @Option(names = "--topic", paramLabel = "TOPIC", description = "A bare topic, from its beginning to its end at start.")
+        String topic;
+    }
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Mixin
+    PixelOptions pixels;
+
+    @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--max-batches", defaultValue = "0", paramLabel = "N", description = "Stop after N batches (0: no limit).")
+    long maxBatches;
+
+    @Option(names = "--drop-last", description = "Leave out each epoch's last, partial batch.")
+    boolean dropLast;
+
+    @Option(names = "--max-pixels", defaultValue = "16777216", paramLabel = "N",
+            description = "Images declaring more pixels are dead-lettered before decoding (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Option(names = "--max-record-bytes", defaultValue = "16777216", paramLabel = "N",
+            description = "Larger records are dead-lettered (default: ${DEFAULT-VALUE}).")
+    int maxRecordBytes;
+
+    @Option(names = "--slabs", defaultValue = "0", paramLabel = "N",
+            description = "Batch slabs in the memory pool (default: 2 x threads + 4).")
+    int slabs;
+
+    @Option(names = "--leak-detection", defaultValue = "simple", paramLabel = "LEVEL",
+            description = "off, simple or paranoid (default: ${DEFAULT-VALUE}).")
+    LeakDetection leakDetection;
+
+    @Option(names = "--report-json", paramLabel = "FILE", description = "Write a JSON report of the run.")
+    Path reportJson;
+
+    @Option(names = "--export-npy", paramLabel = "DIR",
+            description = "Write what was delivered as images.npy, labels.npy, keys.txt, offsets.txt, classes.txt.")
+    Path exportNpy;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        LoaderConfig config = (target.dataset != null ? LoaderConfig.dataset(DatasetRef.parse(target.dataset))
+                : LoaderConfig.topic(target.topic))
+                .batchSize(batch).pixels(pixels.spec()).epochs(epochs)
+                .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
+                .maxBatches(maxBatches).dropLast(dropLast).limits(new DecodeLimits(maxPixels, maxRecordBytes))
+                .slabs(slabs).leakDetection(leakDetection).build();
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            RunReport report = new LoadRun(config, kafka.settings(), manager).exportTo(exportNpy).quiet(quiet).run();
+            System.out.println(report.summary());
+            if (reportJson != null) {
+                report.write(reportJson);
+                System.out.println("report: " + reportJson);
+            }
+            if (exportNpy != null) {
+                System.out.println("exported: " + exportNpy + " (images.npy, labels.npy, keys.txt, offsets.txt, classes.txt)");
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,75 @@
+package io.spritestream.loader.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.spritestream.cli.ConsoleProgress;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.export.NpyExport;
+import io.spritestream.loader.export.RunReport;
+import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.SpriteLoader;
+import java.io.IOException;
+import java.nio.file.Path;
+import me.tongfei.progressbar.ProgressBar;
+
+/**
+ * One loading run as the {@code load} and {@code demo} commands do it: every batch taken, optionally
+ * exported, and closed at once; a progress bar over the samples to deliver.
+ */
+final class LoadRun {
+
+    private final LoaderConfig config;
+    private final KafkaSettings kafka;
+    private final NDManager manager;
+    private Path exportDir;
+    private boolean quiet;
+
+    LoadRun(LoaderConfig config, KafkaSettings kafka, NDManager manager) {
+        this.config = config;
+        this.kafka = kafka;
+        this.manager = manager;
+    }
+
+    LoadRun exportTo(Path dir) {
+        this.exportDir = dir;
+        return this;
+    }
+
+    LoadRun quiet(boolean value) {
+        this.quiet = value;
+        return this;
+    }
+
+    RunReport run() throws IOException, InterruptedException {
+        try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
+            long total = loader.source().records() * config.epochs();
+            if (config.maxBatches() > 0) {
+                total = Math.min(total, config.maxBatches() * config.batchSize());
+            }
+            NpyExport export = exportDir == null ? null : new NpyExport(exportDir, config.pixels().height(),
+                    config.pixels().width(), config.pixels().channels());
+            ProgressBar bar = quiet ? null : ConsoleProgress.bar("load " + loader.source().describe(), total, "sprites");
+            try {
+                for (SpriteBatch batch; (batch = loader.next()) != null; ) {
+                    try (batch) {
+                        if (export != null) {
+                            export.append(batch);
+                        }
+                        if (bar != null) {
+                            bar.stepBy(batch.size());
+                        }
+                    }
+                }
+            } finally {
+                if (bar != null) {
+                    bar.close();
+                }
+                if (export != null) {
+                    export.classes(loader.classes());
+                    export.close();
+                }
+            }
+            return RunReport.of(loader);
+        }
+    }
+}

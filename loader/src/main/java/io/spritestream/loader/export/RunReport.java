@@ -1,0 +1,72 @@
+package io.spritestream.loader.export;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.spritestream.loader.decode.RejectReason;
+import io.spritestream.loader.pipeline.LoaderStats;
+import io.spritestream.loader.pipeline.SpriteLoader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code --report-json FILE}: what a run did. {@code records_read = samples + dead_lettered + dropped}
+ * always holds: nothing read is unaccounted for.
+ */
+@JsonPropertyOrder({"samples", "batches", "epochs", "seconds", "samples_per_s", "dead_lettered",
+        "dead_letter_reasons", "records_read", "dropped", "dataset", "topic"})
+public record RunReport(
+        @JsonProperty("samples") long samples,
+        @JsonProperty("batches") long batches,
+        @JsonProperty("epochs") long epochs,
+        @JsonProperty("seconds") double seconds,
+        @JsonProperty("samples_per_s") double samplesPerSecond,
+        @JsonProperty("dead_lettered") long deadLettered,
+        @JsonProperty("dead_letter_reasons") Map<String, Long> deadLetterReasons,
+        @JsonProperty("records_read") long recordsRead,
+        @JsonProperty("dropped") long dropped,
+        @JsonProperty("dataset") String dataset,
+        @JsonProperty("topic") String topic) {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The report of a loader's run so far. */
+    public static RunReport of(SpriteLoader loader) {
+        LoaderStats stats = loader.stats();
+        Map<String, Long> reasons = new TreeMap<>();
+        for (RejectReason r : RejectReason.values()) {
+            if (stats.rejected(r) > 0) {
+                reasons.put(r.code(), stats.rejected(r));
+            }
+        }
+        double seconds = loader.seconds();
+        return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), seconds,
+                seconds > 0 ? stats.samplesDelivered() / seconds : 0, stats.rejectedTotal(), reasons,
+                stats.recordsAccounted(), stats.dropped(),
+                loader.source().manifest().map(m -> m.key()).orElse(null), loader.source().topic());
+    }
+
+    public void write(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        JSON.writeValue(file.toFile(), this);
+    }
+
+    public static RunReport read(Path file) throws IOException {
+        return JSON.readValue(file.toFile(), RunReport.class);
+    }
+
+    /** One line for the console. */
+    public String summary() {
+        String dead = deadLettered == 0 ? "no dead letters" : deadLettered + " dead-lettered " + deadLetterReasons;
+        return String.format(Locale.ROOT, "delivered %d samples in %d batches over %d epoch(s) in %.2f s: %.0f samples/s; %s",
+                samples, batches, epochs, seconds, samplesPerSecond, dead);
+    }
+}

@@ -1,0 +1,131 @@
+package io.spritestream.loader.ingest;
+
+import io.spritestream.catalog.DatasetCatalog;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.record.SpriteRecords;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteBufferSerializer;
+
+/**
+ * Writes records that could not become samples to the dead-letter topic {@code <topic>.dlq}: the
+ * original key and value, the original label, and headers naming the reason, the error and the
+ * source ({@code topic/partition/offset}).
+ *
+ * <p>The topic is created (infinite retention) on the first dead letter. Sends are asynchronous;
+ * {@link #close()} waits for all of them and fails if any was lost, so a bad record is never
+ * silently dropped. One thread sends; {@link #close()} from the same thread.
+ */
+public final class DeadLetterWriter implements AutoCloseable {
+
+    public static final String REASON = "spritestream.dlq.reason";
+    public static final String ERROR = "spritestream.dlq.error";
+    public static final String SOURCE = "spritestream.dlq.source";
+
+    private final KafkaSettings kafka;
+    private final String sourceTopic;
+    private final String topic;
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
+    private KafkaProducer<ByteBuffer, ByteBuffer> producer;
+    private long sent;
+
+    public DeadLetterWriter(KafkaSettings kafka, String sourceTopic) {
+        this.kafka = kafka;
+        this.sourceTopic = sourceTopic;
+        this.topic = SpriteRecords.deadLetterTopicFor(sourceTopic);
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Sends one dead letter (asynchronously: {@link #close()} reports a failure). */
+    public void send(int partition, long offset, ByteBuffer key, ByteBuffer value, byte[] label,
+                     String reason, String error) {
+        checkNoFailure();
+        if (producer == null) {
+            open();
+        }
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(new RecordHeader(REASON, reason.getBytes(StandardCharsets.UTF_8)));
+        headers.add(new RecordHeader(ERROR, String.valueOf(error).getBytes(StandardCharsets.UTF_8)));
+        headers.add(new RecordHeader(SOURCE, (sourceTopic + "/" + partition + "/" + offset).getBytes(StandardCharsets.UTF_8)));
+        if (label != null) {
+            headers.add(new RecordHeader(SpriteRecords.LABEL, label));
+        }
+        ByteBuffer k = key == null ? null : key.duplicate();
+        ByteBuffer v = value == null ? null : value.duplicate();
+        producer.send(new ProducerRecord<>(topic, null, k, v, headers), (meta, e) -> {
+            if (e != null) {
+                failed.incrementAndGet();
+                firstFailure.compareAndSet(null, e);
+            }
+        });
+        sent++;
+    }
+
+    /** Dead letters sent so far (acknowledged or not). */
+    public long sent() {
+        return sent;
+    }
+
+    private void open() {
+        try (Admin admin = Admin.create(kafka.admin("spritestream-dlq-admin"))) {
+            if (!admin.listTopics().names().get().contains(topic)) {
+                NewTopic newTopic = new NewTopic(topic, 1, DatasetCatalog.replicationFactor(admin))
+                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"));
+                admin.createTopics(List.of(newTopic)).all().get();
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create dead-letter topic " + topic + ": "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted creating " + topic, e);
+        }
+        Map<String, Object> config = kafka.producer("spritestream-dlq");
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producer = new KafkaProducer<>(config, new ByteBufferSerializer(), new ByteBufferSerializer());
+    }
+
+    private void checkNoFailure() {
+        if (failed.get() > 0) {
+            throw new IllegalStateException("cannot write dead letters to " + topic + ": "
+                    + firstFailure.get().getMessage() + " (stopping rather than losing records)", firstFailure.get());
+        }
+    }
+
+    /**
+     * Waits for every dead letter to be acknowledged.
+     *
+     * @throws IllegalStateException if any could not be written
+     */
+    @Override
+    public void close() {
+        if (producer != null) {
+            producer.flush();
+            producer.close(Duration.ofSeconds(10));
+            producer = null;
+        }
+        checkNoFailure();
+    }
+}

@@ -1,0 +1,210 @@
+package io.spritestream.loader.ingest;
+
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.kafka.KafkaUnreachableException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
+
+/**
+ * Reads a {@link ReadPlan} from one topic and hands its records to a sink in plan order: block by
+ * block, offsets ascending within a block. Several blocks are fetched at once (a window bounded by
+ * a record count); a partition is fetched only while it has a block in the window, and it is
+ * seeked only when the next block of it does not start where it stands.
+ *
+ * <p>Values and keys are views of Kafka's fetch buffers ({@link ByteBufferDeserializer}: no copy);
+ * holding one pins its fetch response, so the sink should let go of them once used.
+ *
+ * <p>The consumer is confined to the thread that calls {@link #read}; only {@link #wakeup()} may be
+ * called from another thread.
+ */
+public final class RangeReader implements AutoCloseable {
+
+    /** Receives records in plan order; may block (that is how backpressure stops fetching). */
+    @FunctionalInterface
+    public interface Sink {
+        void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record) throws InterruptedException;
+    }
+
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
+    private final String topic;
+    private final int maxBufferedRecords;
+    private final Duration stallTimeout;
+    private final AtomicLong recordsRead = new AtomicLong();
+    private final AtomicLong bytesRead = new AtomicLong();
+
+    public RangeReader(KafkaSettings kafka, String topic, int maxBufferedRecords) {
+        Map<String, Object> config = kafka.consumer("spritestream-loader");
+        config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20);
+        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
+        config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        this.consumer = new KafkaConsumer<>(config, new ByteBufferDeserializer(), new ByteBufferDeserializer());
+        this.topic = topic;
+        this.maxBufferedRecords = Math.max(1, maxBufferedRecords);
+        this.stallTimeout = kafka.timeout();
+    }
+
+    /** Records handed to the sink so far. */
+    public long recordsRead() {
+        return recordsRead.get();
+    }
+
+    /** Value bytes of the records handed to the sink so far. */
+    public long bytesRead() {
+        return bytesRead.get();
+    }
+
+    /**
+     * Reads every block of {@code plan} and hands the records to {@code sink}, in plan order.
+     *
+     * @throws KafkaUnreachableException if no progress is made for the settings' timeout
+     * @throws IllegalStateException if planned offsets are no longer in the topic
+     */
+    public void read(ReadPlan plan, Sink sink) throws InterruptedException {
+        List<OffsetRange> blocks = plan.blocks();
+        Map<Integer, TopicPartition> partitions = new HashMap<>();
+        for (OffsetRange b : blocks) {
+            partitions.computeIfAbsent(b.partition(), p -> new TopicPartition(topic, p));
+        }
+        consumer.assign(partitions.values());
+        consumer.pause(partitions.values());
+        Set<Integer> positioned = new HashSet<>();
+        ArrayDeque<Block> window = new ArrayDeque<>();
+        int next = 0;
+        long planned = 0;
+        long lastProgress = System.nanoTime();
+        while (next < blocks.size() || !window.isEmpty()) {
+            while (next < blocks.size() && (window.isEmpty() || planned + blocks.get(next).size() <= maxBufferedRecords)) {
+                Block b = new Block(blocks.get(next++));
+                window.add(b);
+                planned += b.range.size();
+            }
+            if (window.peekFirst().isComplete()) {
+                Block head = window.pollFirst();
+                planned -= head.range.size();
+                for (ConsumerRecord<ByteBuffer, ByteBuffer> r : head.records) {
+                    recordsRead.incrementAndGet();
+                    ByteBuffer value = r.value();
+                    if (value != null) {
+                        bytesRead.addAndGet(value.remaining());
+                    }
+                    sink.accept(r);
+                }
+                continue;
+            }
+            Map<Integer, Block> active = activeBlocks(window);
+            for (Map.Entry<Integer, TopicPartition> e : partitions.entrySet()) {
+                Block b = active.get(e.getKey());
+                TopicPartition tp = e.getValue();
+                if (b == null) {
+                    consumer.pause(List.of(tp));
+                    continue;
+                }
+                if (!positioned.contains(e.getKey()) || consumer.position(tp) != b.cursor) {
+                    consumer.seek(tp, b.cursor);
+                    positioned.add(e.getKey());
+                }
+                consumer.resume(List.of(tp));
+            }
+            ConsumerRecords<ByteBuffer, ByteBuffer> records = poll();
+            boolean progress = !records.isEmpty();
+            for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
+                route(window, r);
+            }
+            for (Block b : active.values()) {
+                long position = consumer.position(partitions.get(b.range.partition()));
+                if (position > b.cursor) {
+                    b.cursor = Math.min(position, b.range.end());
+                    progress = true;
+                }
+            }
+            if (progress) {
+                lastProgress = System.nanoTime();
+            } else if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
+                throw new KafkaUnreachableException("no records from " + topic + " for " + stallTimeout.toSeconds()
+                        + " s while reading " + active.values().iterator().next().range
+                        + " (broker down or unreachable?)", null);
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    private ConsumerRecords<ByteBuffer, ByteBuffer> poll() throws InterruptedException {
+        try {
+            return consumer.poll(POLL);
+        } catch (OffsetOutOfRangeException e) {
+            throw new IllegalStateException("offsets " + e.offsetOutOfRangePartitions() + " are no longer in " + topic
+                    + " (deleted by retention?): the dataset version cannot be read in full", e);
+        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+            throw new InterruptedException("read interrupted");
+        }
+    }
+
+    /** For each partition, its first incomplete block in the window (the one to fetch now). */
+    private static Map<Integer, Block> activeBlocks(ArrayDeque<Block> window) {
+        Map<Integer, Block> active = new HashMap<>();
+        for (Block b : window) {
+            if (!b.isComplete()) {
+                active.putIfAbsent(b.range.partition(), b);
+            }
+        }
+        return active;
+    }
+
+    private static void route(ArrayDeque<Block> window, ConsumerRecord<ByteBuffer, ByteBuffer> r) {
+        for (Block b : window) {
+            if (b.range.partition() == r.partition() && r.offset() >= b.cursor && r.offset() < b.range.end()) {
+                b.records.add(r);
+                b.cursor = r.offset() + 1;
+                return;
+            }
+        }
+    }
+
+    /** Interrupts a blocked {@link #read} from another thread. */
+    public void wakeup() {
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(5));
+    }
+
+    /** A block of the plan being fetched: the records so far and the next offset it needs. */
+    private static final class Block {
+        final OffsetRange range;
+        final List<ConsumerRecord<ByteBuffer, ByteBuffer>> records;
+        long cursor;
+
+        Block(OffsetRange range) {
+            this.range = range;
+            this.cursor = range.start();
+            this.records = new ArrayList<>((int) Math.min(range.size(), 1 << 16));
+        }
+
+        boolean isComplete() {
+            return cursor >= range.end();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.spritestream.loader.ingest;
+
+import io.spritestream.catalog.DatasetCatalog;
+import io.spritestream.catalog.DatasetManifest;
+import io.spritestream.catalog.DatasetRef;
+import io.spritestream.kafka.KafkaSettings;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * Resolves what a run reads to exact offsets: {@code --dataset NAME[@V]} to the version's ranges,
+ * {@code --topic T} to its beginning and the end offsets seen now. Fails with a one-line message
+ * (listing what exists) when the dataset or topic does not, and within the settings' timeout when
+ * Kafka cannot be reached.
+ */
+public final class SourceResolver {
+
+    private final KafkaSettings kafka;
+
+    public SourceResolver(KafkaSettings kafka) {
+        this.kafka = kafka;
+    }
+
+    public ResolvedSource dataset(DatasetRef ref) {
+        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+            kafka.requireReachable(admin);
+        }
+        DatasetManifest manifest = new DatasetCatalog(kafka).resolve(ref);
+        List<OffsetRange> ranges = new ArrayList<>();
+        manifest.partitions().forEach((p, r) -> ranges.add(new OffsetRange(Integer.parseInt(p), r[0], r[1])));
+        return new ResolvedSource(manifest.topic(), ranges, manifest.classes(), Optional.of(manifest));
+    }
+
+    public ResolvedSource topic(String topic) {
+        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+            kafka.requireReachable(admin);
+            TopicDescription description;
+            try {
+                description = admin.describeTopics(List.of(topic)).allTopicNames()
+                        .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    throw new IllegalStateException("topic '" + topic + "' does not exist; sprite topics: "
+                            + spriteTopics(admin));
+                }
+                throw e;
+            }
+            List<TopicPartition> partitions = description.partitions().stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).collect(Collectors.toList());
+            Map<TopicPartition, ListOffsetsResultInfo> earliest = admin.listOffsets(partitions.stream()
+                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.earliest()))).all().get();
+            Map<TopicPartition, ListOffsetsResultInfo> latest = admin.listOffsets(partitions.stream()
+                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()))).all().get();
+            List<OffsetRange> ranges = new ArrayList<>();
+            for (TopicPartition tp : partitions) {
+                ranges.add(new OffsetRange(tp.partition(), earliest.get(tp).offset(), latest.get(tp).offset()));
+            }
+            ranges.sort(java.util.Comparator.comparingInt(OffsetRange::partition));
+            return new ResolvedSource(topic, ranges, List.of(), Optional.empty());
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read topic '" + topic + "': " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static String spriteTopics(Admin admin) {
+        try {
+            List<String> names = admin.listTopics().names().get().stream()
+                    .filter(n -> n.startsWith("sprites.") && !n.endsWith(".dlq")).sorted().collect(Collectors.toList());
+            return names.isEmpty() ? "(none)" : String.join(", ", names);
+        } catch (ExecutionException | InterruptedException e) {
+            return "(cannot list)";
+        }
+    }
+}

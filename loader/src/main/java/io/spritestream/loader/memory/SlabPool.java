@@ -1,0 +1,174 @@
+package io.spritestream.loader.memory;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fixed number of equal direct-memory slabs, each big enough for one batch. Memory is allocated
+ * once, up front, and never grows: the pool is what bounds the loader's memory, and an empty pool
+ * is what makes the loader stop fetching when the trainer is slow.
+ *
+ * <p>The pool is its own leak detector: {@link #close} fails while leases are out and names them
+ * (with where they were taken, under {@link LeakDetection#PARANOID}).
+ *
+ * <p>Thread-safe: any thread may acquire and any thread may close a lease.
+ */
+public final class SlabPool implements AutoCloseable {
+
+    private final SlabLayout layout;
+    private final Slab[] slabs;
+    private final ArrayBlockingQueue<Slab> free;
+    private final Set<SlabLease> outstanding = ConcurrentHashMap.newKeySet();
+    private final LeakDetection leakDetection;
+    private final AtomicLong waitNanos = new AtomicLong();
+    private final AtomicLong acquisitions = new AtomicLong();
+    private volatile boolean closed;
+
+    /**
+     * Allocates {@code capacity} slabs of {@code layout.slabBytes()} direct bytes each.
+     */
+    public SlabPool(SlabLayout layout, int capacity, LeakDetection leakDetection) {
+        if (capacity < 1 || capacity > 4096) {
+            throw new IllegalArgumentException("slabs: " + capacity + " (expected 1..4096)");
+        }
+        this.layout = layout;
+        this.leakDetection = leakDetection;
+        this.slabs = new Slab[capacity];
+        this.free = new ArrayBlockingQueue<>(capacity);
+        for (int i = 0; i < capacity; i++) {
+            ByteBuffer memory = ByteBuffer.allocateDirect(layout.slabBytes()).order(ByteOrder.nativeOrder());
+            slabs[i] = new Slab(i, memory);
+            free.add(slabs[i]);
+        }
+    }
+
+    public SlabLayout layout() {
+        return layout;
+    }
+
+    public int capacity() {
+        return slabs.length;
+    }
+
+    public int freeCount() {
+        return free.size();
+    }
+
+    public int inUseCount() {
+        return slabs.length - free.size();
+    }
+
+    /** Direct bytes held by the pool (all slabs, in use or not). */
+    public long bytes() {
+        return (long) slabs.length * layout.slabBytes();
+    }
+
+    /** Total time callers have waited in {@link #acquire} for a free slab. */
+    public long waitNanos() {
+        return waitNanos.get();
+    }
+
+    public long acquisitions() {
+        return acquisitions.get();
+    }
+
+    /**
+     * Takes a free slab, waiting as long as none is free.
+     *
+     * @param owner who will hold it, for leak reports
+     */
+    public SlabLease acquire(String owner) throws InterruptedException {
+        checkOpen();
+        Slab slab = free.poll();
+        if (slab == null) {
+            long began = System.nanoTime();
+            slab = free.take();
+            waitNanos.addAndGet(System.nanoTime() - began);
+        }
+        return lease(slab, owner);
+    }
+
+    /** Takes a free slab, waiting at most {@code timeout}; {@code null} if none became free. */
+    public SlabLease tryAcquire(String owner, long timeout, TimeUnit unit) throws InterruptedException {
+        checkOpen();
+        Slab slab = free.poll();
+        if (slab == null) {
+            long began = System.nanoTime();
+            slab = free.poll(timeout, unit);
+            waitNanos.addAndGet(System.nanoTime() - began);
+            if (slab == null) {
+                return null;
+            }
+        }
+        return lease(slab, owner);
+    }
+
+    private SlabLease lease(Slab slab, String owner) {
+        Throwable site = leakDetection == LeakDetection.PARANOID ? new Throwable("slab acquired here") : null;
+        SlabLease lease = new SlabLease(this, slab, leakDetection == LeakDetection.OFF ? "?" : owner, site);
+        outstanding.add(lease);
+        acquisitions.incrementAndGet();
+        return lease;
+    }
+
+    void release(SlabLease lease, Slab slab) {
+        outstanding.remove(lease);
+        free.add(slab);
+    }
+
+    /** The leases not yet closed, for diagnosis. */
+    public List<SlabLease> outstanding() {
+        return new ArrayList<>(outstanding);
+    }
+
+    /**
+     * Closes the pool. Its memory is freed once the last buffer view of it is unreachable.
+     *
+     * @throws IllegalStateException if leases are still out; the message names each one
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        List<SlabLease> leaked = outstanding();
+        if (!leaked.isEmpty()) {
+            throw new IllegalStateException(describeLeaks(leaked));
+        }
+        closed = true;
+    }
+
+    private String describeLeaks(List<SlabLease> leaked) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(leaked.size()).append(" of ").append(slabs.length)
+                .append(" slabs still leased (close every batch before closing the loader): ");
+        for (int i = 0; i < leaked.size(); i++) {
+            SlabLease lease = leaked.get(i);
+            sb.append(i == 0 ? "" : "; ").append(lease);
+            if (lease.acquiredAt != null) {
+                StringWriter trace = new StringWriter();
+                lease.acquiredAt.printStackTrace(new PrintWriter(trace));
+                sb.append(System.lineSeparator()).append(trace);
+            }
+        }
+        if (leakDetection != LeakDetection.PARANOID) {
+            sb.append(" (run with leak detection PARANOID to see where each was taken)");
+        }
+        return sb.toString();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("slab pool is closed");
+        }
+    }
+}

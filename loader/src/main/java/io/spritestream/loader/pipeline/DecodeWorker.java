@@ -1,0 +1,68 @@
+package io.spritestream.loader.pipeline;
+
+import io.spritestream.loader.batch.BatchSlots;
+import io.spritestream.loader.decode.DecodeLimits;
+import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.decode.RejectReason;
+import io.spritestream.loader.decode.SlotMats;
+import io.spritestream.loader.decode.SpriteDecoder;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
+
+/**
+ * A decode thread's loop: takes sealed slabs from the reader, claims chunks of their slots, and
+ * decodes each slot's record into the slot's memory. A record that does not decode is marked
+ * rejected (a value, not an error); anything thrown is a bug and stops the pipeline.
+ */
+final class DecodeWorker implements Runnable {
+
+    private final BlockingQueue<BatchSlots> readerToDecoders;
+    private final SlotMats slotMats;
+    private final PixelSpec pixels;
+    private final DecodeLimits limits;
+    private final LoaderStats stats;
+    private final Consumer<Throwable> onFailure;
+
+    DecodeWorker(BlockingQueue<BatchSlots> readerToDecoders, SlotMats slotMats, PixelSpec pixels,
+                 DecodeLimits limits, LoaderStats stats, Consumer<Throwable> onFailure) {
+        this.readerToDecoders = readerToDecoders;
+        this.slotMats = slotMats;
+        this.pixels = pixels;
+        this.limits = limits;
+        this.stats = stats;
+        this.onFailure = onFailure;
+    }
+
+    @Override
+    public void run() {
+        try (SpriteDecoder decoder = new SpriteDecoder(pixels, limits)) {
+            while (!Thread.currentThread().isInterrupted()) {
+                BatchSlots slots = readerToDecoders.take();
+                for (int from = slots.claimChunk(); from >= 0; from = slots.claimChunk()) {
+                    decodeChunk(decoder, slots, from, slots.chunkEnd(from));
+                    slots.chunkDone();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            onFailure.accept(t);
+        }
+    }
+
+    private void decodeChunk(SpriteDecoder decoder, BatchSlots slots, int from, int to) {
+        long began = System.nanoTime();
+        int ok = 0;
+        for (int slot = from; slot < to; slot++) {
+            RejectReason reason = decoder.decodeInto(slots.value(slot), slotMats.slot(slots.lease(), slot));
+            if (reason == null) {
+                slots.decoded(slot);
+                ok++;
+            } else {
+                slots.reject(slot, reason, decoder.lastError());
+            }
+        }
+        stats.decodeNanos.add(System.nanoTime() - began);
+        stats.decoded.add(ok);
+    }
+}

@@ -1,0 +1,67 @@
+package io.spritestream.loader.pipeline;
+
+import io.spritestream.loader.decode.RejectReason;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of one loader run, updated by the pipeline's threads and read by anyone (reports,
+ * metrics binders). Read-only to everyone but the pipeline.
+ */
+public final class LoaderStats {
+
+    final LongAdder decodeNanos = new LongAdder();
+    final LongAdder decoded = new LongAdder();
+    final AtomicLong samplesDelivered = new AtomicLong();
+    final AtomicLong batchesDelivered = new AtomicLong();
+    final AtomicLong dropped = new AtomicLong();
+    final AtomicLong epochsCompleted = new AtomicLong();
+    final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
+
+    LoaderStats() {
+        for (RejectReason r : RejectReason.values()) {
+            rejected.put(r, new AtomicLong());
+        }
+    }
+
+    public long samplesDelivered() {
+        return samplesDelivered.get();
+    }
+
+    public long batchesDelivered() {
+        return batchesDelivered.get();
+    }
+
+    /** Samples left out of partial last batches by {@code --drop-last}. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public long epochsCompleted() {
+        return epochsCompleted.get();
+    }
+
+    public long rejected(RejectReason reason) {
+        return rejected.get(reason).get();
+    }
+
+    public long rejectedTotal() {
+        return rejected.values().stream().mapToLong(AtomicLong::get).sum();
+    }
+
+    /** Records that went through the loader: delivered + dead-lettered + dropped. */
+    public long recordsAccounted() {
+        return samplesDelivered() + rejectedTotal() + dropped();
+    }
+
+    /** Images decoded (successfully) and the time spent in total, over all decode threads. */
+    public long decoded() {
+        return decoded.sum();
+    }
+
+    public long decodeNanos() {
+        return decodeNanos.sum();
+    }
+}

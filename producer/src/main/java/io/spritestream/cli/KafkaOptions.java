@@ -1,0 +1,35 @@
+package io.spritestream.cli;
+
+import io.spritestream.kafka.KafkaSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/** The options every command that talks to a Kafka cluster shares (a picocli mixin). */
+public final class KafkaOptions {
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = KafkaSettings.DEFAULT_BOOTSTRAP,
+            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    String bootstrap;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = "Kafka client properties (SASL, TLS, ...) given to every client of this command.")
+    Path kafkaConfig;
+
+    @Option(names = "--broker-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long to wait for an unreachable broker before giving up (default: ${DEFAULT-VALUE}).")
+    int brokerTimeoutSeconds;
+
+    /** The settings these options describe. */
+    public KafkaSettings settings() throws IOException {
+        if (brokerTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--broker-timeout: " + brokerTimeoutSeconds + " (expected >= 1)");
+        }
+        if (bootstrap == null || !bootstrap.matches("[^\\s,]+:\\d+(,[^\\s,]+:\\d+)*")) {
+            throw new IllegalArgumentException("--bootstrap: '" + bootstrap + "' (expected HOST:PORT[,HOST:PORT...])");
+        }
+        return KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(brokerTimeoutSeconds))
+                .withConfigFile(kafkaConfig);
+    }
+}

@@ -1,0 +1,159 @@
+package io.spritestream.kafka;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * How every client of a command reaches Kafka: the bootstrap servers, the user's client properties
+ * ({@code --kafka-config}, e.g. SASL/TLS settings, passed to every client), and time bounds so an
+ * unreachable broker gives a clear error instead of a hang.
+ *
+ * <p>Immutable and thread-safe. Never log {@link #common()}: it may hold secrets; use
+ * {@link #describe()}.
+ */
+public final class KafkaSettings {
+
+    /** Default bootstrap address: the {@code broker} command's default port on loopback. */
+    public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+
+    private static final Set<String> SECRET_HINTS = Set.of("password", "secret", "jaas", "token", "key");
+
+    private final String bootstrap;
+    private final Map<String, Object> userProperties;
+    private final Duration timeout;
+
+    private KafkaSettings(String bootstrap, Map<String, Object> userProperties, Duration timeout) {
+        this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
+        this.userProperties = Map.copyOf(userProperties);
+        this.timeout = timeout;
+    }
+
+    /** Settings for {@code bootstrap} with no extra properties and a 30 s bound on remote calls. */
+    public static KafkaSettings of(String bootstrap) {
+        return new KafkaSettings(bootstrap, Map.of(), Duration.ofSeconds(30));
+    }
+
+    /** The same settings plus the client properties read from {@code file} (a .properties file). */
+    public KafkaSettings withConfigFile(Path file) throws IOException {
+        if (file == null) {
+            return this;
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--kafka-config: " + file + " (expected a readable .properties file)");
+        }
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            props.load(reader);
+        }
+        Map<String, Object> merged = new HashMap<>(userProperties);
+        props.forEach((k, v) -> merged.put(String.valueOf(k), String.valueOf(v)));
+        String fileBootstrap = (String) merged.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+        String effective = fileBootstrap != null && DEFAULT_BOOTSTRAP.equals(bootstrap) ? fileBootstrap : bootstrap;
+        return new KafkaSettings(effective, merged, timeout);
+    }
+
+    /** The same settings with extra client properties (later keys win). */
+    public KafkaSettings withProperties(Map<String, ?> extra) {
+        Map<String, Object> merged = new HashMap<>(userProperties);
+        merged.putAll(extra);
+        return new KafkaSettings(bootstrap, merged, timeout);
+    }
+
+    /** The same settings with another bound on remote calls (connect, metadata, admin requests). */
+    public KafkaSettings withTimeout(Duration newTimeout) {
+        if (newTimeout.isNegative() || newTimeout.isZero()) {
+            throw new IllegalArgumentException("timeout: " + newTimeout + " (expected > 0)");
+        }
+        return new KafkaSettings(bootstrap, userProperties, newTimeout);
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** Properties every client gets: bootstrap plus the user's; may hold secrets. */
+    public Map<String, Object> common() {
+        Map<String, Object> config = new HashMap<>(userProperties);
+        config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        // Fail over to a clear error instead of retrying forever against a dead address.
+        config.putIfAbsent(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 2_000);
+        return config;
+    }
+
+    public Map<String, Object> admin(String clientId) {
+        Map<String, Object> config = common();
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        int ms = (int) timeout.toMillis();
+        config.putIfAbsent(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, ms);
+        config.putIfAbsent(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.min(ms, 15_000));
+        return config;
+    }
+
+    public Map<String, Object> consumer(String clientId) {
+        Map<String, Object> config = common();
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        config.putIfAbsent(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        config.putIfAbsent(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return config;
+    }
+
+    public Map<String, Object> producer(String clientId) {
+        Map<String, Object> config = common();
+        config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        config.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
+        return config;
+    }
+
+    /**
+     * Checks that the cluster answers within the timeout.
+     *
+     * @throws KafkaUnreachableException with a one-line reason if it does not
+     */
+    public void requireReachable(Admin admin) {
+        try {
+            admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + " within "
+                    + timeout.toSeconds() + " s (is a broker running? start one with the 'broker' command)", e);
+        } catch (ExecutionException e) {
+            throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnreachableException("interrupted while connecting to " + bootstrap, e);
+        }
+    }
+
+    /** A loggable description: bootstrap and property names, secrets masked. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder(bootstrap);
+        userProperties.keySet().stream().sorted().forEach(k -> sb.append(' ').append(k).append('=')
+                .append(isSecret(k) ? "[hidden]" : userProperties.get(k)));
+        return sb.toString();
+    }
+
+    static boolean isSecret(String key) {
+        String lower = key.toLowerCase(java.util.Locale.ROOT);
+        return SECRET_HINTS.stream().anyMatch(lower::contains);
+    }
+}

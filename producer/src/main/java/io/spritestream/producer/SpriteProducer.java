@@ -1,0 +1,201 @@
+package io.spritestream.producer;
+
+import io.spritestream.catalog.DatasetCatalog;
+import io.spritestream.catalog.DatasetManifest;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.producer.source.Sprite;
+import io.spritestream.producer.source.SpriteSource;
+import io.spritestream.record.SpriteRecords;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Streams a {@link SpriteSource} to Kafka, one record per sprite, and records the finished stream
+ * as a new dataset version in the catalog.
+ *
+ * <p>The topic is created if missing (infinite retention). The producer is idempotent with
+ * {@code acks=all}, so a retried send neither loses nor duplicates a record. The version's ranges
+ * are the topic's end offsets before and after the stream: if another producer writes to the same
+ * topic at the same time, its records fall inside the ranges too.
+ *
+ * <p>One call at a time per instance; {@link #produce} blocks until the manifest is written.
+ */
+public final class SpriteProducer {
+
+    private final KafkaSettings kafka;
+
+    public SpriteProducer(KafkaSettings kafka) {
+        this.kafka = kafka;
+    }
+
+    /**
+     * Sends every sprite of {@code source} and writes the dataset manifest.
+     *
+     * @param progress told the number of records acknowledged so far (may be called from a Kafka
+     *                 I/O thread); pass {@code n -> {}} for none
+     * @throws ProduceException if any record could not be written (then no manifest is written)
+     */
+    public ProduceResult produce(SpriteSource source, ProduceRequest request, LongConsumer progress)
+            throws IOException {
+        DatasetCatalog catalog = new DatasetCatalog(kafka);
+        List<TopicPartition> partitions;
+        Map<TopicPartition, Long> start;
+        try (Admin admin = Admin.create(kafka.admin("spritestream-producer-admin"))) {
+            kafka.requireReachable(admin);
+            catalog.ensureTopic(admin);
+            partitions = ensureTopic(admin, request);
+            start = endOffsets(admin, partitions);
+        }
+
+        long began = System.nanoTime();
+        AtomicLong acked = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Exception> firstError = new AtomicReference<>();
+        byte[] datasetHeader = SpriteRecords.utf8(request.dataset());
+        long[] sent = {0};
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(),
+                new StringSerializer(), new ByteArraySerializer())) {
+            source.forEach(sprite -> {
+                pace(request.ratePerSecond(), began, sent[0]);
+                producer.send(toRecord(request.topic(), sprite, datasetHeader), (meta, error) -> {
+                    if (error != null) {
+                        failed.incrementAndGet();
+                        firstError.compareAndSet(null, error);
+                    } else {
+                        bytes.addAndGet(sprite.bytes().length);
+                        progress.accept(acked.incrementAndGet());
+                    }
+                });
+                sent[0]++;
+            });
+            producer.flush();
+        }
+        double seconds = (System.nanoTime() - began) / 1e9;
+        if (failed.get() > 0) {
+            throw new ProduceException(failed.get() + " of " + sent[0] + " records could not be written to "
+                    + request.topic() + ": " + firstError.get().getMessage()
+                    + " (no dataset version was recorded)", firstError.get());
+        }
+
+        Map<TopicPartition, Long> end;
+        int version;
+        try (Admin admin = Admin.create(kafka.admin("spritestream-producer-admin"))) {
+            end = endOffsets(admin, partitions);
+        }
+        version = catalog.list().stream().filter(m -> m.dataset().equals(request.dataset()))
+                .mapToInt(DatasetManifest::version).max().orElse(0) + 1;
+        Map<String, long[]> ranges = new TreeMap<>();
+        for (TopicPartition tp : partitions) {
+            ranges.put(String.valueOf(tp.partition()), new long[] {start.get(tp), end.get(tp)});
+        }
+        DatasetManifest manifest = new DatasetManifest(request.dataset(), version, request.topic(), ranges,
+                acked.get(), source.classes(), Instant.now().toString());
+        catalog.publish(manifest);
+        return new ProduceResult(manifest, acked.get(), bytes.get(), seconds);
+    }
+
+    private Map<String, Object> producerConfig() {
+        Map<String, Object> config = kafka.producer("spritestream-producer");
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        // PNG bytes are already compressed.
+        config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        return config;
+    }
+
+    private static ProducerRecord<String, byte[]> toRecord(String topic, Sprite sprite, byte[] dataset) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(new RecordHeader(SpriteRecords.LABEL, SpriteRecords.utf8(sprite.label())));
+        headers.add(new RecordHeader(SpriteRecords.CONTENT_TYPE, SpriteRecords.utf8(sprite.contentType())));
+        headers.add(new RecordHeader(SpriteRecords.DATASET, dataset));
+        return new ProducerRecord<>(topic, null, sprite.key(), sprite.bytes(), headers);
+    }
+
+    /** Waits until record {@code index} is due at {@code rate} records/s since {@code began}. */
+    private static void pace(double rate, long began, long index) {
+        if (rate <= 0) {
+            return;
+        }
+        long due = began + (long) (index * 1e9 / rate);
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
+    }
+
+    private static List<TopicPartition> ensureTopic(Admin admin, ProduceRequest request) {
+        try {
+            if (!admin.listTopics().names().get().contains(request.topic())) {
+                short replication = DatasetCatalog.replicationFactor(admin);
+                NewTopic topic = new NewTopic(request.topic(), request.partitions(), replication)
+                        .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1",
+                                TopicConfig.RETENTION_BYTES_CONFIG, "-1"));
+                try {
+                    admin.createTopics(List.of(topic)).all().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                }
+            }
+            TopicDescription description = admin.describeTopics(List.of(request.topic()))
+                    .allTopicNames().get().get(request.topic());
+            List<TopicPartition> partitions = new ArrayList<>();
+            description.partitions().forEach(p -> partitions.add(new TopicPartition(request.topic(), p.partition())));
+            return partitions;
+        } catch (ExecutionException e) {
+            throw new ProduceException("cannot create or describe topic " + request.topic() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProduceException("interrupted", e);
+        }
+    }
+
+    static Map<TopicPartition, Long> endOffsets(Admin admin, List<TopicPartition> partitions) {
+        try {
+            Map<TopicPartition, OffsetSpec> latest = partitions.stream()
+                    .collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
+                    admin.listOffsets(latest).all().get(60, TimeUnit.SECONDS);
+            return result.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (ExecutionException e) {
+            throw new ProduceException("cannot read end offsets: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ProduceException("timed out reading end offsets", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProduceException("interrupted", e);
+        }
+    }
+}

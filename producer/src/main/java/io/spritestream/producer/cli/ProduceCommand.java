@@ -1,0 +1,137 @@
+package io.spritestream.producer.cli;
+
+import io.spritestream.cli.ConsoleProgress;
+import io.spritestream.cli.KafkaOptions;
+import io.spritestream.cli.VerboseOption;
+import io.spritestream.producer.ProduceRequest;
+import io.spritestream.producer.ProduceResult;
+import io.spritestream.producer.SpriteProducer;
+import io.spritestream.producer.source.DirectorySource;
+import io.spritestream.producer.source.SpriteSheetSource;
+import io.spritestream.producer.source.SpriteSource;
+import io.spritestream.producer.source.SyntheticSprites;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code produce}: streams a folder, a sprite sheet or the synthetic set to a dataset topic. */
+@Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Streams sprites to Kafka (one record per sprite) and records the finished stream "
+                + "as a new version of the dataset in the catalog (spritestream.catalog)."},
+        footer = {"", "Examples:",
+                "  produce --dataset demo --synthetic 20000 --classes 8 --size 32",
+                "  produce --dataset icons --dir ./icons        (labels = first folder under ./icons)",
+                "  produce --dataset tiles --sheet sheet.png --tile 16x16"})
+public final class ProduceCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "Dataset name.")
+    String dataset;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nSource (one of):%n")
+    SourceOptions source;
+
+    @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic (default: sprites.<dataset>).")
+    String topic;
+
+    @Option(names = "--partitions", defaultValue = "4", paramLabel = "P",
+            description = "Partitions of a new topic (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--rate", defaultValue = "0", paramLabel = "N",
+            description = "Records per second, 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
+    static final class SourceOptions {
+        @Option(names = "--dir", paramLabel = "PATH", description = "A folder of images: PATH/<label>/.../<file>.")
+        Path dir;
+
+        @ArgGroup(exclusive = false)
+        SyntheticOptions synthetic;
+
+        @ArgGroup(exclusive = false)
+        SheetOptions sheet;
+    }
+
+    static final class SyntheticOptions {
+        @Option(names = "--synthetic", required = true, paramLabel = "N", description = "N procedural pixel-art sprites.")
+        int count;
+
+        @Option(names = "--classes", defaultValue = "8", paramLabel = "K", description = "Classes (default: ${DEFAULT-VALUE}).")
+        int classes;
+
+        @Option(names = "--size", defaultValue = "32", paramLabel = "PX", description = "Sprite size (default: ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--seed", defaultValue = "7", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+    }
+
+    static final class SheetOptions {
+        @Option(names = "--sheet", required = true, paramLabel = "PNG", description = "A sprite sheet to cut into tiles.")
+        Path sheet;
+
+        @Option(names = "--tile", required = true, paramLabel = "WxH", description = "Tile size, e.g. 16x16.")
+        String tile;
+
+        @Option(names = "--label", paramLabel = "NAME", description = "Label of every tile (default: the sheet's name).")
+        String label;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ProduceRequest request = new ProduceRequest(dataset, topic, partitions, rate);
+        SpriteSource sprites = openSource();
+        SpriteProducer producer = new SpriteProducer(kafka.settings());
+        ProduceResult result;
+        if (quiet) {
+            result = producer.produce(sprites, request, n -> { });
+        } else {
+            try (ProgressBar bar = ConsoleProgress.bar("produce " + dataset, sprites.size(), "sprites")) {
+                result = producer.produce(sprites, request, bar::stepTo);
+            }
+        }
+        System.out.println(result.summary());
+        return 0;
+    }
+
+    private SpriteSource openSource() throws java.io.IOException {
+        if (source.dir != null) {
+            return new DirectorySource(source.dir);
+        }
+        if (source.synthetic != null) {
+            SyntheticOptions s = source.synthetic;
+            return new SyntheticSprites(s.count, s.classes, s.size, s.seed);
+        }
+        SheetOptions s = source.sheet;
+        int[] tile = parseSize("--tile", s.tile);
+        return new SpriteSheetSource(s.sheet, tile[0], tile[1], s.label);
+    }
+
+    /** Parses {@code WxH} (or a single number for a square). */
+    static int[] parseSize(String option, String text) {
+        String[] parts = text.toLowerCase(java.util.Locale.ROOT).split("x", -1);
+        try {
+            int w = Integer.parseInt(parts[0].strip());
+            int h = parts.length == 1 ? w : Integer.parseInt(parts[1].strip());
+            if (parts.length > 2 || w < 1 || h < 1) {
+                throw new NumberFormatException();
+            }
+            return new int[] {w, h};
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": '" + text + "' (expected WxH with positive integers, e.g. 16x16)");
+        }
+    }
+}
