@@ -168,8 +168,7 @@ public final class SpriteProducer {
                     }
                 }
             }
-            TopicDescription description = admin.describeTopics(List.of(request.topic()))
-                    .allTopicNames().get().get(request.topic());
+            TopicDescription description = describeWhenReady(admin, request.topic());
             List<TopicPartition> partitions = new ArrayList<>();
             description.partitions().forEach(p -> partitions.add(new TopicPartition(request.topic(), p.partition())));
             return partitions;
@@ -179,6 +178,29 @@ public final class SpriteProducer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProduceException("interrupted", e);
+        }
+    }
+
+    /** Describes a topic, waiting for a just-created one to reach the broker's metadata. */
+    static TopicDescription describeWhenReady(Admin admin, String topic) throws ExecutionException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                TopicDescription description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+                if (description.partitions().stream().allMatch(p -> p.leader() != null)) {
+                    return description;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new ProduceException("topic " + topic + " has partitions without a leader after 30 s", null);
+            }
+            // Metadata of a new topic reaches the broker within milliseconds; poll gently until it has.
+            Thread.sleep(20);
         }
     }
 

@@ -50,8 +50,8 @@ final class LoadRun {
                     config.pixels().width(), config.pixels().channels());
             ProgressBar bar = quiet ? null : ConsoleProgress.bar("load " + loader.source().describe(), total, "sprites");
             try {
-                for (SpriteBatch batch; (batch = loader.next()) != null; ) {
-                    try (batch) {
+                for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
+                    try (SpriteBatch batch = next) {
                         if (export != null) {
                             export.append(batch);
                         }

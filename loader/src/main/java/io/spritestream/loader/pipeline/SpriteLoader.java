@@ -296,8 +296,8 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     private void dispatch(BatchSlots slots) throws InterruptedException {
-        readerToAssembler.put(slots);
         int chunks = slots.seal(chunkSize(config));
+        readerToAssembler.put(slots);
         for (int i = 0; i < chunks; i++) {
             readerToDecoders.put(slots);
         }

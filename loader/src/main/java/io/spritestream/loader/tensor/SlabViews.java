@@ -35,7 +35,7 @@ public final class SlabViews {
 
     /** Checks that {@code manager} makes views rather than copies (a CPU manager). */
     public static void requireCpu(NDManager manager) {
-        if (!manager.getDevice().isCpu()) {
+        if (!ai.djl.Device.Type.CPU.equals(manager.getDevice().getDeviceType())) {
             throw new IllegalArgumentException("manager device: " + manager.getDevice()
                     + " (expected a CPU manager: views of host memory; move batches to the device afterwards)");
         }
