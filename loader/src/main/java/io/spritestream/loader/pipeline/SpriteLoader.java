@@ -265,15 +265,11 @@ public final class SpriteLoader implements AutoCloseable {
                     }
                     add(filling[0], record);
                     if (filling[0].isFull()) {
-                        BatchSlots full = filling[0];
-                        filling[0] = null;
-                        dispatch(full);
+                        dispatch(filling);
                     }
                 });
                 if (filling[0] != null) {
-                    BatchSlots last = filling[0];
-                    filling[0] = null;
-                    dispatch(last);
+                    dispatch(filling);
                 }
                 readerToAssembler.put(EPOCH_END);
             }
@@ -295,9 +291,15 @@ public final class SpriteLoader implements AutoCloseable {
                 label == null ? null : label.value(), record.value());
     }
 
-    private void dispatch(BatchSlots slots) throws InterruptedException {
+    /**
+     * Hands the slab in {@code holder[0]} to the assembler and the decoders. The holder keeps it
+     * until the assembler has it, so an interruption never loses a slab nor returns one twice.
+     */
+    private void dispatch(BatchSlots[] holder) throws InterruptedException {
+        BatchSlots slots = holder[0];
         int chunks = slots.seal(chunkSize(config));
         readerToAssembler.put(slots);
+        holder[0] = null;
         for (int i = 0; i < chunks; i++) {
             readerToDecoders.put(slots);
         }
