@@ -18,6 +18,13 @@ public final class BrokerCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Option(names = "--port", defaultValue = "9092", paramLabel = "PORT", description = "Client port (default: ${DEFAULT-VALUE}).")
     int port;
 
@@ -36,9 +43,9 @@ public final class BrokerCommand implements Callable<Integer> {
             broker.close();
             stopped.countDown();
         }, "spritestream-broker-stop"));
-        System.out.println("Kafka broker (KRaft, single node) listening on " + broker.bootstrapServers()
+        out().println("Kafka broker (KRaft, single node) listening on " + broker.bootstrapServers()
                 + "; data in " + data.toAbsolutePath() + ". Ctrl-C to stop.");
-        System.out.println("Try: java -jar producer/target/spritestream-producer.jar produce --dataset demo --synthetic 20000");
+        out().println("Try: java -jar producer/target/spritestream-producer.jar produce --dataset demo --synthetic 20000");
         stopped.await();
         return 0;
     }

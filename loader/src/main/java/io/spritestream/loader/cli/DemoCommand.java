@@ -33,6 +33,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @Option(names = "--sprites", defaultValue = "20000", paramLabel = "N", description = "Sprites to produce (default: ${DEFAULT-VALUE}).")
     int sprites;
 
@@ -58,40 +65,40 @@ public final class DemoCommand implements Callable<Integer> {
         }
         int decodeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long began = System.nanoTime();
-        System.out.println("1/4 starting an embedded Kafka broker (KRaft) ...");
+        out().println("1/4 starting an embedded Kafka broker (KRaft) ...");
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
-            System.out.printf(Locale.ROOT, "    broker at %s (%.1f s)%n", broker.bootstrapServers(), since(began));
+            out().printf(Locale.ROOT, "    broker at %s (%.1f s)%n", broker.bootstrapServers(), since(began));
             KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
 
-            System.out.printf(Locale.ROOT, "2/4 producing %d synthetic %dx%d sprites of %d classes to dataset 'demo' ...%n",
+            out().printf(Locale.ROOT, "2/4 producing %d synthetic %dx%d sprites of %d classes to dataset 'demo' ...%n",
                     sprites, size, size, classes);
             SyntheticSprites source = new SyntheticSprites(sprites, classes, size, 7);
             ProduceResult produced;
             try (ProgressBar bar = ConsoleProgress.bar("produce", source.size(), "sprites")) {
                 produced = new SpriteProducer(kafka).produce(source, ProduceRequest.of("demo"), bar::stepTo);
             }
-            System.out.println("    " + produced.summary());
+            out().println("    " + produced.summary());
 
-            System.out.printf(Locale.ROOT, "3/4 loading demo@%d for %d epochs with %d decode threads ...%n",
+            out().printf(Locale.ROOT, "3/4 loading demo@%d for %d epochs with %d decode threads ...%n",
                     produced.manifest().version(), epochs, decodeThreads);
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 LoaderConfig load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads)
                         .batchSize(64);
                 RunReport report = new LoadRun(load, kafka, manager).run();
-                System.out.println("    " + report.summary());
+                out().println("    " + report.summary());
 
-                System.out.printf(Locale.ROOT, "4/4 training a small CNN for %d steps on the stream (DJL %s, %s engine) ...%n",
+                out().printf(Locale.ROOT, "4/4 training a small CNN for %d steps on the stream (DJL %s, %s engine) ...%n",
                         trainSteps, Engine.getDjlVersion(), Engine.getInstance().getEngineName());
                 train(kafka, manager, decodeThreads);
             }
         }
-        System.out.printf(Locale.ROOT, "done in %.1f s.%n%n", since(began));
-        System.out.println("Next:");
-        System.out.println("  java -jar loader/target/spritestream-loader.jar broker                   # a local broker on 127.0.0.1:9092");
-        System.out.println("  java -jar loader/target/spritestream-loader.jar produce --dataset mine --synthetic 50000 --size 64");
-        System.out.println("  java -jar loader/target/spritestream-loader.jar produce --dataset icons --dir ./icons");
-        System.out.println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --size 64 --epochs 3 --report-json r.json");
-        System.out.println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --max-batches 10 --export-npy out/");
+        out().printf(Locale.ROOT, "done in %.1f s.%n%n", since(began));
+        out().println("Next:");
+        out().println("  java -jar loader/target/spritestream-loader.jar broker                   # a local broker on 127.0.0.1:9092");
+        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset mine --synthetic 50000 --size 64");
+        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset icons --dir ./icons");
+        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --size 64 --epochs 3 --report-json r.json");
+        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --max-batches 10 --export-npy out/");
         return 0;
     }
 
@@ -116,7 +123,7 @@ public final class DemoCommand implements Callable<Integer> {
                     correct += r.correct();
                     seen += r.samples();
                     if (step % 50 == 0 || step == trainSteps) {
-                        System.out.printf(Locale.ROOT, "    step %4d  loss %.3f  accuracy %.3f (last %d steps)%n",
+                        out().printf(Locale.ROOT, "    step %4d  loss %.3f  accuracy %.3f (last %d steps)%n",
                                 step, lossSum / Math.min(50, step % 50 == 0 ? 50 : step % 50), (double) correct / seen,
                                 step % 50 == 0 ? 50 : step % 50);
                         lossSum = 0;
@@ -126,7 +133,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             double seconds = since(began);
-            System.out.printf(Locale.ROOT, "    %d training steps in %.1f s (%.0f samples/s including the model's work)%n",
+            out().printf(Locale.ROOT, "    %d training steps in %.1f s (%.0f samples/s including the model's work)%n",
                     step, seconds, step * 64 / seconds);
         }
     }

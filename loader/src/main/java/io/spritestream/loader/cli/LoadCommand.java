@@ -31,6 +31,13 @@ public final class LoadCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    private java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nWhat to read (one of):%n")
     Target target;
 
@@ -96,13 +103,13 @@ public final class LoadCommand implements Callable<Integer> {
                 .slabs(slabs).leakDetection(leakDetection).build();
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             RunReport report = new LoadRun(config, kafka.settings(), manager).exportTo(exportNpy).quiet(quiet).run();
-            System.out.println(report.summary());
+            out().println(report.summary());
             if (reportJson != null) {
                 report.write(reportJson);
-                System.out.println("report: " + reportJson);
+                out().println("report: " + reportJson);
             }
             if (exportNpy != null) {
-                System.out.println("exported: " + exportNpy + " (images.npy, labels.npy, keys.txt, offsets.txt, classes.txt)");
+                out().println("exported: " + exportNpy + " (images.npy, labels.npy, keys.txt, offsets.txt, classes.txt)");
             }
         }
         return 0;
