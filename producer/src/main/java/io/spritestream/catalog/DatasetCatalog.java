@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -45,9 +46,20 @@ public final class DatasetCatalog {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final KafkaSettings kafka;
+    private final Consumer<String> warnings;
 
+    /** A catalog that reports skipped entries on {@code System.err}. */
     public DatasetCatalog(KafkaSettings kafka) {
+        this(kafka, System.err::println);
+    }
+
+    /**
+     * A catalog that reports each skipped (unreadable) entry to {@code warnings}, one line each, so a
+     * command can print them where it prints its other messages.
+     */
+    public DatasetCatalog(KafkaSettings kafka, Consumer<String> warnings) {
         this.kafka = kafka;
+        this.warnings = warnings;
     }
 
     /** Creates the compacted catalog topic if it does not exist. */
@@ -100,8 +112,8 @@ public final class DatasetCatalog {
 
     /**
      * Every manifest in the catalog (the latest value of each key), sorted by dataset then version.
-     * An absent catalog topic is an empty catalog. Unreadable values are skipped with a warning on
-     * stderr: a foreign record must not make every dataset unreadable.
+     * An absent catalog topic is an empty catalog. Unreadable values are skipped with a warning (see
+     * the constructor): a foreign record must not make every dataset unreadable.
      */
     public List<DatasetManifest> list() {
         Map<String, Object> config = kafka.consumer("spritestream-catalog-reader");
@@ -177,11 +189,12 @@ public final class DatasetCatalog {
         return JSON.readValue(json, DatasetManifest.class);
     }
 
-    private static Optional<DatasetManifest> parse(String key, byte[] value) {
+    private Optional<DatasetManifest> parse(String key, byte[] value) {
         try {
             return Optional.of(fromJson(value));
         } catch (IOException | RuntimeException e) {
-            System.err.println("warning: skipping unreadable catalog entry '" + key + "': " + e.getMessage());
+            warnings.accept("warning: skipping unreadable catalog entry '" + key + "': "
+                    + String.valueOf(e.getMessage()).replace('\n', ' ').replace('\r', ' '));
             return Optional.empty();
         }
     }
