@@ -16,7 +16,9 @@ import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code produce}: streams a folder, a sprite sheet or the synthetic set to a dataset topic. */
 @Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
@@ -33,6 +35,9 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Mixin
     VerboseOption verbose;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "Dataset name.")
     String dataset;
@@ -103,7 +108,8 @@ public final class ProduceCommand implements Callable<Integer> {
                 result = producer.produce(sprites, request, bar::stepTo);
             }
         }
-        System.out.println(result.summary());
+        spec.commandLine().getOut().println(result.summary());
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
