@@ -117,7 +117,9 @@ public final class DatasetCatalog {
      */
     public List<DatasetManifest> list() {
         Map<String, Object> config = kafka.consumer("spritestream-catalog-reader");
-        Map<String, DatasetManifest> latest = new LinkedHashMap<>();
+        // Raw values: only each key's latest value is parsed, so a superseded or deleted entry
+        // neither warns nor hides what replaced it.
+        Map<String, byte[]> latest = new LinkedHashMap<>();
         try (KafkaConsumer<String, byte[]> consumer =
                      new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = consumer.listTopics(kafka.timeout()).get(SpriteRecords.CATALOG_TOPIC);
@@ -143,13 +145,14 @@ public final class DatasetCatalog {
                     if (r.value() == null) {
                         latest.remove(r.key());
                     } else {
-                        parse(r.key(), r.value()).ifPresent(m -> latest.put(r.key(), m));
+                        latest.put(r.key(), r.value());
                     }
                 }
                 remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             }
         }
-        List<DatasetManifest> all = new ArrayList<>(latest.values());
+        List<DatasetManifest> all = new ArrayList<>();
+        latest.forEach((key, value) -> parse(key, value).ifPresent(all::add));
         all.sort(Comparator.comparing(DatasetManifest::dataset).thenComparingInt(DatasetManifest::version));
         return all;
     }
