@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -45,9 +46,20 @@ public final class DatasetCatalog {
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final KafkaSettings kafka;
+    private final Consumer<String> warnings;
 
+    /** A catalog that reports skipped entries on {@code System.err}. */
     public DatasetCatalog(KafkaSettings kafka) {
+        this(kafka, System.err::println);
+    }
+
+    /**
+     * A catalog that reports each skipped (unreadable) entry to {@code warnings}, one line each, so a
+     * command can print them where it prints its other messages.
+     */
+    public DatasetCatalog(KafkaSettings kafka, Consumer<String> warnings) {
         this.kafka = kafka;
+        this.warnings = warnings;
     }
 
     /** Creates the compacted catalog topic if it does not exist. */
@@ -100,12 +112,14 @@ public final class DatasetCatalog {
 
     /**
      * Every manifest in the catalog (the latest value of each key), sorted by dataset then version.
-     * An absent catalog topic is an empty catalog. Unreadable values are skipped with a warning on
-     * stderr: a foreign record must not make every dataset unreadable.
+     * An absent catalog topic is an empty catalog. Unreadable values are skipped with a warning (see
+     * the constructor): a foreign record must not make every dataset unreadable.
      */
     public List<DatasetManifest> list() {
         Map<String, Object> config = kafka.consumer("spritestream-catalog-reader");
-        Map<String, DatasetManifest> latest = new LinkedHashMap<>();
+        // Raw values: only each key's latest value is parsed, so a superseded or deleted entry
+        // neither warns nor hides what replaced it.
+        Map<String, byte[]> latest = new LinkedHashMap<>();
         try (KafkaConsumer<String, byte[]> consumer =
                      new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos = consumer.listTopics(kafka.timeout()).get(SpriteRecords.CATALOG_TOPIC);
@@ -131,13 +145,14 @@ public final class DatasetCatalog {
                     if (r.value() == null) {
                         latest.remove(r.key());
                     } else {
-                        parse(r.key(), r.value()).ifPresent(m -> latest.put(r.key(), m));
+                        latest.put(r.key(), r.value());
                     }
                 }
                 remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             }
         }
-        List<DatasetManifest> all = new ArrayList<>(latest.values());
+        List<DatasetManifest> all = new ArrayList<>();
+        latest.forEach((key, value) -> parse(key, value).ifPresent(all::add));
         all.sort(Comparator.comparing(DatasetManifest::dataset).thenComparingInt(DatasetManifest::version));
         return all;
     }
@@ -177,11 +192,12 @@ public final class DatasetCatalog {
         return JSON.readValue(json, DatasetManifest.class);
     }
 
-    private static Optional<DatasetManifest> parse(String key, byte[] value) {
+    private Optional<DatasetManifest> parse(String key, byte[] value) {
         try {
             return Optional.of(fromJson(value));
         } catch (IOException | RuntimeException e) {
-            System.err.println("warning: skipping unreadable catalog entry '" + key + "': " + e.getMessage());
+            warnings.accept("warning: skipping unreadable catalog entry '" + key + "': "
+                    + String.valueOf(e.getMessage()).replace('\n', ' ').replace('\r', ' '));
             return Optional.empty();
         }
     }

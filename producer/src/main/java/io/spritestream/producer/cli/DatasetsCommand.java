@@ -5,11 +5,14 @@ import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** {@code datasets}: lists every dataset version in the catalog. */
 @Command(name = "datasets", mixinStandardHelpOptions = true,
@@ -22,21 +25,28 @@ public final class DatasetsCommand implements Callable<Integer> {
     @Mixin
     VerboseOption verbose;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
         try (Admin admin = Admin.create(settings.admin("spritestream-datasets"))) {
             settings.requireReachable(admin);
         }
-        List<DatasetManifest> all = new DatasetCatalog(settings).list();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<DatasetManifest> all = new DatasetCatalog(settings, err::println).list();
+        err.flush();
         if (all.isEmpty()) {
-            System.out.println("no datasets yet (produce one with the 'produce' command)");
+            out.println("no datasets yet (produce one with the 'produce' command)");
             return 0;
         }
-        System.out.printf("%-28s %10s %8s  %-32s %s%n", "DATASET@VERSION", "RECORDS", "CLASSES", "TOPIC", "CREATED");
+        out.printf("%-28s %10s %8s  %-32s %s%n", "DATASET@VERSION", "RECORDS", "CLASSES", "TOPIC", "CREATED");
         for (DatasetManifest m : all) {
-            System.out.printf("%-28s %10d %8d  %-32s %s%n", m.key(), m.count(), m.classes().size(), m.topic(), m.created());
+            out.printf("%-28s %10d %8d  %-32s %s%n", m.key(), m.count(), m.classes().size(), m.topic(), m.created());
         }
+        out.flush();
         return 0;
     }
 }

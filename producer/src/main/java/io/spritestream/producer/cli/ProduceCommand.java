@@ -16,7 +16,9 @@ import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code produce}: streams a folder, a sprite sheet or the synthetic set to a dataset topic. */
 @Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
@@ -33,6 +35,9 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Mixin
     VerboseOption verbose;
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--dataset", required = true, paramLabel = "NAME", description = "Dataset name.")
     String dataset;
@@ -103,7 +108,8 @@ public final class ProduceCommand implements Callable<Integer> {
                 result = producer.produce(sprites, request, bar::stepTo);
             }
         }
-        System.out.println(result.summary());
+        spec.commandLine().getOut().println(result.summary());
+        spec.commandLine().getOut().flush();
         return 0;
     }
 
@@ -112,12 +118,27 @@ public final class ProduceCommand implements Callable<Integer> {
             return new DirectorySource(source.dir);
         }
         if (source.synthetic != null) {
-            SyntheticOptions s = source.synthetic;
-            return new SyntheticSprites(s.count, s.classes, s.size, s.seed);
+            return synthetic(source.synthetic);
         }
         SheetOptions s = source.sheet;
         int[] tile = parseSize("--tile", s.tile);
         return new SpriteSheetSource(s.sheet, tile[0], tile[1], s.label);
+    }
+
+    /** The synthetic set, its bounds checked here so that a bad value's message names its option. */
+    private static SyntheticSprites synthetic(SyntheticOptions s) {
+        if (s.count < 1) {
+            throw new IllegalArgumentException("--synthetic: " + s.count + " (expected >= 1)");
+        }
+        if (s.classes < 1 || s.classes > SyntheticSprites.MAX_CLASSES) {
+            throw new IllegalArgumentException("--classes: " + s.classes
+                    + " (expected 1.." + SyntheticSprites.MAX_CLASSES + ")");
+        }
+        if (s.size < SyntheticSprites.MIN_SIZE_PX || s.size > SyntheticSprites.MAX_SIZE_PX) {
+            throw new IllegalArgumentException("--size: " + s.size
+                    + " (expected " + SyntheticSprites.MIN_SIZE_PX + ".." + SyntheticSprites.MAX_SIZE_PX + ")");
+        }
+        return new SyntheticSprites(s.count, s.classes, s.size, s.seed);
     }
 
     /** Parses {@code WxH} (or a single number for a square). */

@@ -1,0 +1,173 @@
+package io.spritestream.producer.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.spritestream.broker.EmbeddedKafka;
+import io.spritestream.broker.SharedKafka;
+import io.spritestream.cli.Cli;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The producer's command line, run in-process with its output captured. */
+@ExtendWith(SharedKafka.class)
+class ProduceCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** What one run of the command line returned and printed. */
+    private record Run(int exitCode, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exitCode + "\n--- out:\n" + out + "--- err:\n" + err;
+        }
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = Cli.commandLine(new ProducerMain());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exitCode = cli.execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpExitsZeroAndListsTheCommands() {
+        Run run = run("--help");
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("produce"), run.toString());
+        assertTrue(run.out().contains("datasets"), run.toString());
+    }
+
+    @Test
+    void noCommandPrintsTheUsageOnTheCommandLinesOutput() {
+        Run run = run();
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().contains("Usage: spritestream-producer"), run.toString());
+    }
+
+    @Test
+    void produceWithoutASourceExitsTwoWithAOneLineReason() {
+        Run run = run("produce", "--dataset", "x");
+
+        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        String reason = run.errLines().get(0);
+        assertTrue(reason.contains("Missing required argument"), run.toString());
+        assertTrue(reason.contains("--dir") && reason.contains("--synthetic") && reason.contains("--sheet"), reason);
+        assertTrue(run.err().contains("Usage: spritestream-producer produce"), run.toString());
+    }
+
+    @Test
+    void aSyntheticCountOfZeroExitsTwoNamingTheOptionAndValue() {
+        Run run = run("produce", "--dataset", "x", "--synthetic", "0");
+
+        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("error: --synthetic: 0 "), run.toString());
+        assertEquals("", run.out());
+    }
+
+    @Test
+    void aDatasetNameWithASpaceExitsTwoNamingTheOption() {
+        Run run = run("produce", "--dataset", "bad name", "--synthetic", "5");
+
+        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("error: --dataset: 'bad name' "), run.toString());
+    }
+
+    @Test
+    void aMalformedTileSizeExitsTwoNamingTheOptionAndValue() throws IOException {
+        Path sheet = dir.resolve("sheet.png");
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB), "png", sheet.toFile());
+
+        Run run = run("produce", "--dataset", "x", "--sheet", sheet.toString(), "--tile", "3y4");
+
+        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("error: --tile: '3y4' "), run.toString());
+    }
+
+    @Test
+    void aMissingDirectoryExitsTwoNamingThePath() {
+        Path missing = dir.resolve("no-such-folder");
+
+        Run run = run("produce", "--dataset", "x", "--dir", missing.toString());
+
+        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("error: "), run.toString());
+        assertTrue(run.errLines().get(0).contains(missing.toString()), run.toString());
+    }
+
+    @Test
+    void producingToTheBrokerExitsZeroAndPrintsTheSummaryOnStdout(EmbeddedKafka kafka) {
+        String dataset = unique("cli-ok");
+
+        Run run = run("produce", "--dataset", dataset, "--synthetic", "50", "--classes", "3", "--size", "16",
+                "--bootstrap", kafka.bootstrapServers(), "--quiet");
+
+        assertEquals(0, run.exitCode(), run.toString());
+        assertTrue(run.out().startsWith("produced 50 records "), run.toString());
+        assertTrue(run.out().contains("dataset " + dataset + "@1"), run.toString());
+        assertEquals("", run.err());
+    }
+
+    @Test
+    void theDatasetsCommandListsAProducedDataset(EmbeddedKafka kafka) {
+        String dataset = unique("cli-listed");
+        assertEquals(0, run("produce", "--dataset", dataset, "--synthetic", "20", "--classes", "2", "--size", "16",
+                "--bootstrap", kafka.bootstrapServers(), "--quiet").exitCode());
+
+        Run run = run("datasets", "--bootstrap", kafka.bootstrapServers());
+
+        assertEquals(0, run.exitCode(), run.toString());
+        String line = run.out().lines().filter(l -> l.startsWith(dataset + "@1 ")).findFirst().orElse(null);
+        assertTrue(line != null, "no line for " + dataset + "@1: " + run);
+        assertEquals(List.of(dataset + "@1", "20", "2", "sprites." + dataset),
+                List.of(line.split("\\s+")).subList(0, 4), line);
+    }
+
+    @Test
+    void anUnreachableBrokerExitsOneWithOneErrorLineAndNoStackTrace() throws IOException {
+        String address = "127.0.0.1:" + closedPort();
+
+        Run run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("produce", "--dataset", unique("cli-down"),
+                "--synthetic", "5", "--bootstrap", address, "--broker-timeout", "2", "--quiet"));
+
+        assertEquals(Cli.FAILURE, run.exitCode(), run.toString());
+        assertEquals(1, run.errLines().size(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("error: cannot reach Kafka at " + address), run.toString());
+        assertFalse(run.err().contains("\tat "), run.toString());
+        assertEquals("", run.out());
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + Long.toHexString(System.nanoTime());
+    }
+
+    private static int closedPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
+    }
+}
