@@ -32,7 +32,7 @@ public final class KafkaSettings {
     /** Default bootstrap address: the {@code broker} command's default port on loopback. */
     public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
 
-    private static final Set<String> SECRET_HINTS = Set.of("password", "secret", "jaas", "token", "key");
+    private static final Set<String> SECRET_HINTS = Set.of("password", "secret", "jaas", "token", "credential");
 
     private final String bootstrap;
     private final Map<String, Object> userProperties;
