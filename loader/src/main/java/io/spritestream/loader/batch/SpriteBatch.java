@@ -104,6 +104,12 @@ public final class SpriteBatch implements AutoCloseable {
         return slots.timestamps[row];
     }
 
+    /** The position of {@code row}'s record in its epoch's order (what a resumed run continues after). */
+    public long position(int row) {
+        checkRow(row);
+        return slots.positions[row];
+    }
+
     /** The label id of {@code row}, read from the label memory. */
     public int label(int row) {
         checkRow(row);

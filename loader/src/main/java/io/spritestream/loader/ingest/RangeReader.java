@@ -38,6 +38,10 @@ public final class RangeReader implements AutoCloseable {
     @FunctionalInterface
     public interface Sink {
         void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record) throws InterruptedException;
+
+        /** Every record of {@code block} that exists has been handed over (offsets may have gaps). */
+        default void endBlock(OffsetRange block) throws InterruptedException {
+        }
     }
 
     private static final Duration POLL = Duration.ofMillis(100);
@@ -108,6 +112,7 @@ public final class RangeReader implements AutoCloseable {
                     }
                     sink.accept(r);
                 }
+                sink.endBlock(head.range);
                 continue;
             }
             Map<Integer, Block> active = activeBlocks(window);

@@ -18,6 +18,7 @@ public final class LoaderStats {
     final AtomicLong batchesDelivered = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong epochsCompleted = new AtomicLong();
+    final AtomicLong missing = new AtomicLong();
     final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
 
     LoaderStats() {
@@ -37,6 +38,11 @@ public final class LoaderStats {
     /** Samples left out of partial last batches by {@code --drop-last}. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Offsets inside the ranges that do not exist in the topic (gaps), skipped. */
+    public long missing() {
+        return missing.get();
     }
 
     public long epochsCompleted() {

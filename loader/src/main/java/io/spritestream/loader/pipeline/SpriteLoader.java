@@ -9,16 +9,22 @@ import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.decode.SlotMats;
 import io.spritestream.loader.decode.SpriteDecoder;
 import io.spritestream.loader.ingest.DeadLetterWriter;
+import io.spritestream.loader.ingest.OrderedSink;
 import io.spritestream.loader.ingest.RangeReader;
-import io.spritestream.loader.ingest.ReadPlan;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.memory.SlabLayout;
 import io.spritestream.loader.memory.SlabLease;
 import io.spritestream.loader.memory.SlabPool;
+import io.spritestream.loader.replay.EpochOrder;
+import io.spritestream.loader.replay.LoaderState;
+import io.spritestream.loader.replay.OrderSpec;
+import io.spritestream.loader.replay.RecordSpace;
+import io.spritestream.loader.replay.Remainder;
 import io.spritestream.loader.tensor.SlabViews;
 import io.spritestream.record.SpriteRecords;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -52,12 +58,15 @@ import org.apache.kafka.common.header.Header;
  */
 public final class SpriteLoader implements AutoCloseable {
 
-    private static final Object EPOCH_END = new Object();
     private static final Object END = new Object();
     private static final long WAIT_SLICE_MS = 100;
 
     private final LoaderConfig config;
     private final ResolvedSource source;
+    private final RecordSpace space;
+    private final int[] firstOrder;
+    private final Path statePath;
+    private LoaderState state;
     private final SlabPool pool;
     private final SlotMats slotMats;
     private final RangeReader reader;
@@ -75,6 +84,7 @@ public final class SpriteLoader implements AutoCloseable {
     private boolean finished;
     private boolean closed;
     private BatchSlots inHand;
+    private int pendingEpochEnd = -1;
     private long endedNanos;
 
     private SpriteLoader(LoaderConfig config, KafkaSettings kafka, ResolvedSource source, NDManager manager) {
@@ -85,10 +95,16 @@ public final class SpriteLoader implements AutoCloseable {
         int slabs = config.effectiveSlabs();
         this.pool = new SlabPool(layout, slabs, config.leakDetection);
         this.slotMats = new SlotMats(layout, slabs);
-        this.labels = new LabelIndex(source.classes());
+        this.space = new RecordSpace(source.ranges());
+        this.firstOrder = EpochOrder.compute(space, config.order, config.startEpoch(), config.startSplits(),
+                config.worldSize, config.rank);
+        this.statePath = config.saveState == null ? null : LoaderState.forRank(config.saveState, config.rank);
+        this.state = initialState(config, source);
+        this.labels = new LabelIndex(config.resume != null && !config.resume.classes().isEmpty()
+                ? config.resume.classes() : source.classes());
         this.deadLetters = config.deadLetters ? new DeadLetterWriter(kafka, source.topic()) : null;
         this.assembler = new BatchAssembler(manager, labels, this::rejected, config.dropLast);
-        this.reader = new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.blockSize));
+        this.reader = new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.order.blockSize()));
         int chunksPerBatch = (config.batchSize + chunkSize(config) - 1) / chunkSize(config);
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
         this.readerToAssembler = new ArrayBlockingQueue<>(slabs + 2 * config.epochs + 2);
@@ -112,7 +128,14 @@ public final class SpriteLoader implements AutoCloseable {
         config.build();
         SlabViews.requireCpu(manager);
         SourceResolver resolver = new SourceResolver(kafka);
-        ResolvedSource source = config.dataset != null ? resolver.dataset(config.dataset) : resolver.topic(config.topic);
+        ResolvedSource source;
+        if (config.ranges != null) {
+            ResolvedSource known = config.dataset != null ? resolver.dataset(config.dataset) : null;
+            source = new ResolvedSource(config.topic, config.ranges, known == null ? List.of() : known.classes(),
+                    known == null ? java.util.Optional.empty() : known.manifest());
+        } else {
+            source = config.dataset != null ? resolver.dataset(config.dataset) : resolver.topic(config.topic);
+        }
         SpriteLoader loader = new SpriteLoader(config, kafka, source, manager);
         loader.decoderThreads.forEach(Thread::start);
         loader.readerThread.start();
@@ -126,6 +149,43 @@ public final class SpriteLoader implements AutoCloseable {
 
     public ResolvedSource source() {
         return source;
+    }
+
+    /** How this run orders each epoch (its seed included). */
+    public OrderSpec order() {
+        return config.order;
+    }
+
+    /** The run's state as of the last delivered batch (what {@code --save-state} writes). */
+    public LoaderState state() {
+        return state;
+    }
+
+    /**
+     * Samples this rank will be handed in the whole run, before dead letters and {@code --max-batches}:
+     * the rest of the start epoch plus a share of every later one.
+     */
+    public long plannedRecords() {
+        long rest = firstOrder.length - Math.min(firstOrder.length, config.startPosition());
+        long perEpoch = config.order.remainder() == Remainder.DROP ? space.size() / config.worldSize
+                : (space.size() + config.worldSize - 1) / config.worldSize;
+        return rest + perEpoch * Math.max(0, config.epochs - config.startEpoch() - 1);
+    }
+
+    private static LoaderState initialState(LoaderConfig config, ResolvedSource source) {
+        if (config.resume != null) {
+            LoaderState r = config.resume;
+            return new LoaderState(LoaderState.FORMAT, r.dataset(), r.datasetVersion(), r.topic(), r.ranges(), r.seed(),
+                    r.shuffle(), r.blockSize(), r.shuffleBuffer(), r.remainder(), config.epochs, r.epoch(), r.position(),
+                    config.worldSize, config.rank, r.splits(), r.classes(), config.batchSize, r.batchesDelivered(),
+                    r.samplesDelivered(), java.time.Instant.now().toString());
+        }
+        OrderSpec order = config.order;
+        return new LoaderState(LoaderState.FORMAT, source.manifest().map(m -> m.dataset()).orElse(null),
+                source.manifest().map(m -> m.version()).orElse(0), source.topic(), LoaderState.rangesOf(source.ranges()),
+                order.seed(), order.shuffle(), order.blockSize(), order.bufferSize(),
+                order.remainder().name().toLowerCase(java.util.Locale.ROOT), config.epochs, 0, 0, config.worldSize,
+                config.rank, List.of(), source.classes(), config.batchSize, 0, 0, java.time.Instant.now().toString());
     }
 
     public LoaderStats stats() {
@@ -182,10 +242,14 @@ public final class SpriteLoader implements AutoCloseable {
                 awaitDecoded(slots);
                 inHand = null;
                 batch = assembler.accept(slots);
-            } else if (item == EPOCH_END) {
+            } else if (item instanceof EpochEnd end) {
                 batch = assembler.endEpoch();
                 stats.dropped.set(assembler.dropped());
-                stats.epochsCompleted.incrementAndGet();
+                if (batch == null) {
+                    epochDone(end.epoch());
+                } else {
+                    pendingEpochEnd = end.epoch();
+                }
             } else {
                 finish();
                 return null;
@@ -193,10 +257,52 @@ public final class SpriteLoader implements AutoCloseable {
             if (batch != null) {
                 stats.samplesDelivered.addAndGet(batch.size());
                 stats.batchesDelivered.incrementAndGet();
+                delivered(batch);
                 return batch;
             }
         }
         return null;
+    }
+
+    /** Records the delivery of {@code batch} in the state (before the caller gets it). */
+    private void delivered(SpriteBatch batch) {
+        int epoch = batch.epoch();
+        long position = batch.position(batch.size() - 1) + 1;
+        state = state.at(epoch, position, epoch == config.startEpoch() ? config.startSplits() : List.of(),
+                labels.classes(), stats.batchesDelivered() + baseBatches(), stats.samplesDelivered() + baseSamples());
+        if (pendingEpochEnd >= 0) {
+            int ended = pendingEpochEnd;
+            pendingEpochEnd = -1;
+            epochDone(ended);
+        } else {
+            saveState();
+        }
+    }
+
+    private void epochDone(int epoch) {
+        stats.epochsCompleted.incrementAndGet();
+        state = state.at(epoch + 1, 0, List.of(), labels.classes(), stats.batchesDelivered() + baseBatches(),
+                stats.samplesDelivered() + baseSamples());
+        saveState();
+    }
+
+    private long baseBatches() {
+        return config.resume == null ? 0 : config.resume.batchesDelivered();
+    }
+
+    private long baseSamples() {
+        return config.resume == null ? 0 : config.resume.samplesDelivered();
+    }
+
+    private void saveState() {
+        if (statePath == null) {
+            return;
+        }
+        try {
+            state.write(statePath);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the state file " + statePath + ": " + e.getMessage(), e);
+        }
     }
 
     private void finish() {
@@ -252,26 +358,40 @@ public final class SpriteLoader implements AutoCloseable {
         }
     }
 
-    /** The reader thread: every epoch's plan, record by record, into slabs. */
+    /** The reader thread: every epoch's order, record by record, into slabs. */
     private void readAll() {
         BatchSlots[] filling = {null};
         try {
-            for (int epoch = 0; epoch < config.epochs && !stopping; epoch++) {
-                ReadPlan plan = ReadPlan.inOffsetOrder(source.ranges(), config.blockSize);
+            for (int epoch = config.startEpoch(); epoch < config.epochs && !stopping; epoch++) {
+                boolean first = epoch == config.startEpoch();
+                int[] order = first ? firstOrder : EpochOrder.compute(space, config.order, epoch, List.of(),
+                        config.worldSize, config.rank);
+                int start = first ? (int) Math.min(order.length, config.startPosition()) : 0;
                 final int e = epoch;
-                reader.read(plan, record -> {
-                    if (filling[0] == null) {
-                        filling[0] = new BatchSlots(pool.acquire("filling, epoch " + e), e);
+                OrderedSink sink = new OrderedSink(space, order, start, config.order.blockSize(), new OrderedSink.Target() {
+                    @Override
+                    public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, long position)
+                            throws InterruptedException {
+                        if (filling[0] == null) {
+                            filling[0] = new BatchSlots(pool.acquire("filling, epoch " + e), e);
+                        }
+                        add(filling[0], record, position);
+                        if (filling[0].isFull()) {
+                            dispatch(filling);
+                        }
                     }
-                    add(filling[0], record);
-                    if (filling[0].isFull()) {
-                        dispatch(filling);
+
+                    @Override
+                    public void missing(long position, int partition, long offset) {
+                        stats.missing.incrementAndGet();
                     }
                 });
+                reader.read(sink.fetchPlan(), sink);
+                sink.finish();
                 if (filling[0] != null) {
                     dispatch(filling);
                 }
-                readerToAssembler.put(EPOCH_END);
+                readerToAssembler.put(new EpochEnd(epoch));
             }
             readerToAssembler.put(END);
         } catch (InterruptedException e) {
@@ -285,9 +405,12 @@ public final class SpriteLoader implements AutoCloseable {
         }
     }
 
-    private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record) {
+    /** Marks the end of an epoch in the reader-to-assembler queue. */
+    private record EpochEnd(int epoch) {}
+
+    private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) {
         Header label = record.headers().lastHeader(SpriteRecords.LABEL);
-        slots.add(record.partition(), record.offset(), record.timestamp(), record.key(),
+        slots.add(position, record.partition(), record.offset(), record.timestamp(), record.key(),
                 label == null ? null : label.value(), record.value());
     }
 

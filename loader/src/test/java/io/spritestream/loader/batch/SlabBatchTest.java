@@ -64,7 +64,7 @@ class SlabBatchTest {
         for (int i = 0; i < count; i++) {
             int id = first + i;
             ByteBuffer key = ByteBuffer.wrap(("k" + id).getBytes(StandardCharsets.UTF_8));
-            slots.add(id % 3, 1000 + id, id, key, (id % 2 == 0 ? "a" : "b").getBytes(StandardCharsets.UTF_8), null);
+            slots.add(id, id % 3, 1000 + id, id, key, (id % 2 == 0 ? "a" : "b").getBytes(StandardCharsets.UTF_8), null);
             ByteBuffer memory = slots.lease().memory();
             for (int b = 0; b < LAYOUT.sampleBytes(); b++) {
                 memory.put(LAYOUT.slotOffset(i) + b, (byte) id);
