@@ -20,6 +20,7 @@ public final class BatchAssembler {
     private final LabelIndex labels;
     private final RejectSink rejects;
     private final boolean dropLast;
+    private BatchClosed onClose;
     private BatchSlots carry;
     private int carryFill;
     private long delivered;
@@ -30,6 +31,11 @@ public final class BatchAssembler {
         this.labels = labels;
         this.rejects = rejects;
         this.dropLast = dropLast;
+    }
+
+    /** Tells {@code listener} when each delivered batch is closed. */
+    public void onBatchClosed(BatchClosed listener) {
+        this.onClose = listener;
     }
 
     /**
@@ -132,6 +138,6 @@ public final class BatchAssembler {
             labelMemory.putInt(i * 4, labels.idOf(slots.labels[i]));
         }
         slots.releaseValues();
-        return new SpriteBatch(slots, n, delivered++, manager, labels.classes());
+        return new SpriteBatch(slots, n, delivered++, manager, labels.classes(), onClose);
     }
 }

@@ -29,10 +29,12 @@ public final class SpriteBatch implements AutoCloseable {
     private final NDArray images;
     private final NDArray labels;
     private final List<String> classes;
+    private final BatchClosed onClose;
     private boolean closed;
 
-    SpriteBatch(BatchSlots slots, int size, long index, NDManager parent, List<String> classes) {
+    SpriteBatch(BatchSlots slots, int size, long index, NDManager parent, List<String> classes, BatchClosed onClose) {
         this.slots = slots;
+        this.onClose = onClose;
         this.size = size;
         this.index = index;
         this.classes = classes;
@@ -154,6 +156,9 @@ public final class SpriteBatch implements AutoCloseable {
         closed = true;
         try {
             manager.close();
+            if (onClose != null) {
+                onClose.closed(slots, size);
+            }
         } finally {
             slots.releaseValues();
             slots.lease.close();

@@ -74,6 +74,14 @@ public final class ReplayOptions {
     @Option(names = "--from-offsets", paramLabel = "P:O,...", description = "Bare topic: start partition P at offset O.")
     String fromOffsets;
 
+    @Option(names = "--follow", description = "A live tail without end through a consumer group: offsets are "
+            + "committed only for closed batches (at-least-once). Stop it with --max-batches.")
+    boolean follow;
+
+    @Option(names = "--group", defaultValue = "spritestream-loader", paramLabel = "ID",
+            description = "Consumer group of --follow (default: ${DEFAULT-VALUE}).")
+    String group;
+
     /**
      * The run's starting configuration: its source, order, share and position. Prints the seed and
      * any resolved window on {@code out}.
@@ -84,9 +92,9 @@ public final class ReplayOptions {
     }
 
     private LoaderConfig resumed(String dataset, String topic, PrintWriter out) throws IOException {
-        if (dataset != null || topic != null || since != null || until != null || fromOffsets != null) {
+        if (dataset != null || topic != null || since != null || until != null || fromOffsets != null || follow) {
             throw new IllegalArgumentException("--resume: continues the run in the state file "
-                    + "(leave out --dataset, --topic, --since, --until and --from-offsets)");
+                    + "(leave out --dataset, --topic, --since, --until, --from-offsets and --follow)");
         }
         Path own = resume.toString().contains("{rank}") ? LoaderState.forRank(resume, rank == null ? 0 : rank) : resume;
         LoaderState peek = LoaderState.read(own);
@@ -130,7 +138,13 @@ public final class ReplayOptions {
             config = dataset != null ? LoaderConfig.dataset(DatasetRef.parse(dataset)) : LoaderConfig.topic(topic);
         }
         out.println(noShuffle ? "order: offset order" : "order: shuffled with seed " + s + " (the same order again: --seed " + s + ")");
-        return config.order(order).shard(rank == null ? 0 : rank, worldSize == null ? 1 : worldSize);
+        config.order(order).shard(rank == null ? 0 : rank, worldSize == null ? 1 : worldSize);
+        if (follow) {
+            out.println("following " + (topic != null ? topic : dataset) + " as consumer group '" + group
+                    + "' (offsets committed for closed batches)");
+            config.follow(group);
+        }
+        return config;
     }
 
     /** Parses an ISO-8601 instant, date-time with offset, or date (midnight UTC). */

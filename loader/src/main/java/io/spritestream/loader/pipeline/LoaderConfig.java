@@ -40,6 +40,7 @@ public final class LoaderConfig {
     boolean deadLetters = true;
     LoaderState resume;
     Path saveState;
+    String followGroup;
 
     private LoaderConfig() {}
 
@@ -145,6 +146,22 @@ public final class LoaderConfig {
         return this;
     }
 
+    /**
+     * A live tail without end: read the topic through consumer group {@code group}, committing
+     * offsets only for closed batches (at-least-once). Epochs, ranges and states do not apply.
+     */
+    public LoaderConfig follow(String group) {
+        if (group == null || group.isBlank()) {
+            throw new IllegalArgumentException("--group: '" + group + "' (expected a consumer group id)");
+        }
+        this.followGroup = group;
+        return this;
+    }
+
+    public boolean following() {
+        return followGroup != null;
+    }
+
     /** Keep the run's state in {@code file} after every delivered batch (written atomically). */
     public LoaderConfig saveState(Path file) {
         this.saveState = file;
@@ -177,6 +194,10 @@ public final class LoaderConfig {
         require("read-ahead", readAheadRecords, 1, 1 << 24);
         if (maxBatches < 0) {
             throw new IllegalArgumentException("--max-batches: " + maxBatches + " (expected >= 0, 0 for no limit)");
+        }
+        if (followGroup != null && (resume != null || saveState != null || worldSize != 1 || ranges != null)) {
+            throw new IllegalArgumentException("--follow: a live tail keeps its position in the consumer group "
+                    + "(expected no --resume, --save-state, --rank/--world-size or time window)");
         }
         if (slabs != 0 && slabs < 2) {
             throw new IllegalArgumentException("--slabs: " + slabs + " (expected 0 for automatic, or >= 2)");

@@ -9,6 +9,7 @@ import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.decode.SlotMats;
 import io.spritestream.loader.decode.SpriteDecoder;
 import io.spritestream.loader.ingest.DeadLetterWriter;
+import io.spritestream.loader.ingest.FollowReader;
 import io.spritestream.loader.ingest.OrderedSink;
 import io.spritestream.loader.ingest.RangeReader;
 import io.spritestream.loader.ingest.ResolvedSource;
@@ -18,6 +19,7 @@ import io.spritestream.loader.memory.SlabLease;
 import io.spritestream.loader.memory.SlabPool;
 import io.spritestream.loader.replay.EpochOrder;
 import io.spritestream.loader.replay.LoaderState;
+import io.spritestream.loader.replay.MixingBuffer;
 import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.RecordSpace;
 import io.spritestream.loader.replay.Remainder;
@@ -59,6 +61,8 @@ import org.apache.kafka.common.header.Header;
 public final class SpriteLoader implements AutoCloseable {
 
     private static final Object END = new Object();
+    /** A live tail went idle: deliver the partly filled batch now rather than wait for more records. */
+    private static final Object FLUSH = new Object();
     private static final long WAIT_SLICE_MS = 100;
 
     private final LoaderConfig config;
@@ -70,6 +74,7 @@ public final class SpriteLoader implements AutoCloseable {
     private final SlabPool pool;
     private final SlotMats slotMats;
     private final RangeReader reader;
+    private final FollowReader follower;
     private final DeadLetterWriter deadLetters;
     private final BatchAssembler assembler;
     private final LabelIndex labels;
@@ -95,16 +100,25 @@ public final class SpriteLoader implements AutoCloseable {
         int slabs = config.effectiveSlabs();
         this.pool = new SlabPool(layout, slabs, config.leakDetection);
         this.slotMats = new SlotMats(layout, slabs);
-        this.space = new RecordSpace(source.ranges());
-        this.firstOrder = EpochOrder.compute(space, config.order, config.startEpoch(), config.startSplits(),
-                config.worldSize, config.rank);
+        this.space = new RecordSpace(config.following() ? List.of() : source.ranges());
+        this.firstOrder = config.following() ? new int[0] : EpochOrder.compute(space, config.order, config.startEpoch(),
+                config.startSplits(), config.worldSize, config.rank);
         this.statePath = config.saveState == null ? null : LoaderState.forRank(config.saveState, config.rank);
         this.state = initialState(config, source);
         this.labels = new LabelIndex(config.resume != null && !config.resume.classes().isEmpty()
                 ? config.resume.classes() : source.classes());
         this.deadLetters = config.deadLetters ? new DeadLetterWriter(kafka, source.topic()) : null;
         this.assembler = new BatchAssembler(manager, labels, this::rejected, config.dropLast);
-        this.reader = new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.order.blockSize()));
+        this.reader = config.following() ? null
+                : new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.order.blockSize()));
+        this.follower = config.following() ? new FollowReader(kafka, source.topic(), config.followGroup) : null;
+        if (follower != null) {
+            assembler.onBatchClosed((slots, rows) -> {
+                for (int i = 0; i < rows; i++) {
+                    follower.done(slots.partition(i), slots.offset(i));
+                }
+            });
+        }
         int chunksPerBatch = (config.batchSize + chunkSize(config) - 1) / chunkSize(config);
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
         this.readerToAssembler = new ArrayBlockingQueue<>(slabs + 2 * config.epochs + 2);
@@ -115,7 +129,7 @@ public final class SpriteLoader implements AutoCloseable {
             t.setDaemon(true);
             decoderThreads.add(t);
         }
-        this.readerThread = new Thread(this::readAll, "spritestream-reader");
+        this.readerThread = new Thread(config.following() ? this::followAll : this::readAll, "spritestream-reader");
         this.readerThread.setDaemon(true);
     }
 
@@ -163,9 +177,12 @@ public final class SpriteLoader implements AutoCloseable {
 
     /**
      * Samples this rank will be handed in the whole run, before dead letters and {@code --max-batches}:
-     * the rest of the start epoch plus a share of every later one.
+     * the rest of the start epoch plus a share of every later one; -1 for a live tail.
      */
     public long plannedRecords() {
+        if (config.following()) {
+            return -1;
+        }
         long rest = firstOrder.length - Math.min(firstOrder.length, config.startPosition());
         long perEpoch = config.order.remainder() == Remainder.DROP ? space.size() / config.worldSize
                 : (space.size() + config.worldSize - 1) / config.worldSize;
@@ -207,11 +224,11 @@ public final class SpriteLoader implements AutoCloseable {
 
     /** Records the reader has taken from Kafka so far (some may still be in the pipeline). */
     public long recordsFetched() {
-        return reader.recordsRead();
+        return reader == null ? stats.samplesDelivered() + stats.rejectedTotal() : reader.recordsRead();
     }
 
     public long bytesFetched() {
-        return reader.bytesRead();
+        return reader == null ? 0 : reader.bytesRead();
     }
 
     /** Seconds from open to the end of the run (or to now, while it runs). */
@@ -242,6 +259,8 @@ public final class SpriteLoader implements AutoCloseable {
                 awaitDecoded(slots);
                 inHand = null;
                 batch = assembler.accept(slots);
+            } else if (item == FLUSH) {
+                batch = assembler.endEpoch();
             } else if (item instanceof EpochEnd end) {
                 batch = assembler.endEpoch();
                 stats.dropped.set(assembler.dropped());
@@ -352,6 +371,9 @@ public final class SpriteLoader implements AutoCloseable {
 
     private void rejected(BatchSlots slots, int slot) {
         stats.rejected.get(slots.reject(slot)).incrementAndGet();
+        if (follower != null) {
+            follower.done(slots.partition(slot), slots.offset(slot));
+        }
         if (deadLetters != null) {
             deadLetters.send(slots.partition(slot), slots.offset(slot), slots.key(slot), slots.value(slot),
                     slots.label(slot), slots.reject(slot).code(), slots.error(slot));
@@ -405,6 +427,61 @@ public final class SpriteLoader implements AutoCloseable {
         }
     }
 
+    /** The reader thread of a live tail: records as they come, mixed, into slabs, until closed. */
+    private void followAll() {
+        BatchSlots[] filling = {null};
+        long sequence = 0;
+        MixingBuffer<ConsumerRecord<ByteBuffer, ByteBuffer>> mixing = new MixingBuffer<>(
+                config.order.shuffle() ? config.order.bufferSize() : 1, config.order.seed());
+        boolean flushed = true;
+        try {
+            while (!stopping) {
+                var records = follower.poll();
+                for (ConsumerRecord<ByteBuffer, ByteBuffer> record : records) {
+                    ConsumerRecord<ByteBuffer, ByteBuffer> out = config.order.shuffle() ? mixing.offer(record) : record;
+                    if (out != null) {
+                        follow(filling, out, sequence++);
+                    }
+                }
+                if (!records.isEmpty()) {
+                    flushed = false;
+                } else if (!flushed && !config.dropLast) {
+                    for (ConsumerRecord<ByteBuffer, ByteBuffer> out : mixing.drain()) {
+                        follow(filling, out, sequence++);
+                    }
+                    if (filling[0] != null) {
+                        dispatch(filling);
+                    }
+                    readerToAssembler.put(FLUSH);
+                    flushed = true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            fail(t);
+        } finally {
+            if (filling[0] != null) {
+                filling[0].lease().close();
+            }
+        }
+    }
+
+    private void follow(BatchSlots[] filling, ConsumerRecord<ByteBuffer, ByteBuffer> record, long sequence)
+            throws InterruptedException {
+        if (filling[0] == null) {
+            SlabLease lease;
+            while ((lease = pool.tryAcquire("filling, live", WAIT_SLICE_MS, TimeUnit.MILLISECONDS)) == null) {
+                follower.keepAlive();
+            }
+            filling[0] = new BatchSlots(lease, 0);
+        }
+        add(filling[0], record, sequence);
+        if (filling[0].isFull()) {
+            dispatch(filling);
+        }
+    }
+
     /** Marks the end of an epoch in the reader-to-assembler queue. */
     private record EpochEnd(int epoch) {}
 
@@ -446,11 +523,17 @@ public final class SpriteLoader implements AutoCloseable {
             endedNanos = System.nanoTime();
         }
         readerThread.interrupt();
-        reader.wakeup();
+        if (reader != null) {
+            reader.wakeup();
+        } else {
+            follower.wakeup();
+        }
         decoderThreads.forEach(Thread::interrupt);
         join(readerThread);
         decoderThreads.forEach(SpriteLoader::join);
-        reader.close();
+        if (reader != null) {
+            reader.close();
+        }
         List<Object> left = new ArrayList<>();
         readerToAssembler.drainTo(left);
         readerToDecoders.clear();
@@ -466,6 +549,9 @@ public final class SpriteLoader implements AutoCloseable {
         assembler.discard();
         slotMats.close();
         RuntimeException problem = null;
+        if (follower != null) {
+            follower.close();
+        }
         try {
             if (deadLetters != null && !finished) {
                 deadLetters.close();
