@@ -90,7 +90,14 @@ public final class RangeReader implements AutoCloseable {
         }
         consumer.assign(partitions.values());
         consumer.pause(partitions.values());
+        // Every assigned partition needs a position, even one with no block in the window yet:
+        // a paused partition without one fails the next poll (there is no reset policy, on purpose).
         Set<Integer> positioned = new HashSet<>();
+        for (OffsetRange b : blocks) {
+            if (positioned.add(b.partition())) {
+                consumer.seek(partitions.get(b.partition()), b.start());
+            }
+        }
         ArrayDeque<Block> window = new ArrayDeque<>();
         int next = 0;
         long planned = 0;

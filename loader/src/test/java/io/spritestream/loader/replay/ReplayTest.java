@@ -118,6 +118,14 @@ class ReplayTest {
     }
 
     @Test
+    void aReadWindowOfOneBlockStillReadsEveryPartition() throws Exception {
+        // Partitions without a block in the window must still have a position, or Kafka fails the poll.
+        List<String> keys = keys(base().order(new OrderSpec(8, true, 300, 1, Remainder.DROP)).readAheadRecords(1));
+        assertEquals(COUNT, keys.size());
+        assertEquals(allKeys, new HashSet<>(keys));
+    }
+
+    @Test
     void theBatchSizeDoesNotChangeTheOrder() throws Exception {
         assertEquals(keys(base().order(seed(6)).batchSize(16)), keys(base().order(seed(6)).batchSize(50)));
     }
