@@ -53,12 +53,18 @@ public final class RangeReader implements AutoCloseable {
     private final AtomicLong recordsRead = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
 
-    public RangeReader(KafkaSettings kafka, String topic, int maxBufferedRecords) {
+    /**
+     * @param maxBufferedRecords records of the plan fetched ahead of the one being handed out
+     * @param scattered          whether consecutive blocks of the plan are usually far apart (a
+     *                           shuffled plan): then a fetch stops nearer the block's end, since
+     *                           what lies beyond it is dropped at the next seek
+     */
+    public RangeReader(KafkaSettings kafka, String topic, int maxBufferedRecords, boolean scattered) {
         Map<String, Object> config = kafka.consumer("spritestream-loader");
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-        config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20);
+        config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, scattered ? 1 : 1 << 20);
         config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
+        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, scattered ? 1 << 20 : 8 << 20);
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         this.consumer = new KafkaConsumer<>(config, new ByteBufferDeserializer(), new ByteBufferDeserializer());
         this.topic = topic;

@@ -110,7 +110,8 @@ public final class SpriteLoader implements AutoCloseable {
         this.deadLetters = config.deadLetters ? new DeadLetterWriter(kafka, source.topic()) : null;
         this.assembler = new BatchAssembler(manager, labels, this::rejected, config.dropLast);
         this.reader = config.following() ? null
-                : new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.order.blockSize()));
+                : new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.order.blockSize()),
+                        config.order.shuffle());
         this.follower = config.following() ? new FollowReader(kafka, source.topic(), config.followGroup) : null;
         if (follower != null) {
             assembler.onBatchClosed((slots, rows) -> {
