@@ -86,20 +86,26 @@ public final class SpriteProducer {
         long[] sent = {0};
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(),
                 new StringSerializer(), new ByteArraySerializer())) {
-            source.forEach(sprite -> {
-                pace(request.ratePerSecond(), began, sent[0]);
-                producer.send(toRecord(request.topic(), sprite, datasetHeader), (meta, error) -> {
-                    if (error != null) {
-                        failed.incrementAndGet();
-                        firstError.compareAndSet(null, error);
-                    } else {
-                        bytes.addAndGet(sprite.bytes().length);
-                        progress.accept(acked.incrementAndGet());
-                    }
+            try {
+                source.forEach(sprite -> {
+                    pace(request.ratePerSecond(), began, sent[0]);
+                    producer.send(toRecord(request.topic(), sprite, datasetHeader), (meta, error) -> {
+                        if (error != null) {
+                            failed.incrementAndGet();
+                            firstError.compareAndSet(null, error);
+                        } else {
+                            bytes.addAndGet(sprite.bytes().length);
+                            progress.accept(acked.incrementAndGet());
+                        }
+                    });
+                    sent[0]++;
                 });
-                sent[0]++;
-            });
-            producer.flush();
+                producer.flush();
+            } catch (org.apache.kafka.common.KafkaException e) {
+                throw new ProduceException("gave up: " + e.getMessage() + " (" + acked.get() + " of " + sent[0]
+                        + " records acknowledged; no dataset version was recorded; the producer is idempotent, so "
+                        + "producing again later duplicates nothing within one run, but does resend these)", e);
+            }
         }
         double seconds = (System.nanoTime() - began) / 1e9;
         if (failed.get() > 0) {
@@ -154,7 +160,8 @@ public final class SpriteProducer {
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        // Retries ride out a broker restart; past this, the run ends with a clear error.
+        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(120_000, kafka.timeout().toMillis()));
         // PNG bytes are already compressed.
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         return config;

@@ -36,9 +36,14 @@ public final class BatchSlots {
     private CountDownLatch pendingChunks;
 
     public BatchSlots(SlabLease lease, int epoch) {
+        this(lease, epoch, lease.layout().batch());
+    }
+
+    /** Metadata slots without memory, or with a lease of another size (for copies kept aside). */
+    BatchSlots(SlabLease lease, int epoch, int capacity) {
         this.lease = lease;
         this.epoch = epoch;
-        this.capacity = lease.layout().batch();
+        this.capacity = capacity;
         this.partitions = new int[capacity];
         this.offsets = new long[capacity];
         this.timestamps = new long[capacity];

@@ -30,6 +30,7 @@ public final class SpriteBatch implements AutoCloseable {
     private final NDArray labels;
     private final List<String> classes;
     private final BatchClosed onClose;
+    private final java.lang.ref.Cleaner.Cleanable leakWatch;
     private boolean closed;
 
     SpriteBatch(BatchSlots slots, int size, long index, NDManager parent, List<String> classes, BatchClosed onClose) {
@@ -42,6 +43,7 @@ public final class SpriteBatch implements AutoCloseable {
         this.images = SlabViews.images(manager, slots.lease, size);
         this.labels = SlabViews.labels(manager, slots.lease, size);
         slots.lease.describeOwner("batch " + index + " of epoch " + slots.epoch);
+        this.leakWatch = slots.lease.watch(this);
     }
 
     /** {@code [n, H, W, C]} uint8, a view of the slab. */
@@ -162,6 +164,7 @@ public final class SpriteBatch implements AutoCloseable {
         } finally {
             slots.releaseValues();
             slots.lease.close();
+            leakWatch.clean();
         }
     }
 

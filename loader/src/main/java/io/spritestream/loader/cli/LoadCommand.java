@@ -7,6 +7,7 @@ import io.spritestream.cli.VerboseOption;
 import io.spritestream.loader.decode.DecodeLimits;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.memory.LeakDetection;
+import io.spritestream.loader.pipeline.BadRecordPolicy;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -78,6 +79,11 @@ public final class LoadCommand implements Callable<Integer> {
             description = "Larger records are dead-lettered (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
+    @Option(names = "--on-bad-record", defaultValue = "dlq", paramLabel = "dlq|skip|fail",
+            description = "A record that cannot become a sample: written to <topic>.dlq, only counted, or the run "
+                    + "stops naming it (default: ${DEFAULT-VALUE}).")
+    BadRecordPolicy onBadRecord;
+
     @Option(names = "--slabs", defaultValue = "0", paramLabel = "N",
             description = "Batch slabs in the memory pool (default: 2 x threads + 4).")
     int slabs;
@@ -109,7 +115,8 @@ public final class LoadCommand implements Callable<Integer> {
         config.pixels(pixels.spec())
                 .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
                 .maxBatches(maxBatches).dropLast(dropLast).limits(new DecodeLimits(maxPixels, maxRecordBytes))
-                .slabs(slabs).leakDetection(leakDetection).build();
+                .slabs(slabs).leakDetection(leakDetection).onBadRecord(onBadRecord)
+                .notices(message -> spec.commandLine().getErr().println(message)).build();
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             RunReport report = new LoadRun(config, settings, manager).exportTo(exportNpy).quiet(quiet).run();
             out().println(report.summary());

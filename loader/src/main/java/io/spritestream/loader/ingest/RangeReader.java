@@ -50,6 +50,10 @@ public final class RangeReader implements AutoCloseable {
     private final String topic;
     private final int maxBufferedRecords;
     private final Duration stallTimeout;
+    private static final long NOTICE_AFTER_NANOS = 2_000_000_000L;
+    private static final long NOTICE_EVERY_NANOS = 10_000_000_000L;
+
+    private java.util.function.Consumer<String> notices = message -> { };
     private final AtomicLong recordsRead = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
 
@@ -70,6 +74,11 @@ public final class RangeReader implements AutoCloseable {
         this.topic = topic;
         this.maxBufferedRecords = Math.max(1, maxBufferedRecords);
         this.stallTimeout = kafka.timeout();
+    }
+
+    /** Where one-line notices go while Kafka does not answer (a broker down, a network cut). */
+    public void notices(java.util.function.Consumer<String> sink) {
+        this.notices = sink;
     }
 
     /** Records handed to the sink so far. */
@@ -108,6 +117,8 @@ public final class RangeReader implements AutoCloseable {
         int next = 0;
         long planned = 0;
         long lastProgress = System.nanoTime();
+        long nextNotice = lastProgress + NOTICE_AFTER_NANOS;
+        boolean noticed = false;
         while (next < blocks.size() || !window.isEmpty()) {
             while (next < blocks.size() && (window.isEmpty() || planned + blocks.get(next).size() <= maxBufferedRecords)) {
                 Block b = new Block(blocks.get(next++));
@@ -154,12 +165,24 @@ public final class RangeReader implements AutoCloseable {
                     progress = true;
                 }
             }
+            long now = System.nanoTime();
             if (progress) {
-                lastProgress = System.nanoTime();
-            } else if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
-                throw new KafkaUnreachableException("no records from " + topic + " for " + stallTimeout.toSeconds()
-                        + " s while reading " + active.values().iterator().next().range
-                        + " (broker down or unreachable?)", null);
+                if (noticed) {
+                    notices.accept("Kafka answers again after " + (now - lastProgress) / 1_000_000_000L
+                            + " s; reading " + topic + " where it stopped");
+                    noticed = false;
+                }
+                lastProgress = now;
+                nextNotice = now + NOTICE_AFTER_NANOS;
+            } else if (now - lastProgress > stallTimeout.toNanos()) {
+                throw new KafkaUnreachableException("gave up after " + stallTimeout.toSeconds() + " s without records from "
+                        + topic + " while reading " + active.values().iterator().next().range
+                        + " (broker down or unreachable; --broker-timeout sets the wait)", null);
+            } else if (now >= nextNotice) {
+                notices.accept("waiting for Kafka: no records from " + topic + " for " + (now - lastProgress) / 1_000_000_000L
+                        + " s (broker down?); giving up after " + stallTimeout.toSeconds() + " s");
+                noticed = true;
+                nextNotice = now + NOTICE_EVERY_NANOS;
             }
             if (Thread.interrupted()) {
                 throw new InterruptedException();

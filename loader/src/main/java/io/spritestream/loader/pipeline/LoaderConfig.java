@@ -37,7 +37,8 @@ public final class LoaderConfig {
     int worldSize = 1;
     int rank;
     int readAheadRecords = 8192;
-    boolean deadLetters = true;
+    BadRecordPolicy badRecords = BadRecordPolicy.DLQ;
+    java.util.function.Consumer<String> notices = System.err::println;
     LoaderState resume;
     Path saveState;
     String followGroup;
@@ -174,9 +175,15 @@ public final class LoaderConfig {
         return this;
     }
 
-    /** Whether rejected records are written to {@code <topic>.dlq} (they are counted either way). */
-    public LoaderConfig deadLetters(boolean value) {
-        this.deadLetters = value;
+    /** What happens to a record that cannot become a sample (default: dead-letter it). */
+    public LoaderConfig onBadRecord(BadRecordPolicy value) {
+        this.badRecords = Objects.requireNonNull(value);
+        return this;
+    }
+
+    /** Where one-line notices go while the run waits (e.g. for a broker that is down); default stderr. */
+    public LoaderConfig notices(java.util.function.Consumer<String> value) {
+        this.notices = Objects.requireNonNull(value);
         return this;
     }
 

@@ -107,11 +107,15 @@ public final class SpriteLoader implements AutoCloseable {
         this.state = initialState(config, source);
         this.labels = new LabelIndex(config.resume != null && !config.resume.classes().isEmpty()
                 ? config.resume.classes() : source.classes());
-        this.deadLetters = config.deadLetters ? new DeadLetterWriter(kafka, source.topic()) : null;
+        this.deadLetters = config.badRecords == BadRecordPolicy.DLQ ? new DeadLetterWriter(kafka, source.topic()) : null;
         this.assembler = new BatchAssembler(manager, labels, this::rejected, config.dropLast);
+        assembler.keepPositions(config.worldSize > 1);
         this.reader = config.following() ? null
                 : new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.order.blockSize()),
                         config.order.shuffle());
+        if (reader != null) {
+            reader.notices(config.notices);
+        }
         this.follower = config.following() ? new FollowReader(kafka, source.topic(), config.followGroup) : null;
         if (follower != null) {
             assembler.onBatchClosed((slots, rows) -> {
@@ -249,6 +253,9 @@ public final class SpriteLoader implements AutoCloseable {
             throw new IllegalStateException("loader is closed");
         }
         while (!finished) {
+            if (deadLetters != null) {
+                deadLetters.checkNoFailure();
+            }
             if (config.maxBatches > 0 && stats.batchesDelivered() >= config.maxBatches) {
                 finish();
                 return null;
@@ -259,7 +266,15 @@ public final class SpriteLoader implements AutoCloseable {
                 inHand = slots;
                 awaitDecoded(slots);
                 inHand = null;
-                batch = assembler.accept(slots);
+                try {
+                    batch = assembler.accept(slots);
+                } catch (RuntimeException e) {
+                    if (!slots.lease().isClosed()) {
+                        slots.lease().close();
+                    }
+                    finished = true;
+                    throw e;
+                }
             } else if (item == FLUSH) {
                 batch = assembler.endEpoch();
             } else if (item instanceof EpochEnd end) {
@@ -275,6 +290,8 @@ public final class SpriteLoader implements AutoCloseable {
                 return null;
             }
             if (batch != null) {
+                stats.repeated.set(assembler.repeated());
+                stats.dropped.set(assembler.dropped());
                 stats.samplesDelivered.addAndGet(batch.size());
                 stats.batchesDelivered.incrementAndGet();
                 delivered(batch);
@@ -371,6 +388,11 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     private void rejected(BatchSlots slots, int slot) {
+        if (config.badRecords == BadRecordPolicy.FAIL) {
+            throw new BadRecordException("bad record " + source.topic() + "/" + slots.partition(slot) + "/"
+                    + slots.offset(slot) + " (key " + keyText(slots, slot) + "): " + slots.reject(slot).code() + ": "
+                    + slots.error(slot) + " (--on-bad-record fail)");
+        }
         stats.rejected.get(slots.reject(slot)).incrementAndGet();
         if (follower != null) {
             follower.done(slots.partition(slot), slots.offset(slot));
@@ -379,6 +401,11 @@ public final class SpriteLoader implements AutoCloseable {
             deadLetters.send(slots.partition(slot), slots.offset(slot), slots.key(slot), slots.value(slot),
                     slots.label(slot), slots.reject(slot).code(), slots.error(slot));
         }
+    }
+
+    private static String keyText(BatchSlots slots, int slot) {
+        ByteBuffer key = slots.key(slot);
+        return key == null ? "none" : java.nio.charset.StandardCharsets.UTF_8.decode(key.duplicate()).toString();
     }
 
     /** The reader thread: every epoch's order, record by record, into slabs. */
