@@ -67,7 +67,8 @@ public final class RangeReader implements AutoCloseable {
         Map<String, Object> config = kafka.consumer("spritestream-loader");
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
         config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, scattered ? 1 : 1 << 20);
-        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        // A bounded read hits the log end at the last block of a partition: do not let the broker hold it.
+        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
         config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, scattered ? 1 << 20 : 8 << 20);
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         this.consumer = new KafkaConsumer<>(config, new ByteBufferDeserializer(), new ByteBufferDeserializer());

@@ -192,6 +192,45 @@ class SlabBatchTest {
         assertEquals(4, pool.freeCount());
     }
 
+    @Test
+    void aBatchDroppedWithoutClosingIsReportedWithWhereItWasHandedOut() throws Exception {
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pool.leakReporter(reports::add);
+        handOutAndForget();
+
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (reports.isEmpty() && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.onSpinWait();
+        }
+
+        assertEquals(1, reports.size(), "one leak report");
+        String report = reports.get(0);
+        assertTrue(report.startsWith("LEAK: slab "), report);
+        assertTrue(report.contains("batch 0 of epoch 0"), report);
+        assertTrue(report.contains("handOutAndForget"), "paranoid: where it was handed out: " + report);
+        // The slab stays out of the pool: closing the pool names it.
+        IllegalStateException e = assertThrows(IllegalStateException.class, pool::close);
+        assertTrue(e.getMessage().contains("batch 0 of epoch 0"), e.getMessage());
+        pool.outstanding().forEach(lease -> lease.close());
+    }
+
+    private void handOutAndForget() throws InterruptedException {
+        SpriteBatch forgotten = assembler(false).accept(slots(0, 1, 4));
+        assertEquals(4, forgotten.size());
+    }
+
+    @Test
+    void aClosedBatchIsNeverReportedAsALeak() throws Exception {
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pool.leakReporter(reports::add);
+        assembler(false).accept(slots(0, 1, 4)).close();
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+        }
+        assertEquals(0, pool.leaksReported());
+    }
+
     private static List<String> keys(SpriteBatch batch) {
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
