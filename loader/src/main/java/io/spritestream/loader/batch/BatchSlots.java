@@ -3,7 +3,6 @@ package io.spritestream.loader.batch;
 import io.spritestream.loader.decode.RejectReason;
 import io.spritestream.loader.memory.SlabLease;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class BatchSlots {
 
-    final SlabLease lease;
-    final int epoch;
+    SlabLease lease;
+    int epoch;
     final int capacity;
     int count;
     final int[] partitions;
@@ -32,8 +31,8 @@ public final class BatchSlots {
     final RejectReason[] rejects;
     final String[] errors;
     private final AtomicInteger nextSlot = new AtomicInteger();
+    private final AtomicInteger pendingChunks = new AtomicInteger();
     private int chunkSize;
-    private CountDownLatch pendingChunks;
 
     public BatchSlots(SlabLease lease, int epoch) {
         this(lease, epoch, lease.layout().batch());
@@ -53,6 +52,22 @@ public final class BatchSlots {
         this.values = new ByteBuffer[capacity];
         this.rejects = new RejectReason[capacity];
         this.errors = new String[capacity];
+    }
+
+    /**
+     * The same slots for the next use of their slab (the metadata arrays live as long as the slab, so
+     * a batch costs no array allocations). Only once the previous batch of this slab is closed.
+     */
+    public BatchSlots reuse(SlabLease newLease, int newEpoch) {
+        if (newLease.layout().batch() != capacity) {
+            throw new IllegalArgumentException("lease of " + newLease.layout().batch() + " slots for " + capacity + " slots");
+        }
+        this.lease = newLease;
+        this.epoch = newEpoch;
+        this.count = 0;
+        this.nextSlot.set(0);
+        this.pendingChunks.set(0);
+        return this;
     }
 
     public SlabLease lease() {
@@ -98,7 +113,7 @@ public final class BatchSlots {
     public int seal(int chunkSize) {
         this.chunkSize = chunkSize;
         int chunks = (count + chunkSize - 1) / chunkSize;
-        pendingChunks = new CountDownLatch(chunks);
+        pendingChunks.set(chunks);
         return chunks;
     }
 
@@ -134,12 +149,26 @@ public final class BatchSlots {
     }
 
     public void chunkDone() {
-        pendingChunks.countDown();
+        if (pendingChunks.decrementAndGet() == 0) {
+            synchronized (this) {
+                notifyAll();
+            }
+        }
     }
 
     /** Waits until every chunk is done; false on timeout. */
     public boolean awaitDecoded(long timeout, TimeUnit unit) throws InterruptedException {
-        return pendingChunks.await(timeout, unit);
+        if (pendingChunks.get() == 0) {
+            return true;
+        }
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (this) {
+            long left;
+            while (pendingChunks.get() > 0 && (left = deadline - System.nanoTime()) > 0) {
+                wait(Math.max(1, left / 1_000_000L));
+            }
+            return pendingChunks.get() == 0;
+        }
     }
 
     // Read by the assembler and the rejection sink, after awaitDecoded.

@@ -32,6 +32,8 @@ public final class SpriteDecoder implements AutoCloseable {
     private final ImageHeader header = new ImageHeader();
     private final Mat depth8 = new Mat();
     private final Mat resized = new Mat();
+    /** The encoded bytes in native memory: one Mat, resized in place, for every record. */
+    private final Mat encodedBytes = new Mat();
     private ByteBuffer staging;
     private String lastError;
 
@@ -39,7 +41,7 @@ public final class SpriteDecoder implements AutoCloseable {
         OpenCvNatives.load();
         this.spec = spec;
         this.limits = limits;
-        this.staging = ByteBuffer.allocateDirect(64 * 1024);
+        this.staging = ByteBuffer.allocateDirect(0);
     }
 
     public PixelSpec spec() {
@@ -111,22 +113,30 @@ public final class SpriteDecoder implements AutoCloseable {
     }
 
     private Mat decode(ByteBuffer encoded, int length) {
-        if (staging.capacity() < length) {
-            staging = ByteBuffer.allocateDirect(Math.max(length, staging.capacity() * 2));
-        }
+        Mat bytes;
+        boolean temporary = false;
         if (encoded.hasArray()) {
-            staging.put(0, encoded.array(), encoded.arrayOffset() + encoded.position(), length);
+            // One copy, from Kafka's fetch buffer straight into OpenCV's memory; no Java object per record.
+            encodedBytes.create(1, length, CvType.CV_8UC1);
+            encodedBytes.put(0, 0, encoded.array(), encoded.arrayOffset() + encoded.position(), length);
+            bytes = encodedBytes;
         } else {
+            if (staging.capacity() < length) {
+                staging = ByteBuffer.allocateDirect(Math.max(length, staging.capacity() * 2));
+            }
             staging.put(0, encoded, encoded.position(), length);
+            bytes = new Mat(1, length, CvType.CV_8UC1, staging);
+            temporary = true;
         }
-        Mat bytes = new Mat(1, length, CvType.CV_8UC1, staging);
         try {
             return Imgcodecs.imdecode(bytes, Imgcodecs.IMREAD_UNCHANGED);
         } catch (CvException e) {
             lastError = e.getMessage();
             return null;
         } finally {
-            bytes.release();
+            if (temporary) {
+                bytes.release();
+            }
         }
     }
 
@@ -256,6 +266,7 @@ public final class SpriteDecoder implements AutoCloseable {
     public void close() {
         depth8.release();
         resized.release();
+        encodedBytes.release();
     }
 
     /** OpenCV's own thread count is set to 1: the loader parallelises across samples itself. */

@@ -72,6 +72,7 @@ public final class SpriteLoader implements AutoCloseable {
     private final Path statePath;
     private LoaderState state;
     private final SlabPool pool;
+    private final BatchSlots[] slotsBySlab;
     private final SlotMats slotMats;
     private final RangeReader reader;
     private final FollowReader follower;
@@ -100,6 +101,7 @@ public final class SpriteLoader implements AutoCloseable {
         int slabs = config.effectiveSlabs();
         this.pool = new SlabPool(layout, slabs, config.leakDetection);
         this.slotMats = new SlotMats(layout, slabs);
+        this.slotsBySlab = new BatchSlots[slabs];
         this.space = new RecordSpace(config.following() ? List.of() : source.ranges());
         this.firstOrder = config.following() ? new int[0] : EpochOrder.compute(space, config.order, config.startEpoch(),
                 config.startSplits(), config.worldSize, config.rank);
@@ -423,7 +425,7 @@ public final class SpriteLoader implements AutoCloseable {
                     public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, long position)
                             throws InterruptedException {
                         if (filling[0] == null) {
-                            filling[0] = new BatchSlots(pool.acquire("filling, epoch " + e), e);
+                            filling[0] = slotsFor(pool.acquire("filling, epoch " + e), e);
                         }
                         add(filling[0], record, position);
                         if (filling[0].isFull()) {
@@ -513,12 +515,23 @@ public final class SpriteLoader implements AutoCloseable {
             while ((lease = pool.tryAcquire("filling, live", WAIT_SLICE_MS, TimeUnit.MILLISECONDS)) == null) {
                 follower.keepAlive();
             }
-            filling[0] = new BatchSlots(lease, 0);
+            filling[0] = slotsFor(lease, 0);
         }
         add(filling[0], record, sequence);
         if (filling[0].isFull()) {
             dispatch(filling);
         }
+    }
+
+    /** The slab's own slots, made on its first use and reused after (reader thread). */
+    private BatchSlots slotsFor(SlabLease lease, int epoch) {
+        BatchSlots slots = slotsBySlab[lease.slabIndex()];
+        if (slots == null) {
+            slots = new BatchSlots(lease, epoch);
+            slotsBySlab[lease.slabIndex()] = slots;
+            return slots;
+        }
+        return slots.reuse(lease, epoch);
     }
 
     /** Marks the end of an epoch in the reader-to-assembler queue. */
