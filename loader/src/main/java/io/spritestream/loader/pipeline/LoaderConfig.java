@@ -32,6 +32,7 @@ public final class LoaderConfig {
     int blockSize = DEFAULT_BLOCK;
     int readAheadRecords = 8192;
     boolean deadLetters = true;
+    LoaderListener listener = LoaderListener.NONE;
 
     private LoaderConfig() {}
 
@@ -111,6 +112,12 @@ public final class LoaderConfig {
         return this;
     }
 
+    /** Who is told about the run as it goes (metrics); {@link LoaderListener#NONE} by default. */
+    public LoaderConfig listener(LoaderListener value) {
+        this.listener = Objects.requireNonNull(value);
+        return this;
+    }
+
     /** Validates; returns this. */
     public LoaderConfig build() {
         require("--batch", batchSize, 1, 65536);
@@ -162,6 +169,10 @@ public final class LoaderConfig {
 
     public boolean dropLast() {
         return dropLast;
+    }
+
+    public LoaderListener listener() {
+        return listener;
     }
 
     private static void require(String name, int value, int min, int max) {

@@ -18,6 +18,7 @@ public final class LoaderStats {
     final AtomicLong batchesDelivered = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong epochsCompleted = new AtomicLong();
+    final AtomicLong trainerWaitNanos = new AtomicLong();
     final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
 
     LoaderStats() {
@@ -63,5 +64,10 @@ public final class LoaderStats {
 
     public long decodeNanos() {
         return decodeNanos.sum();
+    }
+
+    /** Time the trainer spent in {@link SpriteLoader#next()} for the batches delivered so far. */
+    public long trainerWaitNanos() {
+        return trainerWaitNanos.get();
     }
 }

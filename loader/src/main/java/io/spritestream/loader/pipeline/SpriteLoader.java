@@ -65,6 +65,7 @@ public final class SpriteLoader implements AutoCloseable {
     private final BatchAssembler assembler;
     private final LabelIndex labels;
     private final LoaderStats stats = new LoaderStats();
+    private final LoaderListener listener;
     private final BlockingQueue<BatchSlots> readerToDecoders;
     private final BlockingQueue<Object> readerToAssembler;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -76,10 +77,13 @@ public final class SpriteLoader implements AutoCloseable {
     private boolean closed;
     private BatchSlots inHand;
     private long endedNanos;
+    private long assemblyNanos;
+    private volatile long epochStartAccounted;
 
     private SpriteLoader(LoaderConfig config, KafkaSettings kafka, ResolvedSource source, NDManager manager) {
         this.config = config;
         this.source = source;
+        this.listener = config.listener;
         SlabLayout layout = new SlabLayout(config.batchSize, config.pixels.height(), config.pixels.width(),
                 config.pixels.channels());
         int slabs = config.effectiveSlabs();
@@ -95,7 +99,7 @@ public final class SpriteLoader implements AutoCloseable {
         SpriteDecoder.useSingleThreadedOpenCv();
         for (int i = 0; i < config.threads; i++) {
             Thread t = new Thread(new DecodeWorker(readerToDecoders, slotMats, config.pixels, config.limits, stats,
-                    this::fail), "spritestream-decoder-" + i);
+                    listener, this::fail), "spritestream-decoder-" + i);
             t.setDaemon(true);
             decoderThreads.add(t);
         }
@@ -114,6 +118,7 @@ public final class SpriteLoader implements AutoCloseable {
         SourceResolver resolver = new SourceResolver(kafka);
         ResolvedSource source = config.dataset != null ? resolver.dataset(config.dataset) : resolver.topic(config.topic);
         SpriteLoader loader = new SpriteLoader(config, kafka, source, manager);
+        loader.listener.opened(loader);
         loader.decoderThreads.forEach(Thread::start);
         loader.readerThread.start();
         return loader;
@@ -154,6 +159,46 @@ public final class SpriteLoader implements AutoCloseable {
         return reader.bytesRead();
     }
 
+    /** Who is told about this run (the config's listener); the device stage reports copies here. */
+    public LoaderListener listener() {
+        return listener;
+    }
+
+    /** Chunks of read slabs waiting for a decode thread. Any thread. */
+    public int decodeQueueDepth() {
+        return readerToDecoders.size();
+    }
+
+    /** Read slabs (and epoch ends) handed on, waiting to be assembled into batches. Any thread. */
+    public int assemblyQueueDepth() {
+        return readerToAssembler.size();
+    }
+
+    /** The epoch being delivered, from 0 (the last one once the run is over). Any thread. */
+    public int epoch() {
+        return (int) Math.min(stats.epochsCompleted(), config.epochs - 1);
+    }
+
+    /** Share of the current epoch's records delivered, dead-lettered or dropped so far, 0..1. Any thread. */
+    public double epochProgress() {
+        if (stats.epochsCompleted() >= config.epochs) {
+            return 1.0;
+        }
+        long perEpoch = source.records();
+        if (perEpoch == 0) {
+            return 0.0;
+        }
+        return Math.min(1.0, (double) (stats.recordsAccounted() - epochStartAccounted) / perEpoch);
+    }
+
+    /**
+     * The Kafka consumer, for metric binders only: they may call its {@code metrics()} from any
+     * thread (which the consumer allows), nothing else.
+     */
+    public org.apache.kafka.clients.consumer.Consumer<?, ?> consumerForMetrics() {
+        return reader.consumerForMetrics();
+    }
+
     /** Seconds from open to the end of the run (or to now, while it runs). */
     public double seconds() {
         long end = endedNanos != 0 ? endedNanos : System.nanoTime();
@@ -167,6 +212,29 @@ public final class SpriteLoader implements AutoCloseable {
      * @throws IllegalStateException (or the original unchecked exception) if the pipeline failed
      */
     public SpriteBatch next() throws InterruptedException {
+        long began = System.nanoTime();
+        assemblyNanos = 0;
+        SpriteBatch batch = nextBatch();
+        if (batch != null) {
+            delivered(batch, System.nanoTime() - began);
+        }
+        return batch;
+    }
+
+    /** Tells the stats and the listener what the trainer waited for {@code batch}. */
+    private void delivered(SpriteBatch batch, long waitedNanos) {
+        stats.trainerWaitNanos.addAndGet(waitedNanos);
+        long oldest = Long.MAX_VALUE;
+        for (int i = 0; i < batch.size(); i++) {
+            long t = batch.timestamp(i);
+            if (t >= 0 && t < oldest) {
+                oldest = t;
+            }
+        }
+        listener.delivered(batch.size(), waitedNanos, assemblyNanos, oldest == Long.MAX_VALUE ? -1 : oldest);
+    }
+
+    private SpriteBatch nextBatch() throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("loader is closed");
         }
@@ -181,11 +249,17 @@ public final class SpriteLoader implements AutoCloseable {
                 inHand = slots;
                 awaitDecoded(slots);
                 inHand = null;
+                long assembling = System.nanoTime();
                 batch = assembler.accept(slots);
+                assemblyNanos += System.nanoTime() - assembling;
             } else if (item == EPOCH_END) {
+                long assembling = System.nanoTime();
                 batch = assembler.endEpoch();
+                assemblyNanos += System.nanoTime() - assembling;
                 stats.dropped.set(assembler.dropped());
-                stats.epochsCompleted.incrementAndGet();
+                if (stats.epochsCompleted.incrementAndGet() < config.epochs) {
+                    epochStartAccounted = stats.recordsAccounted();
+                }
             } else {
                 finish();
                 return null;
@@ -359,6 +433,7 @@ public final class SpriteLoader implements AutoCloseable {
                 problem.addSuppressed(e);
             }
         }
+        listener.closed(this);
         if (problem != null) {
             throw problem;
         }
