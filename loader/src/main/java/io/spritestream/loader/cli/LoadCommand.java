@@ -3,11 +3,14 @@ package io.spritestream.loader.cli;
 import ai.djl.ndarray.NDManager;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.KafkaOptions;
+import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.loader.decode.DecodeLimits;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.memory.LeakDetection;
+import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.metrics.MetricsServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -22,7 +25,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  load --dataset demo --epochs 2 --report-json report.json",
                 "  load --dataset demo@1 --size 64 --fit crop --export-npy out/",
-                "  load --topic sprites.icons --batch 128 --threads 4"})
+                "  load --topic sprites.icons --batch 128 --threads 4",
+                "  load --dataset demo --epochs 100 --metrics-port 9400   (Prometheus at http://127.0.0.1:9400/metrics)"})
 public final class LoadCommand implements Callable<Integer> {
 
     @Mixin
@@ -93,6 +97,9 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Override
     public Integer call() throws Exception {
         LoaderConfig config = (target.dataset != null ? LoaderConfig.dataset(DatasetRef.parse(target.dataset))
@@ -101,8 +108,10 @@ public final class LoadCommand implements Callable<Integer> {
                 .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
                 .maxBatches(maxBatches).dropLast(dropLast).limits(new DecodeLimits(maxPixels, maxRecordBytes))
                 .slabs(slabs).leakDetection(leakDetection).build();
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            RunReport report = new LoadRun(config, kafka.settings(), manager).exportTo(exportNpy).quiet(quiet).run();
+        try (MetricsServer server = metrics.start(out());
+             NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            RunReport report = new LoadRun(config, kafka.settings(), manager).exportTo(exportNpy).quiet(quiet)
+                    .listener(LoaderMetrics.listener(server)).run();
             out().println(report.summary());
             if (reportJson != null) {
                 report.write(reportJson);
