@@ -30,7 +30,7 @@ public final class ConsoleProgress {
             builder.setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err));
         } else {
             builder.setUpdateIntervalMillis(LOG_INTERVAL_MS)
-                    .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 120));
+                    .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 200));
         }
         return builder.build();
     }

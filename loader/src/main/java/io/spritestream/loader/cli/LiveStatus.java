@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * The live part of a loading run's progress line, next to the bar's samples/s and ETA: epoch
  * progress, the share of time the trainer waited for batches since the last update, and dead
- * letters so far, e.g. {@code epoch 1/2 57% | trainer wait 93% | dead letters 0}.
+ * letters so far, e.g. {@code  | epoch 1/2 57% | trainer wait 93% | dead letters 0}.
  *
  * <p>Read from the pipeline's own counters (no metrics needed). The trainer's thread only.
  */
@@ -26,18 +26,27 @@ final class LiveStatus {
         this.lastNanos = System.nanoTime();
     }
 
-    /** The line, recomputed at most four times a second. */
+    /** The line, recomputed at most four times a second; the trainer wait is since the last one. */
     String text() {
         long now = System.nanoTime();
         if (now - lastNanos >= REFRESH_NANOS || text.isEmpty()) {
             long wait = loader.stats().trainerWaitNanos();
-            double waitShare = now > lastNanos ? Math.min(1.0, (double) (wait - lastWaitNanos) / (now - lastNanos)) : 0;
+            text = format(now > lastNanos ? (double) (wait - lastWaitNanos) / (now - lastNanos) : 0);
             lastNanos = now;
             lastWaitNanos = wait;
-            text = String.format(Locale.ROOT, "epoch %d/%d %.0f%% | trainer wait %.0f%% | dead letters %d",
-                    loader.epoch() + 1, epochs, 100 * loader.epochProgress(), 100 * waitShare,
-                    loader.stats().rejectedTotal());
         }
         return text;
+    }
+
+    /** The line for the end of the run: the trainer wait over the whole run. */
+    String last() {
+        double seconds = loader.seconds();
+        return format(seconds > 0 ? loader.stats().trainerWaitNanos() / 1e9 / seconds : 0);
+    }
+
+    private String format(double waitShare) {
+        return String.format(Locale.ROOT, " | epoch %d/%d %.0f%% | trainer wait %.0f%% | dead letters %d",
+                loader.epoch() + 1, epochs, 100 * loader.epochProgress(), 100 * Math.min(1.0, waitShare),
+                loader.stats().rejectedTotal());
     }
 }

@@ -74,6 +74,7 @@ final class LoadRun {
                 }
             } finally {
                 if (bar != null) {
+                    bar.setExtraMessage(status.last());
                     bar.close();
                 }
                 if (export != null) {
