@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --metrics-port} and {@code --metrics-bind}: a Prometheus endpoint for the run (a picocli
- * mixin shared by {@code load}, {@code train}, {@code demo} and {@code produce}).
+ * mixin shared by {@code load}, {@code demo}, {@code produce} and any command that runs a loader).
  */
 public final class MetricsOptions {
 
