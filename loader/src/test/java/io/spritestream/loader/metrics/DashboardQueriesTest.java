@@ -36,6 +36,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -47,16 +48,21 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every query of the Grafana dashboard, evaluated by a real Prometheus that scrapes a live loader
  * (with a training loop that copies each batch to its device and takes a few milliseconds a step)
- * and a producer that has just streamed a dataset: each must return data, and a finite value.
- * The values are written to {@code target/dashboard-queries.txt}.
+ * and a live producer (streaming another dataset at a steady rate meanwhile): each must return
+ * data, and a finite value. The values are written to {@code target/dashboard-queries.txt}.
  */
 @ExtendWith(SharedKafka.class)
 class DashboardQueriesTest {
 
     private static final String TOPIC = "sprites.dashboard";
-    /** What Grafana's variables stand for here: the rate window covers the producer's whole run. */
+    /** What Grafana's variables stand for here (scrapes every second). */
     private static final Map<String, String> GRAFANA_VARIABLES = Map.of(
-            "$__rate_interval", "1m", "$__interval", "5s", "$__range", "5m");
+            "$__rate_interval", "10s", "$__interval", "2s", "$__range", "5m");
+    /** Scrapes of each target before the queries are evaluated: the rate window is full. */
+    private static final int SCRAPES = 12;
+    /** The live producer's stream: long enough to outlast the evaluation. */
+    private static final int LIVE_SPRITES = 8000;
+    private static final double LIVE_RATE = 400;
     private static final long TRAINING_STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** One query of one panel. */
@@ -95,6 +101,8 @@ class DashboardQueriesTest {
         assertTrue(queries.size() >= 20, "the dashboard has its panels: " + queries.size());
         KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
         writeHostileRecords(kafka);
+        new SpriteProducer(kafka).produce(new SyntheticSprites(3000, 4, 16, 11),
+                new ProduceRequest("dashboard", TOPIC, 1, 0), n -> { });
 
         try (MetricsServer loaderEndpoint = MetricsServer.start(0);
              MetricsServer producerEndpoint = MetricsServer.start(0);
@@ -102,24 +110,33 @@ class DashboardQueriesTest {
                      "spritestream-loader", loaderEndpoint.port(), "spritestream-producer", producerEndpoint.port()))) {
             awaitValue(prometheus, "count(up == 1)", v -> v == 2, "both targets up");
 
-            ProduceResult produced = new SpriteProducer(kafka, new ProducerMetrics(producerEndpoint.registry()))
-                    .produce(new SyntheticSprites(3000, 4, 16, 11), new ProduceRequest("dashboard", TOPIC, 1, 1500), n -> { });
-            assertEquals(3000, produced.records());
-
+            ProducerMetrics producerMetrics = new ProducerMetrics(producerEndpoint.registry());
+            CompletableFuture<ProduceResult> live = CompletableFuture.supplyAsync(() -> produceLive(kafka, producerMetrics));
             Trainer trainer = new Trainer(kafka, new LoaderMetrics(loaderEndpoint.registry()));
             trainer.start();
             Map<Query, List<String>> values;
             try {
-                awaitValue(prometheus, "count_over_time(spritestream_batches_delivered_total[1m])", v -> v >= 5,
-                        "five scrapes of the loader");
+                awaitValue(prometheus, "count_over_time(spritestream_samples_delivered_total[1m])",
+                        v -> v >= SCRAPES, SCRAPES + " scrapes of the loader");
+                assertFalse(live.isDone(), "the producer still streams");
                 values = awaitEveryQueryFinite(prometheus, queries);
             } finally {
                 trainer.stop();
             }
+            assertEquals(LIVE_SPRITES, live.get(60, TimeUnit.SECONDS).records());
             report(values);
             for (Query q : queries) {
                 assertFalse(values.get(q).isEmpty(), q + " returned no data");
             }
+        }
+    }
+
+    private static ProduceResult produceLive(KafkaSettings kafka, ProducerMetrics metrics) {
+        try {
+            return new SpriteProducer(kafka, metrics).produce(new SyntheticSprites(LIVE_SPRITES, 4, 16, 12),
+                    new ProduceRequest("dashboard-live", null, 2, LIVE_RATE), n -> { });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
