@@ -11,8 +11,13 @@ import java.util.Objects;
  * @param topic      topic to write to
  * @param partitions partitions of the topic if it must be created (an existing topic is kept)
  * @param ratePerSecond records per second, or 0 for as fast as possible
+ * @param append     the new version is the previous version plus these records (else only these)
  */
-public record ProduceRequest(String dataset, String topic, int partitions, double ratePerSecond) {
+public record ProduceRequest(String dataset, String topic, int partitions, double ratePerSecond, boolean append) {
+
+    public ProduceRequest(String dataset, String topic, int partitions, double ratePerSecond) {
+        this(dataset, topic, partitions, ratePerSecond, false);
+    }
 
     public ProduceRequest {
         SpriteRecords.requireValidDatasetName(dataset);
@@ -28,5 +33,15 @@ public record ProduceRequest(String dataset, String topic, int partitions, doubl
 
     public static ProduceRequest of(String dataset) {
         return new ProduceRequest(dataset, null, 4, 0);
+    }
+
+    /** The same request, adding to the dataset's latest version. */
+    public ProduceRequest appending() {
+        return new ProduceRequest(dataset, topic, partitions, ratePerSecond, true);
+    }
+
+    /** The same request on another topic. */
+    public ProduceRequest onTopic(String otherTopic) {
+        return new ProduceRequest(dataset, otherTopic, partitions, ratePerSecond, append);
     }
 }

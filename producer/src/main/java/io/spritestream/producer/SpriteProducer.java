@@ -68,14 +68,18 @@ public final class SpriteProducer {
      *                 I/O thread); pass {@code n -> {}} for none
      * @throws ProduceException if any record could not be written (then no manifest is written)
      */
-    public ProduceResult produce(SpriteSource source, ProduceRequest request, LongConsumer progress)
+    public ProduceResult produce(SpriteSource source, ProduceRequest asked, LongConsumer progress)
             throws IOException {
         DatasetCatalog catalog = new DatasetCatalog(kafka);
         List<TopicPartition> partitions;
         Map<TopicPartition, Long> start;
+        DatasetManifest previous;
+        ProduceRequest request;
         try (Admin admin = Admin.create(kafka.admin("spritestream-producer-admin"))) {
             kafka.requireReachable(admin);
             catalog.ensureTopic(admin);
+            previous = asked.append() ? latest(catalog, asked.dataset()) : null;
+            request = previous == null ? asked : appendingTo(previous, asked);
             partitions = ensureTopic(admin, request);
             start = endOffsets(admin, partitions);
         }
@@ -108,6 +112,10 @@ public final class SpriteProducer {
                     sent[0]++;
                 });
                 producer.flush();
+            } catch (org.apache.kafka.common.KafkaException e) {
+                throw new ProduceException("gave up: " + e.getMessage() + " (" + acked.get() + " of " + sent[0]
+                        + " records acknowledged; no dataset version was recorded; the producer is idempotent, so "
+                        + "producing again later duplicates nothing within one run, but does resend these)", e);
             } finally {
                 listener.clientClosed(producer);
             }
@@ -128,12 +136,35 @@ public final class SpriteProducer {
                 .mapToInt(DatasetManifest::version).max().orElse(0) + 1;
         Map<String, long[]> ranges = new TreeMap<>();
         for (TopicPartition tp : partitions) {
-            ranges.put(String.valueOf(tp.partition()), new long[] {start.get(tp), end.get(tp)});
+            long from = start.get(tp);
+            if (previous != null && previous.partitions().containsKey(String.valueOf(tp.partition()))) {
+                from = previous.partitions().get(String.valueOf(tp.partition()))[0];
+            }
+            ranges.put(String.valueOf(tp.partition()), new long[] {from, end.get(tp)});
         }
+        List<String> classes = new ArrayList<>(previous == null ? List.of() : previous.classes());
+        source.classes().stream().filter(c -> !classes.contains(c)).forEach(classes::add);
+        long count = acked.get() + (previous == null ? 0 : previous.count());
         DatasetManifest manifest = new DatasetManifest(request.dataset(), version, request.topic(), ranges,
-                acked.get(), source.classes(), Instant.now().toString());
+                count, classes, Instant.now().toString());
         catalog.publish(manifest);
         return new ProduceResult(manifest, acked.get(), bytes.get(), seconds);
+    }
+
+    /** The request on the topic of the version it appends to. */
+    private static ProduceRequest appendingTo(DatasetManifest previous, ProduceRequest asked) {
+        if (!asked.topic().equals(previous.topic()) && !asked.topic().equals(SpriteRecords.topicFor(asked.dataset()))) {
+            throw new IllegalArgumentException("--topic: " + asked.topic() + " (appending to " + previous.key()
+                    + ", whose records are in " + previous.topic() + ")");
+        }
+        return asked.onTopic(previous.topic());
+    }
+
+    private static DatasetManifest latest(DatasetCatalog catalog, String dataset) {
+        return catalog.list().stream().filter(m -> m.dataset().equals(dataset))
+                .max(java.util.Comparator.comparingInt(DatasetManifest::version))
+                .orElseThrow(() -> new ProduceException("--append: dataset '" + dataset
+                        + "' has no version yet (produce it once without --append)", null));
     }
 
     private Map<String, Object> producerConfig() {
@@ -142,7 +173,8 @@ public final class SpriteProducer {
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         config.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 120_000);
+        // Retries ride out a broker restart; past this, the run ends with a clear error.
+        config.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(120_000, kafka.timeout().toMillis()));
         // PNG bytes are already compressed.
         config.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
         return config;

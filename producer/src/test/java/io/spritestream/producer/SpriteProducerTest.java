@@ -163,6 +163,41 @@ class SpriteProducerTest {
     }
 
     @Test
+    void appendingMakesANewVersionOfTheOldRecordsPlusTheNewOnesWithoutResendingAny(EmbeddedKafka kafka)
+            throws IOException {
+        SpriteProducer producer = new SpriteProducer(KafkaSettings.of(kafka.bootstrapServers()));
+        ProduceRequest first = new ProduceRequest(unique("sp-append"), null, 2, 0);
+        SyntheticSprites old = new SyntheticSprites(30, 2, 16, 1);
+        SyntheticSprites added = new SyntheticSprites(12, 3, 16, 2);
+
+        DatasetManifest v1 = producer.produce(old, first, n -> { }).manifest();
+        ProduceResult appended = producer.produce(added, first.appending(), n -> { });
+        DatasetManifest v2 = appended.manifest();
+
+        assertEquals(12, appended.records(), "only the new sprites were sent");
+        assertEquals(2, v2.version());
+        assertEquals(42, v2.count());
+        assertEquals(42, v2.rangeSize());
+        assertEquals(v1.topic(), v2.topic());
+        v1.partitions().forEach((p, range) ->
+                assertEquals(range[0], v2.partitions().get(p)[0], "version 2 starts where version 1 started, partition " + p));
+        List<String> classes = new java.util.ArrayList<>(old.classes());
+        added.classes().stream().filter(c -> !classes.contains(c)).forEach(classes::add);
+        assertEquals(classes, v2.classes(), "old label ids stay, new classes come after");
+        assertEquals(42, readRanges(v2).size());
+        assertEquals(30, readRanges(v1).size(), "version 1 is unchanged");
+    }
+
+    @Test
+    void appendingToADatasetWithNoVersionFailsWithAReason(EmbeddedKafka kafka) {
+        SpriteProducer producer = new SpriteProducer(KafkaSettings.of(kafka.bootstrapServers()));
+        ProduceRequest nothing = new ProduceRequest(unique("sp-nothing"), null, 1, 0).appending();
+        ProduceException e = assertThrows(ProduceException.class,
+                () -> producer.produce(new SyntheticSprites(3, 1, 16, 1), nothing, n -> { }));
+        assertTrue(e.getMessage().contains("has no version yet"), e.getMessage());
+    }
+
+    @Test
     void anUnreachableBootstrapFailsWithinTheTimeoutNamingTheAddress() throws IOException {
         String address = "127.0.0.1:" + closedPort();
         SpriteProducer producer = new SpriteProducer(KafkaSettings.of(address).withTimeout(Duration.ofSeconds(3)));

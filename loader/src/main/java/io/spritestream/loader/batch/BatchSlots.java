@@ -25,6 +25,7 @@ public final class BatchSlots {
     final int[] partitions;
     final long[] offsets;
     final long[] timestamps;
+    final long[] positions;
     final ByteBuffer[] keys;
     final byte[][] labels;
     final ByteBuffer[] values;
@@ -35,12 +36,18 @@ public final class BatchSlots {
     private CountDownLatch pendingChunks;
 
     public BatchSlots(SlabLease lease, int epoch) {
+        this(lease, epoch, lease.layout().batch());
+    }
+
+    /** Metadata slots without memory, or with a lease of another size (for copies kept aside). */
+    BatchSlots(SlabLease lease, int epoch, int capacity) {
         this.lease = lease;
         this.epoch = epoch;
-        this.capacity = lease.layout().batch();
+        this.capacity = capacity;
         this.partitions = new int[capacity];
         this.offsets = new long[capacity];
         this.timestamps = new long[capacity];
+        this.positions = new long[capacity];
         this.keys = new ByteBuffer[capacity];
         this.labels = new byte[capacity][];
         this.values = new ByteBuffer[capacity];
@@ -64,9 +71,15 @@ public final class BatchSlots {
         return count == capacity;
     }
 
-    /** Adds a record to the next slot (reader thread, before {@link #seal}). */
-    public void add(int partition, long offset, long timestamp, ByteBuffer key, byte[] label, ByteBuffer value) {
+    /**
+     * Adds a record to the next slot (reader thread, before {@link #seal}).
+     *
+     * @param position the record's position in its epoch's order (what a resumed run skips to)
+     */
+    public void add(long position, int partition, long offset, long timestamp, ByteBuffer key, byte[] label,
+                    ByteBuffer value) {
         int i = count++;
+        positions[i] = position;
         partitions[i] = partition;
         offsets[i] = offset;
         timestamps[i] = timestamp;
@@ -143,6 +156,10 @@ public final class BatchSlots {
         return timestamps[slot];
     }
 
+    public long position(int slot) {
+        return positions[slot];
+    }
+
     public ByteBuffer key(int slot) {
         return keys[slot];
     }
@@ -166,6 +183,7 @@ public final class BatchSlots {
         target.partitions[to] = partitions[from];
         target.offsets[to] = offsets[from];
         target.timestamps[to] = timestamps[from];
+        target.positions[to] = positions[from];
         target.keys[to] = keys[from];
         target.labels[to] = labels[from];
         target.values[to] = null;

@@ -29,10 +29,13 @@ public final class SpriteBatch implements AutoCloseable {
     private final NDArray images;
     private final NDArray labels;
     private final List<String> classes;
+    private final BatchClosed onClose;
+    private final java.lang.ref.Cleaner.Cleanable leakWatch;
     private boolean closed;
 
-    SpriteBatch(BatchSlots slots, int size, long index, NDManager parent, List<String> classes) {
+    SpriteBatch(BatchSlots slots, int size, long index, NDManager parent, List<String> classes, BatchClosed onClose) {
         this.slots = slots;
+        this.onClose = onClose;
         this.size = size;
         this.index = index;
         this.classes = classes;
@@ -40,6 +43,7 @@ public final class SpriteBatch implements AutoCloseable {
         this.images = SlabViews.images(manager, slots.lease, size);
         this.labels = SlabViews.labels(manager, slots.lease, size);
         slots.lease.describeOwner("batch " + index + " of epoch " + slots.epoch);
+        this.leakWatch = slots.lease.watch(this);
     }
 
     /** {@code [n, H, W, C]} uint8, a view of the slab. */
@@ -104,6 +108,12 @@ public final class SpriteBatch implements AutoCloseable {
         return slots.timestamps[row];
     }
 
+    /** The position of {@code row}'s record in its epoch's order (what a resumed run continues after). */
+    public long position(int row) {
+        checkRow(row);
+        return slots.positions[row];
+    }
+
     /** The label id of {@code row}, read from the label memory. */
     public int label(int row) {
         checkRow(row);
@@ -148,9 +158,13 @@ public final class SpriteBatch implements AutoCloseable {
         closed = true;
         try {
             manager.close();
+            if (onClose != null) {
+                onClose.closed(slots, size);
+            }
         } finally {
             slots.releaseValues();
             slots.lease.close();
+            leakWatch.clean();
         }
     }
 

@@ -5,8 +5,8 @@ import java.util.Locale;
 
 /**
  * The live part of a loading run's progress line, next to the bar's samples/s and ETA: epoch
- * progress, the share of time the trainer waited for batches since the last update, and dead
- * letters so far, e.g. {@code  | epoch 1/2 57% | trainer wait 93% | dead letters 0}.
+ * progress (or "live" for a live tail), the share of time the trainer waited for batches since the
+ * last update, and dead letters so far, e.g. {@code  | epoch 1/2 57% | trainer wait 93% | dead letters 0}.
  *
  * <p>Read from the pipeline's own counters (no metrics needed). The trainer's thread only.
  */
@@ -45,8 +45,10 @@ final class LiveStatus {
     }
 
     private String format(double waitShare) {
-        return String.format(Locale.ROOT, " | epoch %d/%d %.0f%% | trainer wait %.0f%% | dead letters %d",
-                loader.epoch() + 1, epochs, 100 * loader.epochProgress(), 100 * Math.min(1.0, waitShare),
-                loader.stats().rejectedTotal());
+        double progress = loader.epochProgress();
+        String epoch = Double.isNaN(progress) ? " | live"
+                : String.format(Locale.ROOT, " | epoch %d/%d %.0f%%", loader.epoch() + 1, epochs, 100 * progress);
+        return epoch + String.format(Locale.ROOT, " | trainer wait %.0f%% | dead letters %d",
+                100 * Math.min(1.0, waitShare), loader.stats().rejectedTotal());
     }
 }

@@ -1,14 +1,15 @@
 package io.spritestream.loader.cli;
 
 import ai.djl.ndarray.NDManager;
-import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.decode.DecodeLimits;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.memory.LeakDetection;
 import io.spritestream.loader.metrics.LoaderMetrics;
+import io.spritestream.loader.pipeline.BadRecordPolicy;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.metrics.MetricsServer;
 import java.nio.file.Path;
@@ -42,8 +43,8 @@ public final class LoadCommand implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
-    @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nWhat to read (one of):%n")
-    Target target;
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nWhat to read (one of, or --resume):%n")
+    Target target = new Target();
 
     static final class Target {
         @Option(names = "--dataset", paramLabel = "NAME[@V]", description = "A dataset version (default: the latest).")
@@ -53,14 +54,17 @@ public final class LoadCommand implements Callable<Integer> {
         String topic;
     }
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
-    int batch;
+    @Option(names = "--batch", paramLabel = "B", description = "Samples per batch (default: 64, or the resumed run's).")
+    Integer batch;
 
     @Mixin
     PixelOptions pixels;
 
-    @Option(names = "--epochs", defaultValue = "1", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", paramLabel = "E", description = "Epochs (default: 1, or the resumed run's).")
+    Integer epochs;
+
+    @Mixin
+    ReplayOptions replay;
 
     @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
     Integer threads;
@@ -78,6 +82,11 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--max-record-bytes", defaultValue = "16777216", paramLabel = "N",
             description = "Larger records are dead-lettered (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
+
+    @Option(names = "--on-bad-record", defaultValue = "dlq", paramLabel = "dlq|skip|fail",
+            description = "A record that cannot become a sample: written to <topic>.dlq, only counted, or the run "
+                    + "stops naming it (default: ${DEFAULT-VALUE}).")
+    BadRecordPolicy onBadRecord;
 
     @Option(names = "--slabs", defaultValue = "0", paramLabel = "N",
             description = "Batch slabs in the memory pool (default: 2 x threads + 4).")
@@ -102,15 +111,22 @@ public final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        LoaderConfig config = (target.dataset != null ? LoaderConfig.dataset(DatasetRef.parse(target.dataset))
-                : LoaderConfig.topic(target.topic))
-                .batchSize(batch).pixels(pixels.spec()).epochs(epochs)
+        KafkaSettings settings = kafka.settings();
+        LoaderConfig config = replay.start(target.dataset, target.topic, settings, out());
+        if (batch != null) {
+            config.batchSize(batch);
+        }
+        if (epochs != null) {
+            config.epochs(epochs);
+        }
+        config.pixels(pixels.spec())
                 .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
                 .maxBatches(maxBatches).dropLast(dropLast).limits(new DecodeLimits(maxPixels, maxRecordBytes))
-                .slabs(slabs).leakDetection(leakDetection).build();
+                .slabs(slabs).leakDetection(leakDetection).onBadRecord(onBadRecord)
+                .notices(message -> spec.commandLine().getErr().println(message)).build();
         try (MetricsServer server = metrics.start(out());
              NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            RunReport report = new LoadRun(config, kafka.settings(), manager).exportTo(exportNpy).quiet(quiet)
+            RunReport report = new LoadRun(config, settings, manager).exportTo(exportNpy).quiet(quiet)
                     .listener(LoaderMetrics.listener(server)).run();
             out().println(report.summary());
             if (reportJson != null) {

@@ -52,7 +52,7 @@ final class LoadRun {
     RunReport run() throws IOException, InterruptedException {
         config.listener(listener);
         try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
-            long total = loader.source().records() * config.epochs();
+            long total = loader.plannedRecords();
             if (config.maxBatches() > 0) {
                 total = Math.min(total, config.maxBatches() * config.batchSize());
             }

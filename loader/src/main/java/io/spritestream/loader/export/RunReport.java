@@ -15,11 +15,12 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code --report-json FILE}: what a run did. {@code records_read = samples + dead_lettered + dropped}
- * always holds: nothing read is unaccounted for.
+ * {@code --report-json FILE}: what a run did. {@code records_read = samples - repeated + dead_lettered
+ * + dropped} always holds: nothing read is unaccounted for ({@code repeated} is non-zero only when a
+ * sharded run repeats a sample in place of a dead letter, to keep the ranks' batches equal).
  */
 @JsonPropertyOrder({"samples", "batches", "epochs", "seconds", "samples_per_s", "dead_lettered",
-        "dead_letter_reasons", "records_read", "dropped", "dataset", "topic"})
+        "dead_letter_reasons", "records_read", "dropped", "repeated", "dataset", "topic"})
 public record RunReport(
         @JsonProperty("samples") long samples,
         @JsonProperty("batches") long batches,
@@ -30,6 +31,7 @@ public record RunReport(
         @JsonProperty("dead_letter_reasons") Map<String, Long> deadLetterReasons,
         @JsonProperty("records_read") long recordsRead,
         @JsonProperty("dropped") long dropped,
+        @JsonProperty("repeated") long repeated,
         @JsonProperty("dataset") String dataset,
         @JsonProperty("topic") String topic) {
 
@@ -47,7 +49,7 @@ public record RunReport(
         double seconds = loader.seconds();
         return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), seconds,
                 seconds > 0 ? stats.samplesDelivered() / seconds : 0, stats.rejectedTotal(), reasons,
-                stats.recordsAccounted(), stats.dropped(),
+                stats.recordsAccounted(), stats.dropped(), stats.repeated(),
                 loader.source().manifest().map(m -> m.key()).orElse(null), loader.source().topic());
     }
 

@@ -107,7 +107,11 @@ public final class DeadLetterWriter implements AutoCloseable {
         producer = new KafkaProducer<>(config, new ByteBufferSerializer(), new ByteBufferSerializer());
     }
 
-    private void checkNoFailure() {
+    /**
+     * Throws if a dead letter could not be written: the run must stop rather than lose the record.
+     * Any thread.
+     */
+    public void checkNoFailure() {
         if (failed.get() > 0) {
             throw new IllegalStateException("cannot write dead letters to " + topic + ": "
                     + firstFailure.get().getMessage() + " (stopping rather than losing records)", firstFailure.get());

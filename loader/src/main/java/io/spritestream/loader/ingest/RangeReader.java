@@ -38,6 +38,10 @@ public final class RangeReader implements AutoCloseable {
     @FunctionalInterface
     public interface Sink {
         void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record) throws InterruptedException;
+
+        /** Every record of {@code block} that exists has been handed over (offsets may have gaps). */
+        default void endBlock(OffsetRange block) throws InterruptedException {
+        }
     }
 
     private static final Duration POLL = Duration.ofMillis(100);
@@ -46,20 +50,36 @@ public final class RangeReader implements AutoCloseable {
     private final String topic;
     private final int maxBufferedRecords;
     private final Duration stallTimeout;
+    private static final long NOTICE_AFTER_NANOS = 2_000_000_000L;
+    private static final long NOTICE_EVERY_NANOS = 10_000_000_000L;
+
+    private java.util.function.Consumer<String> notices = message -> { };
     private final AtomicLong recordsRead = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
 
-    public RangeReader(KafkaSettings kafka, String topic, int maxBufferedRecords) {
+    /**
+     * @param maxBufferedRecords records of the plan fetched ahead of the one being handed out
+     * @param scattered          whether consecutive blocks of the plan are usually far apart (a
+     *                           shuffled plan): then a fetch stops nearer the block's end, since
+     *                           what lies beyond it is dropped at the next seek
+     */
+    public RangeReader(KafkaSettings kafka, String topic, int maxBufferedRecords, boolean scattered) {
         Map<String, Object> config = kafka.consumer("spritestream-loader");
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
-        config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1 << 20);
-        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 << 20);
+        config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, scattered ? 1 : 1 << 20);
+        // A bounded read hits the log end at the last block of a partition: do not let the broker hold it.
+        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, scattered ? 1 << 20 : 8 << 20);
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
         this.consumer = new KafkaConsumer<>(config, new ByteBufferDeserializer(), new ByteBufferDeserializer());
         this.topic = topic;
         this.maxBufferedRecords = Math.max(1, maxBufferedRecords);
         this.stallTimeout = kafka.timeout();
+    }
+
+    /** Where one-line notices go while Kafka does not answer (a broker down, a network cut). */
+    public void notices(java.util.function.Consumer<String> sink) {
+        this.notices = sink;
     }
 
     /** Records handed to the sink so far. */
@@ -86,11 +106,20 @@ public final class RangeReader implements AutoCloseable {
         }
         consumer.assign(partitions.values());
         consumer.pause(partitions.values());
+        // Every assigned partition needs a position, even one with no block in the window yet:
+        // a paused partition without one fails the next poll (there is no reset policy, on purpose).
         Set<Integer> positioned = new HashSet<>();
+        for (OffsetRange b : blocks) {
+            if (positioned.add(b.partition())) {
+                consumer.seek(partitions.get(b.partition()), b.start());
+            }
+        }
         ArrayDeque<Block> window = new ArrayDeque<>();
         int next = 0;
         long planned = 0;
         long lastProgress = System.nanoTime();
+        long nextNotice = lastProgress + NOTICE_AFTER_NANOS;
+        boolean noticed = false;
         while (next < blocks.size() || !window.isEmpty()) {
             while (next < blocks.size() && (window.isEmpty() || planned + blocks.get(next).size() <= maxBufferedRecords)) {
                 Block b = new Block(blocks.get(next++));
@@ -108,6 +137,7 @@ public final class RangeReader implements AutoCloseable {
                     }
                     sink.accept(r);
                 }
+                sink.endBlock(head.range);
                 continue;
             }
             Map<Integer, Block> active = activeBlocks(window);
@@ -136,12 +166,24 @@ public final class RangeReader implements AutoCloseable {
                     progress = true;
                 }
             }
+            long now = System.nanoTime();
             if (progress) {
-                lastProgress = System.nanoTime();
-            } else if (System.nanoTime() - lastProgress > stallTimeout.toNanos()) {
-                throw new KafkaUnreachableException("no records from " + topic + " for " + stallTimeout.toSeconds()
-                        + " s while reading " + active.values().iterator().next().range
-                        + " (broker down or unreachable?)", null);
+                if (noticed) {
+                    notices.accept("Kafka answers again after " + (now - lastProgress) / 1_000_000_000L
+                            + " s; reading " + topic + " where it stopped");
+                    noticed = false;
+                }
+                lastProgress = now;
+                nextNotice = now + NOTICE_AFTER_NANOS;
+            } else if (now - lastProgress > stallTimeout.toNanos()) {
+                throw new KafkaUnreachableException("gave up after " + stallTimeout.toSeconds() + " s without records from "
+                        + topic + " while reading " + active.values().iterator().next().range
+                        + " (broker down or unreachable; --broker-timeout sets the wait)", null);
+            } else if (now >= nextNotice) {
+                notices.accept("waiting for Kafka: no records from " + topic + " for " + (now - lastProgress) / 1_000_000_000L
+                        + " s (broker down?); giving up after " + stallTimeout.toSeconds() + " s");
+                noticed = true;
+                nextNotice = now + NOTICE_EVERY_NANOS;
             }
             if (Thread.interrupted()) {
                 throw new InterruptedException();

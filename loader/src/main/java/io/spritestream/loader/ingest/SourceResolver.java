@@ -76,6 +76,62 @@ public final class SourceResolver {
         }
     }
 
+    /**
+     * A window of a bare topic: per partition, from the given offset (or the first record at or after
+     * {@code since}, or the beginning) to the first record at or after {@code until} (or the end now).
+     *
+     * @param since       inclusive start time, or null
+     * @param until       exclusive end time, or null
+     * @param fromOffsets start offsets by partition (they win over {@code since}); may be empty
+     */
+    public ResolvedSource window(String topic, java.time.Instant since, java.time.Instant until,
+                                 Map<Integer, Long> fromOffsets) {
+        ResolvedSource whole = topic(topic);
+        for (Integer p : fromOffsets.keySet()) {
+            if (whole.ranges().stream().noneMatch(r -> r.partition() == p)) {
+                throw new IllegalArgumentException("--from-offsets: partition " + p + " (topic " + topic + " has partitions 0.."
+                        + (whole.ranges().size() - 1) + ")");
+            }
+        }
+        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+            Map<TopicPartition, Long> starts = since == null ? Map.of() : offsetsAt(admin, topic, whole.ranges(), since);
+            Map<TopicPartition, Long> ends = until == null ? Map.of() : offsetsAt(admin, topic, whole.ranges(), until);
+            List<OffsetRange> ranges = new ArrayList<>();
+            for (OffsetRange r : whole.ranges()) {
+                TopicPartition tp = new TopicPartition(topic, r.partition());
+                long start = fromOffsets.containsKey(r.partition()) ? fromOffsets.get(r.partition())
+                        : starts.getOrDefault(tp, r.start());
+                long end = ends.getOrDefault(tp, r.end());
+                start = Math.max(r.start(), Math.min(start, r.end()));
+                end = Math.max(start, Math.min(end, r.end()));
+                ranges.add(new OffsetRange(r.partition(), start, end));
+            }
+            return new ResolvedSource(topic, ranges, List.of(), Optional.empty());
+        }
+    }
+
+    /** Per partition, the first offset whose record time is at or after {@code time} (the end if none). */
+    private Map<TopicPartition, Long> offsetsAt(Admin admin, String topic, List<OffsetRange> ranges, java.time.Instant time) {
+        try {
+            Map<TopicPartition, OffsetSpec> query = ranges.stream().collect(Collectors.toMap(
+                    r -> new TopicPartition(topic, r.partition()), r -> OffsetSpec.forTimestamp(time.toEpochMilli())));
+            Map<TopicPartition, ListOffsetsResultInfo> found = admin.listOffsets(query).all()
+                    .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            Map<TopicPartition, Long> offsets = new java.util.HashMap<>();
+            for (OffsetRange r : ranges) {
+                TopicPartition tp = new TopicPartition(topic, r.partition());
+                long offset = found.get(tp).offset();
+                offsets.put(tp, offset < 0 ? r.end() : offset);
+            }
+            return offsets;
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot look up offsets by time in '" + topic + "': " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
     private static String spriteTopics(Admin admin) {
         try {
             List<String> names = admin.listTopics().names().get().stream()

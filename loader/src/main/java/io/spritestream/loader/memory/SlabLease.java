@@ -54,6 +54,41 @@ public final class SlabLease implements AutoCloseable {
         return slab.memory.slice(pool.layout().labelsOffset(), samples * 4).order(ByteOrder.nativeOrder());
     }
 
+    /**
+     * Reports a leak if {@code holder} becomes unreachable while this lease is still open: the slab
+     * would never come back to the pool. Off under {@link LeakDetection#OFF}. The report names the
+     * owner and, under {@link LeakDetection#PARANOID}, where {@code holder} was handed out. The
+     * returned handle must be {@linkplain java.lang.ref.Cleaner.Cleanable#clean() cleaned} when the
+     * holder closes the lease properly.
+     */
+    public java.lang.ref.Cleaner.Cleanable watch(Object holder) {
+        if (pool.leakDetection() == LeakDetection.OFF) {
+            return () -> { };
+        }
+        Throwable site = pool.leakDetection() == LeakDetection.PARANOID ? new Throwable("handed out here") : null;
+        return SlabPool.CLEANER.register(holder, new LeakCheck(this, site));
+    }
+
+    /** Runs on the cleaner's thread; must not refer to the holder. */
+    private record LeakCheck(SlabLease lease, Throwable site) implements Runnable {
+        @Override
+        public void run() {
+            if (lease.isClosed()) {
+                return;
+            }
+            StringBuilder report = new StringBuilder("LEAK: ").append(lease)
+                    .append(" was dropped without being closed; its slab never returns to the pool");
+            if (site != null) {
+                java.io.StringWriter trace = new java.io.StringWriter();
+                site.printStackTrace(new java.io.PrintWriter(trace));
+                report.append(System.lineSeparator()).append(trace);
+            } else {
+                report.append(" (leak detection paranoid shows where it was handed out)");
+            }
+            lease.pool.reportLeak(report.toString());
+        }
+    }
+
     /** Records who holds the lease now, for leak reports (e.g. {@code batch 17 of epoch 0}). */
     public void describeOwner(String newOwner) {
         this.owner = newOwner;

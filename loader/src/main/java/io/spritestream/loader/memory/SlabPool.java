@@ -31,7 +31,12 @@ public final class SlabPool implements AutoCloseable {
     private final LeakDetection leakDetection;
     private final AtomicLong waitNanos = new AtomicLong();
     private final AtomicLong acquisitions = new AtomicLong();
+    private final AtomicLong leaksReported = new AtomicLong();
+    private volatile java.util.function.Consumer<String> leakReporter = System.err::println;
     private volatile boolean closed;
+
+    /** One cleaner for every pool: its thread reports holders that were dropped without closing. */
+    static final java.lang.ref.Cleaner CLEANER = java.lang.ref.Cleaner.create();
 
     /**
      * Allocates {@code capacity} slabs of {@code layout.slabBytes()} direct bytes each.
@@ -53,6 +58,25 @@ public final class SlabPool implements AutoCloseable {
 
     public SlabLayout layout() {
         return layout;
+    }
+
+    public LeakDetection leakDetection() {
+        return leakDetection;
+    }
+
+    /** Where leak reports go (default: stderr). */
+    public void leakReporter(java.util.function.Consumer<String> reporter) {
+        this.leakReporter = java.util.Objects.requireNonNull(reporter);
+    }
+
+    /** Holders dropped without closing their lease, reported so far. */
+    public long leaksReported() {
+        return leaksReported.get();
+    }
+
+    void reportLeak(String report) {
+        leaksReported.incrementAndGet();
+        leakReporter.accept(report);
     }
 
     public int capacity() {

@@ -4,7 +4,13 @@ import io.spritestream.catalog.DatasetRef;
 import io.spritestream.loader.decode.DecodeLimits;
 import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.ingest.OffsetRange;
 import io.spritestream.loader.memory.LeakDetection;
+import io.spritestream.loader.replay.LoaderState;
+import io.spritestream.loader.replay.OrderSpec;
+import io.spritestream.loader.replay.Split;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,11 +21,9 @@ public final class LoaderConfig {
 
     /** Default samples per batch. */
     public static final int DEFAULT_BATCH = 64;
-    /** Default records per block of consecutive offsets read from one partition. */
-    public static final int DEFAULT_BLOCK = 512;
-
     DatasetRef dataset;
     String topic;
+    List<OffsetRange> ranges;
     int batchSize = DEFAULT_BATCH;
     PixelSpec pixels = new PixelSpec(32, 32, 4, Fit.PAD);
     int epochs = 1;
@@ -29,9 +33,15 @@ public final class LoaderConfig {
     DecodeLimits limits = DecodeLimits.DEFAULT;
     int slabs;
     LeakDetection leakDetection = LeakDetection.SIMPLE;
-    int blockSize = DEFAULT_BLOCK;
+    OrderSpec order = OrderSpec.inOffsetOrder();
+    int worldSize = 1;
+    int rank;
     int readAheadRecords = 8192;
-    boolean deadLetters = true;
+    BadRecordPolicy badRecords = BadRecordPolicy.DLQ;
+    java.util.function.Consumer<String> notices = System.err::println;
+    LoaderState resume;
+    Path saveState;
+    String followGroup;
     LoaderListener listener = LoaderListener.NONE;
 
     private LoaderConfig() {}
@@ -45,6 +55,32 @@ public final class LoaderConfig {
     public static LoaderConfig topic(String topic) {
         LoaderConfig c = new LoaderConfig();
         c.topic = Objects.requireNonNull(topic);
+        return c;
+    }
+
+    /** Exactly these ranges of {@code topic} (a time-travel window, or the ranges a state recorded). */
+    public static LoaderConfig ranges(String topic, List<OffsetRange> ranges) {
+        LoaderConfig c = topic(topic);
+        c.ranges = List.copyOf(ranges);
+        return c;
+    }
+
+    /**
+     * Continues a run from its state (for this rank, already re-split if the world size changed):
+     * the same records, the same order, from where it stood. The state's epochs apply unless
+     * {@link #epochs} is set afterwards.
+     */
+    public static LoaderConfig resume(LoaderState state) {
+        LoaderConfig c = ranges(state.topic(), state.offsetRanges());
+        if (state.dataset() != null) {
+            c.dataset = new DatasetRef(state.dataset(), java.util.OptionalInt.of(state.datasetVersion()));
+        }
+        c.resume = state;
+        c.order = state.orderSpec();
+        c.worldSize = state.worldSize();
+        c.rank = state.rank();
+        c.epochs = state.epochs();
+        c.batchSize = state.batchSize();
         return c;
     }
 
@@ -95,8 +131,42 @@ public final class LoaderConfig {
         return this;
     }
 
-    public LoaderConfig blockSize(int value) {
-        this.blockSize = value;
+    /** How each epoch's sample order is made (default: offset order). */
+    public LoaderConfig order(OrderSpec value) {
+        if (resume != null && !value.equals(resume.orderSpec())) {
+            throw new IllegalArgumentException("the order (" + value + ") differs from the resumed state's ("
+                    + resume.orderSpec() + "): a resumed run keeps its order");
+        }
+        this.order = Objects.requireNonNull(value);
+        return this;
+    }
+
+    /** This process is rank {@code rank} of {@code worldSize}: it gets a disjoint, equal share of every epoch. */
+    public LoaderConfig shard(int rank, int worldSize) {
+        this.rank = rank;
+        this.worldSize = worldSize;
+        return this;
+    }
+
+    /**
+     * A live tail without end: read the topic through consumer group {@code group}, committing
+     * offsets only for closed batches (at-least-once). Epochs, ranges and states do not apply.
+     */
+    public LoaderConfig follow(String group) {
+        if (group == null || group.isBlank()) {
+            throw new IllegalArgumentException("--group: '" + group + "' (expected a consumer group id)");
+        }
+        this.followGroup = group;
+        return this;
+    }
+
+    public boolean following() {
+        return followGroup != null;
+    }
+
+    /** Keep the run's state in {@code file} after every delivered batch (written atomically). */
+    public LoaderConfig saveState(Path file) {
+        this.saveState = file;
         return this;
     }
 
@@ -106,9 +176,15 @@ public final class LoaderConfig {
         return this;
     }
 
-    /** Whether rejected records are written to {@code <topic>.dlq} (they are counted either way). */
-    public LoaderConfig deadLetters(boolean value) {
-        this.deadLetters = value;
+    /** What happens to a record that cannot become a sample (default: dead-letter it). */
+    public LoaderConfig onBadRecord(BadRecordPolicy value) {
+        this.badRecords = Objects.requireNonNull(value);
+        return this;
+    }
+
+    /** Where one-line notices go while the run waits (e.g. for a broker that is down); default stderr. */
+    public LoaderConfig notices(java.util.function.Consumer<String> value) {
+        this.notices = Objects.requireNonNull(value);
         return this;
     }
 
@@ -124,10 +200,18 @@ public final class LoaderConfig {
         require("--epochs", epochs, 1, 1_000_000);
         require("--threads", threads, 1, 256);
         require("--slabs", slabs, 0, 4096);
-        require("block size", blockSize, 1, 1 << 20);
+        require("--world-size", worldSize, 1, 1 << 16);
+        if (rank < 0 || rank >= worldSize) {
+            throw new IllegalArgumentException("--rank: " + rank + " (expected 0.." + (worldSize - 1) + " for --world-size "
+                    + worldSize + ")");
+        }
         require("read-ahead", readAheadRecords, 1, 1 << 24);
         if (maxBatches < 0) {
             throw new IllegalArgumentException("--max-batches: " + maxBatches + " (expected >= 0, 0 for no limit)");
+        }
+        if (followGroup != null && (resume != null || saveState != null || worldSize != 1 || ranges != null)) {
+            throw new IllegalArgumentException("--follow: a live tail keeps its position in the consumer group "
+                    + "(expected no --resume, --save-state, --rank/--world-size or time window)");
         }
         if (slabs != 0 && slabs < 2) {
             throw new IllegalArgumentException("--slabs: " + slabs + " (expected 0 for automatic, or >= 2)");
@@ -169,6 +253,41 @@ public final class LoaderConfig {
 
     public boolean dropLast() {
         return dropLast;
+    }
+
+    public OrderSpec order() {
+        return order;
+    }
+
+    public int worldSize() {
+        return worldSize;
+    }
+
+    public int rank() {
+        return rank;
+    }
+
+    public LoaderState resumeState() {
+        return resume;
+    }
+
+    public Path saveStatePath() {
+        return saveState;
+    }
+
+    /** The epoch the run starts in (0, or the resumed one). */
+    int startEpoch() {
+        return resume == null ? 0 : resume.epoch();
+    }
+
+    /** Positions of the start epoch's order already consumed. */
+    long startPosition() {
+        return resume == null ? 0 : resume.position();
+    }
+
+    /** Splits of the start epoch (elastic resume). */
+    List<Split> startSplits() {
+        return resume == null ? List.of() : resume.splits();
     }
 
     public LoaderListener listener() {

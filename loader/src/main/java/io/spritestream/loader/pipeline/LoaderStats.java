@@ -18,6 +18,8 @@ public final class LoaderStats {
     final AtomicLong batchesDelivered = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong epochsCompleted = new AtomicLong();
+    final AtomicLong missing = new AtomicLong();
+    final AtomicLong repeated = new AtomicLong();
     final AtomicLong trainerWaitNanos = new AtomicLong();
     final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
 
@@ -40,6 +42,11 @@ public final class LoaderStats {
         return dropped.get();
     }
 
+    /** Offsets inside the ranges that do not exist in the topic (gaps), skipped. */
+    public long missing() {
+        return missing.get();
+    }
+
     public long epochsCompleted() {
         return epochsCompleted.get();
     }
@@ -52,9 +59,17 @@ public final class LoaderStats {
         return rejected.values().stream().mapToLong(AtomicLong::get).sum();
     }
 
-    /** Records that went through the loader: delivered + dead-lettered + dropped. */
+    /**
+     * Rows that repeat another sample in place of a rejected record (sharded runs keep every rank's
+     * batches aligned this way).
+     */
+    public long repeated() {
+        return repeated.get();
+    }
+
+    /** Records that went through the loader: delivered (not counting repeats) + dead-lettered + dropped. */
     public long recordsAccounted() {
-        return samplesDelivered() + rejectedTotal() + dropped();
+        return samplesDelivered() - repeated() + rejectedTotal() + dropped();
     }
 
     /** Images decoded (successfully) and the time spent in total, over all decode threads. */

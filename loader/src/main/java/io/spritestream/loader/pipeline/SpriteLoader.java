@@ -9,16 +9,24 @@ import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.decode.SlotMats;
 import io.spritestream.loader.decode.SpriteDecoder;
 import io.spritestream.loader.ingest.DeadLetterWriter;
+import io.spritestream.loader.ingest.FollowReader;
+import io.spritestream.loader.ingest.OrderedSink;
 import io.spritestream.loader.ingest.RangeReader;
-import io.spritestream.loader.ingest.ReadPlan;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.memory.SlabLayout;
 import io.spritestream.loader.memory.SlabLease;
 import io.spritestream.loader.memory.SlabPool;
+import io.spritestream.loader.replay.EpochOrder;
+import io.spritestream.loader.replay.LoaderState;
+import io.spritestream.loader.replay.MixingBuffer;
+import io.spritestream.loader.replay.OrderSpec;
+import io.spritestream.loader.replay.RecordSpace;
+import io.spritestream.loader.replay.Remainder;
 import io.spritestream.loader.tensor.SlabViews;
 import io.spritestream.record.SpriteRecords;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -52,15 +60,21 @@ import org.apache.kafka.common.header.Header;
  */
 public final class SpriteLoader implements AutoCloseable {
 
-    private static final Object EPOCH_END = new Object();
     private static final Object END = new Object();
+    /** A live tail went idle: deliver the partly filled batch now rather than wait for more records. */
+    private static final Object FLUSH = new Object();
     private static final long WAIT_SLICE_MS = 100;
 
     private final LoaderConfig config;
     private final ResolvedSource source;
+    private final RecordSpace space;
+    private final int[] firstOrder;
+    private final Path statePath;
+    private volatile LoaderState state;
     private final SlabPool pool;
     private final SlotMats slotMats;
     private final RangeReader reader;
+    private final FollowReader follower;
     private final DeadLetterWriter deadLetters;
     private final BatchAssembler assembler;
     private final LabelIndex labels;
@@ -76,9 +90,9 @@ public final class SpriteLoader implements AutoCloseable {
     private boolean finished;
     private boolean closed;
     private BatchSlots inHand;
+    private int pendingEpochEnd = -1;
     private long endedNanos;
     private long assemblyNanos;
-    private volatile long epochStartAccounted;
 
     private SpriteLoader(LoaderConfig config, KafkaSettings kafka, ResolvedSource source, NDManager manager) {
         this.config = config;
@@ -89,10 +103,30 @@ public final class SpriteLoader implements AutoCloseable {
         int slabs = config.effectiveSlabs();
         this.pool = new SlabPool(layout, slabs, config.leakDetection);
         this.slotMats = new SlotMats(layout, slabs);
-        this.labels = new LabelIndex(source.classes());
-        this.deadLetters = config.deadLetters ? new DeadLetterWriter(kafka, source.topic()) : null;
+        this.space = new RecordSpace(config.following() ? List.of() : source.ranges());
+        this.firstOrder = config.following() ? new int[0] : EpochOrder.compute(space, config.order, config.startEpoch(),
+                config.startSplits(), config.worldSize, config.rank);
+        this.statePath = config.saveState == null ? null : LoaderState.forRank(config.saveState, config.rank);
+        this.state = initialState(config, source);
+        this.labels = new LabelIndex(config.resume != null && !config.resume.classes().isEmpty()
+                ? config.resume.classes() : source.classes());
+        this.deadLetters = config.badRecords == BadRecordPolicy.DLQ ? new DeadLetterWriter(kafka, source.topic()) : null;
         this.assembler = new BatchAssembler(manager, labels, this::rejected, config.dropLast);
-        this.reader = new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.blockSize));
+        assembler.keepPositions(config.worldSize > 1);
+        this.reader = config.following() ? null
+                : new RangeReader(kafka, source.topic(), Math.max(config.readAheadRecords, config.order.blockSize()),
+                        config.order.shuffle());
+        if (reader != null) {
+            reader.notices(config.notices);
+        }
+        this.follower = config.following() ? new FollowReader(kafka, source.topic(), config.followGroup) : null;
+        if (follower != null) {
+            assembler.onBatchClosed((slots, rows) -> {
+                for (int i = 0; i < rows; i++) {
+                    follower.done(slots.partition(i), slots.offset(i));
+                }
+            });
+        }
         int chunksPerBatch = (config.batchSize + chunkSize(config) - 1) / chunkSize(config);
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
         this.readerToAssembler = new ArrayBlockingQueue<>(slabs + 2 * config.epochs + 2);
@@ -103,7 +137,7 @@ public final class SpriteLoader implements AutoCloseable {
             t.setDaemon(true);
             decoderThreads.add(t);
         }
-        this.readerThread = new Thread(this::readAll, "spritestream-reader");
+        this.readerThread = new Thread(config.following() ? this::followAll : this::readAll, "spritestream-reader");
         this.readerThread.setDaemon(true);
     }
 
@@ -116,7 +150,14 @@ public final class SpriteLoader implements AutoCloseable {
         config.build();
         SlabViews.requireCpu(manager);
         SourceResolver resolver = new SourceResolver(kafka);
-        ResolvedSource source = config.dataset != null ? resolver.dataset(config.dataset) : resolver.topic(config.topic);
+        ResolvedSource source;
+        if (config.ranges != null) {
+            ResolvedSource known = config.dataset != null ? resolver.dataset(config.dataset) : null;
+            source = new ResolvedSource(config.topic, config.ranges, known == null ? List.of() : known.classes(),
+                    known == null ? java.util.Optional.empty() : known.manifest());
+        } else {
+            source = config.dataset != null ? resolver.dataset(config.dataset) : resolver.topic(config.topic);
+        }
         SpriteLoader loader = new SpriteLoader(config, kafka, source, manager);
         loader.listener.opened(loader);
         loader.decoderThreads.forEach(Thread::start);
@@ -131,6 +172,44 @@ public final class SpriteLoader implements AutoCloseable {
 
     public ResolvedSource source() {
         return source;
+    }
+
+    /** How this run orders each epoch (its seed included). */
+    public OrderSpec order() {
+        return config.order;
+    }
+
+    /** The run's state as of the last delivered batch (what {@code --save-state} writes). */
+    public LoaderState state() {
+        return state;
+    }
+
+    /**
+     * Samples this rank will be handed in the whole run, before dead letters and {@code --max-batches}:
+     * the rest of the start epoch plus a share of every later one; -1 for a live tail.
+     */
+    public long plannedRecords() {
+        if (config.following()) {
+            return -1;
+        }
+        long rest = firstOrder.length - Math.min(firstOrder.length, config.startPosition());
+        return rest + epochLength() * Math.max(0, config.epochs - config.startEpoch() - 1);
+    }
+
+    private static LoaderState initialState(LoaderConfig config, ResolvedSource source) {
+        if (config.resume != null) {
+            LoaderState r = config.resume;
+            return new LoaderState(LoaderState.FORMAT, r.dataset(), r.datasetVersion(), r.topic(), r.ranges(), r.seed(),
+                    r.shuffle(), r.blockSize(), r.shuffleBuffer(), r.remainder(), config.epochs, r.epoch(), r.position(),
+                    config.worldSize, config.rank, r.splits(), r.classes(), config.batchSize, r.batchesDelivered(),
+                    r.samplesDelivered(), java.time.Instant.now().toString());
+        }
+        OrderSpec order = config.order;
+        return new LoaderState(LoaderState.FORMAT, source.manifest().map(m -> m.dataset()).orElse(null),
+                source.manifest().map(m -> m.version()).orElse(0), source.topic(), LoaderState.rangesOf(source.ranges()),
+                order.seed(), order.shuffle(), order.blockSize(), order.bufferSize(),
+                order.remainder().name().toLowerCase(java.util.Locale.ROOT), config.epochs, 0, 0, config.worldSize,
+                config.rank, List.of(), source.classes(), config.batchSize, 0, 0, java.time.Instant.now().toString());
     }
 
     public LoaderStats stats() {
@@ -152,11 +231,11 @@ public final class SpriteLoader implements AutoCloseable {
 
     /** Records the reader has taken from Kafka so far (some may still be in the pipeline). */
     public long recordsFetched() {
-        return reader.recordsRead();
+        return reader == null ? stats.samplesDelivered() + stats.rejectedTotal() : reader.recordsRead();
     }
 
     public long bytesFetched() {
-        return reader.bytesRead();
+        return reader == null ? 0 : reader.bytesRead();
     }
 
     /** Who is told about this run (the config's listener); the device stage reports copies here. */
@@ -174,21 +253,31 @@ public final class SpriteLoader implements AutoCloseable {
         return readerToAssembler.size();
     }
 
-    /** The epoch being delivered, from 0 (the last one once the run is over). Any thread. */
+    /** The epoch being delivered, from 0 (the last one once the run is over; 0 for a live tail). Any thread. */
     public int epoch() {
-        return (int) Math.min(stats.epochsCompleted(), config.epochs - 1);
+        return Math.max(0, Math.min(state.epoch(), config.epochs - 1));
     }
 
-    /** Share of the current epoch's records delivered, dead-lettered or dropped so far, 0..1. Any thread. */
+    /**
+     * Share of this rank's order of the current epoch delivered so far (dead letters and skipped
+     * records included), 0..1; NaN for a live tail, which has no epochs. Any thread.
+     */
     public double epochProgress() {
-        if (stats.epochsCompleted() >= config.epochs) {
+        if (config.following()) {
+            return Double.NaN;
+        }
+        LoaderState now = state;
+        if (now.epoch() >= config.epochs) {
             return 1.0;
         }
-        long perEpoch = source.records();
-        if (perEpoch == 0) {
-            return 0.0;
-        }
-        return Math.min(1.0, (double) (stats.recordsAccounted() - epochStartAccounted) / perEpoch);
+        long length = now.epoch() == config.startEpoch() ? firstOrder.length : epochLength();
+        return length == 0 ? 0.0 : Math.min(1.0, (double) now.position() / length);
+    }
+
+    /** Records of one epoch's order for this rank (a start epoch resumed with splits may differ). */
+    private long epochLength() {
+        return config.order.remainder() == Remainder.DROP ? space.size() / config.worldSize
+                : (space.size() + config.worldSize - 1) / config.worldSize;
     }
 
     /**
@@ -196,7 +285,7 @@ public final class SpriteLoader implements AutoCloseable {
      * thread (which the consumer allows), nothing else.
      */
     public org.apache.kafka.clients.consumer.Consumer<?, ?> consumerForMetrics() {
-        return reader.consumerForMetrics();
+        return reader != null ? reader.consumerForMetrics() : follower.consumerForMetrics();
     }
 
     /** Seconds from open to the end of the run (or to now, while it runs). */
@@ -216,13 +305,13 @@ public final class SpriteLoader implements AutoCloseable {
         assemblyNanos = 0;
         SpriteBatch batch = nextBatch();
         if (batch != null) {
-            delivered(batch, System.nanoTime() - began);
+            measured(batch, System.nanoTime() - began);
         }
         return batch;
     }
 
     /** Tells the stats and the listener what the trainer waited for {@code batch}. */
-    private void delivered(SpriteBatch batch, long waitedNanos) {
+    private void measured(SpriteBatch batch, long waitedNanos) {
         stats.trainerWaitNanos.addAndGet(waitedNanos);
         long oldest = Long.MAX_VALUE;
         for (int i = 0; i < batch.size(); i++) {
@@ -239,6 +328,9 @@ public final class SpriteLoader implements AutoCloseable {
             throw new IllegalStateException("loader is closed");
         }
         while (!finished) {
+            if (deadLetters != null) {
+                deadLetters.checkNoFailure();
+            }
             if (config.maxBatches > 0 && stats.batchesDelivered() >= config.maxBatches) {
                 finish();
                 return null;
@@ -250,27 +342,85 @@ public final class SpriteLoader implements AutoCloseable {
                 awaitDecoded(slots);
                 inHand = null;
                 long assembling = System.nanoTime();
-                batch = assembler.accept(slots);
+                try {
+                    batch = assembler.accept(slots);
+                    assemblyNanos += System.nanoTime() - assembling;
+                } catch (RuntimeException e) {
+                    if (!slots.lease().isClosed()) {
+                        slots.lease().close();
+                    }
+                    finished = true;
+                    throw e;
+                }
+            } else if (item == FLUSH) {
+                long assembling = System.nanoTime();
+                batch = assembler.endEpoch();
                 assemblyNanos += System.nanoTime() - assembling;
-            } else if (item == EPOCH_END) {
+            } else if (item instanceof EpochEnd end) {
                 long assembling = System.nanoTime();
                 batch = assembler.endEpoch();
                 assemblyNanos += System.nanoTime() - assembling;
                 stats.dropped.set(assembler.dropped());
-                if (stats.epochsCompleted.incrementAndGet() < config.epochs) {
-                    epochStartAccounted = stats.recordsAccounted();
+                if (batch == null) {
+                    epochDone(end.epoch());
+                } else {
+                    pendingEpochEnd = end.epoch();
                 }
             } else {
                 finish();
                 return null;
             }
             if (batch != null) {
+                stats.repeated.set(assembler.repeated());
+                stats.dropped.set(assembler.dropped());
                 stats.samplesDelivered.addAndGet(batch.size());
                 stats.batchesDelivered.incrementAndGet();
+                delivered(batch);
                 return batch;
             }
         }
         return null;
+    }
+
+    /** Records the delivery of {@code batch} in the state (before the caller gets it). */
+    private void delivered(SpriteBatch batch) {
+        int epoch = batch.epoch();
+        long position = batch.position(batch.size() - 1) + 1;
+        state = state.at(epoch, position, epoch == config.startEpoch() ? config.startSplits() : List.of(),
+                labels.classes(), stats.batchesDelivered() + baseBatches(), stats.samplesDelivered() + baseSamples());
+        if (pendingEpochEnd >= 0) {
+            int ended = pendingEpochEnd;
+            pendingEpochEnd = -1;
+            epochDone(ended);
+        } else {
+            saveState();
+        }
+    }
+
+    private void epochDone(int epoch) {
+        stats.epochsCompleted.incrementAndGet();
+        state = state.at(epoch + 1, 0, List.of(), labels.classes(), stats.batchesDelivered() + baseBatches(),
+                stats.samplesDelivered() + baseSamples());
+        saveState();
+    }
+
+    private long baseBatches() {
+        return config.resume == null ? 0 : config.resume.batchesDelivered();
+    }
+
+    private long baseSamples() {
+        return config.resume == null ? 0 : config.resume.samplesDelivered();
+    }
+
+    private void saveState() {
+        if (statePath == null) {
+            return;
+        }
+        try {
+            state.write(statePath);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write the state file " + statePath + ": " + e.getMessage(), e);
+        }
     }
 
     private void finish() {
@@ -319,33 +469,60 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     private void rejected(BatchSlots slots, int slot) {
+        if (config.badRecords == BadRecordPolicy.FAIL) {
+            throw new BadRecordException("bad record " + source.topic() + "/" + slots.partition(slot) + "/"
+                    + slots.offset(slot) + " (key " + keyText(slots, slot) + "): " + slots.reject(slot).code() + ": "
+                    + slots.error(slot) + " (--on-bad-record fail)");
+        }
         stats.rejected.get(slots.reject(slot)).incrementAndGet();
+        if (follower != null) {
+            follower.done(slots.partition(slot), slots.offset(slot));
+        }
         if (deadLetters != null) {
             deadLetters.send(slots.partition(slot), slots.offset(slot), slots.key(slot), slots.value(slot),
                     slots.label(slot), slots.reject(slot).code(), slots.error(slot));
         }
     }
 
-    /** The reader thread: every epoch's plan, record by record, into slabs. */
+    private static String keyText(BatchSlots slots, int slot) {
+        ByteBuffer key = slots.key(slot);
+        return key == null ? "none" : java.nio.charset.StandardCharsets.UTF_8.decode(key.duplicate()).toString();
+    }
+
+    /** The reader thread: every epoch's order, record by record, into slabs. */
     private void readAll() {
         BatchSlots[] filling = {null};
         try {
-            for (int epoch = 0; epoch < config.epochs && !stopping; epoch++) {
-                ReadPlan plan = ReadPlan.inOffsetOrder(source.ranges(), config.blockSize);
+            for (int epoch = config.startEpoch(); epoch < config.epochs && !stopping; epoch++) {
+                boolean first = epoch == config.startEpoch();
+                int[] order = first ? firstOrder : EpochOrder.compute(space, config.order, epoch, List.of(),
+                        config.worldSize, config.rank);
+                int start = first ? (int) Math.min(order.length, config.startPosition()) : 0;
                 final int e = epoch;
-                reader.read(plan, record -> {
-                    if (filling[0] == null) {
-                        filling[0] = new BatchSlots(pool.acquire("filling, epoch " + e), e);
+                OrderedSink sink = new OrderedSink(space, order, start, config.order.blockSize(), new OrderedSink.Target() {
+                    @Override
+                    public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, long position)
+                            throws InterruptedException {
+                        if (filling[0] == null) {
+                            filling[0] = new BatchSlots(pool.acquire("filling, epoch " + e), e);
+                        }
+                        add(filling[0], record, position);
+                        if (filling[0].isFull()) {
+                            dispatch(filling);
+                        }
                     }
-                    add(filling[0], record);
-                    if (filling[0].isFull()) {
-                        dispatch(filling);
+
+                    @Override
+                    public void missing(long position, int partition, long offset) {
+                        stats.missing.incrementAndGet();
                     }
                 });
+                reader.read(sink.fetchPlan(), sink);
+                sink.finish();
                 if (filling[0] != null) {
                     dispatch(filling);
                 }
-                readerToAssembler.put(EPOCH_END);
+                readerToAssembler.put(new EpochEnd(epoch));
             }
             readerToAssembler.put(END);
         } catch (InterruptedException e) {
@@ -359,9 +536,67 @@ public final class SpriteLoader implements AutoCloseable {
         }
     }
 
-    private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record) {
+    /** The reader thread of a live tail: records as they come, mixed, into slabs, until closed. */
+    private void followAll() {
+        BatchSlots[] filling = {null};
+        long sequence = 0;
+        MixingBuffer<ConsumerRecord<ByteBuffer, ByteBuffer>> mixing = new MixingBuffer<>(
+                config.order.shuffle() ? config.order.bufferSize() : 1, config.order.seed());
+        boolean flushed = true;
+        try {
+            while (!stopping) {
+                var records = follower.poll();
+                for (ConsumerRecord<ByteBuffer, ByteBuffer> record : records) {
+                    ConsumerRecord<ByteBuffer, ByteBuffer> out = config.order.shuffle() ? mixing.offer(record) : record;
+                    if (out != null) {
+                        follow(filling, out, sequence++);
+                    }
+                }
+                if (!records.isEmpty()) {
+                    flushed = false;
+                } else if (!flushed && !config.dropLast) {
+                    for (ConsumerRecord<ByteBuffer, ByteBuffer> out : mixing.drain()) {
+                        follow(filling, out, sequence++);
+                    }
+                    if (filling[0] != null) {
+                        dispatch(filling);
+                    }
+                    readerToAssembler.put(FLUSH);
+                    flushed = true;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            fail(t);
+        } finally {
+            if (filling[0] != null) {
+                filling[0].lease().close();
+            }
+        }
+    }
+
+    private void follow(BatchSlots[] filling, ConsumerRecord<ByteBuffer, ByteBuffer> record, long sequence)
+            throws InterruptedException {
+        if (filling[0] == null) {
+            SlabLease lease;
+            while ((lease = pool.tryAcquire("filling, live", WAIT_SLICE_MS, TimeUnit.MILLISECONDS)) == null) {
+                follower.keepAlive();
+            }
+            filling[0] = new BatchSlots(lease, 0);
+        }
+        add(filling[0], record, sequence);
+        if (filling[0].isFull()) {
+            dispatch(filling);
+        }
+    }
+
+    /** Marks the end of an epoch in the reader-to-assembler queue. */
+    private record EpochEnd(int epoch) {}
+
+    private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) {
         Header label = record.headers().lastHeader(SpriteRecords.LABEL);
-        slots.add(record.partition(), record.offset(), record.timestamp(), record.key(),
+        slots.add(position, record.partition(), record.offset(), record.timestamp(), record.key(),
                 label == null ? null : label.value(), record.value());
     }
 
@@ -397,11 +632,17 @@ public final class SpriteLoader implements AutoCloseable {
             endedNanos = System.nanoTime();
         }
         readerThread.interrupt();
-        reader.wakeup();
+        if (reader != null) {
+            reader.wakeup();
+        } else {
+            follower.wakeup();
+        }
         decoderThreads.forEach(Thread::interrupt);
         join(readerThread);
         decoderThreads.forEach(SpriteLoader::join);
-        reader.close();
+        if (reader != null) {
+            reader.close();
+        }
         List<Object> left = new ArrayList<>();
         readerToAssembler.drainTo(left);
         readerToDecoders.clear();
@@ -417,6 +658,9 @@ public final class SpriteLoader implements AutoCloseable {
         assembler.discard();
         slotMats.close();
         RuntimeException problem = null;
+        if (follower != null) {
+            follower.close();
+        }
         try {
             if (deadLetters != null && !finished) {
                 deadLetters.close();

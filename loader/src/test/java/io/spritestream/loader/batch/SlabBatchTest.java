@@ -64,7 +64,7 @@ class SlabBatchTest {
         for (int i = 0; i < count; i++) {
             int id = first + i;
             ByteBuffer key = ByteBuffer.wrap(("k" + id).getBytes(StandardCharsets.UTF_8));
-            slots.add(id % 3, 1000 + id, id, key, (id % 2 == 0 ? "a" : "b").getBytes(StandardCharsets.UTF_8), null);
+            slots.add(id, id % 3, 1000 + id, id, key, (id % 2 == 0 ? "a" : "b").getBytes(StandardCharsets.UTF_8), null);
             ByteBuffer memory = slots.lease().memory();
             for (int b = 0; b < LAYOUT.sampleBytes(); b++) {
                 memory.put(LAYOUT.slotOffset(i) + b, (byte) id);
@@ -190,6 +190,45 @@ class SlabBatchTest {
         assertNull(drop.endEpoch());
         assertEquals(3, drop.dropped());
         assertEquals(4, pool.freeCount());
+    }
+
+    @Test
+    void aBatchDroppedWithoutClosingIsReportedWithWhereItWasHandedOut() throws Exception {
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pool.leakReporter(reports::add);
+        handOutAndForget();
+
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (reports.isEmpty() && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.onSpinWait();
+        }
+
+        assertEquals(1, reports.size(), "one leak report");
+        String report = reports.get(0);
+        assertTrue(report.startsWith("LEAK: slab "), report);
+        assertTrue(report.contains("batch 0 of epoch 0"), report);
+        assertTrue(report.contains("handOutAndForget"), "paranoid: where it was handed out: " + report);
+        // The slab stays out of the pool: closing the pool names it.
+        IllegalStateException e = assertThrows(IllegalStateException.class, pool::close);
+        assertTrue(e.getMessage().contains("batch 0 of epoch 0"), e.getMessage());
+        pool.outstanding().forEach(lease -> lease.close());
+    }
+
+    private void handOutAndForget() throws InterruptedException {
+        SpriteBatch forgotten = assembler(false).accept(slots(0, 1, 4));
+        assertEquals(4, forgotten.size());
+    }
+
+    @Test
+    void aClosedBatchIsNeverReportedAsALeak() throws Exception {
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        pool.leakReporter(reports::add);
+        assembler(false).accept(slots(0, 1, 4)).close();
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+        }
+        assertEquals(0, pool.leaksReported());
     }
 
     private static List<String> keys(SpriteBatch batch) {

@@ -132,6 +132,45 @@ class LoaderCliTest {
     }
 
     @Test
+    void theSeedIsPrintedAndAResumedRunDeliversTheRest(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state.json");
+        Result first = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+                "--max-batches", "2", "--save-state", state.toString(), "--quiet");
+        assertEquals(0, first.exit(), first.err());
+        assertTrue(first.out().matches("(?s)order: shuffled with seed \\d+ \\(the same order again: --seed \\d+\\).*"), first.out());
+        assertTrue(first.out().contains("delivered 64 samples in 2 batches"), first.out());
+
+        Result rest = run("load", "--bootstrap", bootstrap, "--resume", state.toString(), "--size", "16", "--quiet");
+        assertEquals(0, rest.exit(), rest.err());
+        assertTrue(rest.out().startsWith("resuming cli-test@1 at epoch 0, position 64 (rank 0 of 1, seed "), rest.out());
+        assertTrue(rest.out().contains("delivered 136 samples"), rest.out());
+    }
+
+    @Test
+    void contradictoryReplayOptionsExitWith2() {
+        String[][] cases = {
+                {"--dataset", "cli-test", "--resume", "x.json"},
+                {"--dataset", "cli-test", "--since", "2026-01-01"},
+                {"--topic", "sprites.cli-test", "--since", "yesterday"},
+                {"--topic", "sprites.cli-test", "--from-offsets", "0-5"},
+                {"--dataset", "cli-test", "--rank", "3", "--world-size", "2"},
+                {"--dataset", "cli-test", "--follow", "--save-state", "s.json"},
+                {"--dataset", "cli-test", "--remainder", "keep"},
+                {"--resume", "no-such-state.json"},
+        };
+        for (String[] c : cases) {
+            String[] args = new String[c.length + 3];
+            args[0] = "load";
+            args[1] = "--bootstrap";
+            args[2] = bootstrap;
+            System.arraycopy(c, 0, args, 3, c.length);
+            Result r = run(args);
+            assertEquals(2, r.exit(), String.join(" ", c) + " -> " + r.err());
+            assertTrue(r.err().startsWith("error: ") || r.err().contains("Invalid value"), String.join(" ", c) + " -> " + r.err());
+        }
+    }
+
+    @Test
     void anUnknownDatasetIsAOneLineErrorListingTheKnownOnes() {
         Result r = run("load", "--bootstrap", bootstrap, "--dataset", "missing", "--quiet");
         assertEquals(1, r.exit());

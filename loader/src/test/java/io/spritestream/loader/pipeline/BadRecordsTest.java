@@ -1,6 +1,8 @@
 package io.spritestream.loader.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,13 +41,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SharedKafka.class)
 class BadRecordsTest {
 
-    @Test
-    void badRecordsAreDeadLetteredWithTheirReasonAndBatchesAreFilledWithGoodOnes(EmbeddedKafka broker) throws Exception {
-        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+    /** Good and hostile records side by side: 7 good, 7 bad. */
+    static List<Raw> hostile() throws Exception {
         byte[] good = TestPng.random(Kind.RGBA, 12, 12, 8, false, 1).encode();
         byte[] random = new byte[700];
         new Random(3).nextBytes(random);
-        List<Raw> records = Datasets.list(
+        return Datasets.list(
                 new Raw("rgba", "a", good),
                 new Raw("truncated", "a", TestPng.truncated(good, 0.5)),
                 new Raw("rgb16", "b", TestPng.random(Kind.RGB, 12, 12, 16, false, 2).encode()),
@@ -60,6 +61,32 @@ class BadRecordsTest {
                 new Raw("corrupt", "a", TestPng.corruptChunk(good)),
                 new Raw("bomb", "a", TestPng.bomb(30000, 30000)),
                 new Raw("gray-alpha", "b", TestPng.random(Kind.GRAY_ALPHA, 12, 12, 8, false, 6).encode()));
+    }
+
+    private static LoaderConfig config(String topic) {
+        return LoaderConfig.topic(topic).batchSize(4).threads(2).pixels(new PixelSpec(12, 12, 4, Fit.PAD))
+                .leakDetection(LeakDetection.PARANOID);
+    }
+
+    /** Keys delivered per batch. */
+    private static List<List<String>> batches(SpriteLoader loader) throws InterruptedException {
+        List<List<String>> batches = new ArrayList<>();
+        for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
+            try (SpriteBatch batch = next) {
+                List<String> keys = new ArrayList<>();
+                for (int i = 0; i < batch.size(); i++) {
+                    keys.add(batch.key(i));
+                }
+                batches.add(keys);
+            }
+        }
+        return batches;
+    }
+
+    @Test
+    void badRecordsAreDeadLetteredWithTheirReasonAndBatchesAreFilledWithGoodOnes(EmbeddedKafka broker) throws Exception {
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+        List<Raw> records = hostile();
         Datasets.writeTopic(kafka, "sprites.hostile", records);
 
         List<String> delivered = new ArrayList<>();
@@ -98,6 +125,73 @@ class BadRecordsTest {
         assertTrue(header(bomb, DeadLetterWriter.ERROR).contains("30000x30000"));
         assertEquals(List.of(TestPng.bomb(30000, 30000).length), List.of(bomb.value().length), "original value kept");
         assertEquals("a", header(bomb, "label"));
+        assertTrue(isJvmHealthy(), "the JVM's memory is unharmed");
+    }
+
+    @Test
+    void skipCountsBadRecordsWithoutWritingThemAnywhere(EmbeddedKafka broker) throws Exception {
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+        Datasets.writeTopic(kafka, "sprites.hostile-skip", hostile());
+        LoaderStats stats;
+        List<List<String>> delivered;
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+             SpriteLoader loader = SpriteLoader.open(config("sprites.hostile-skip").onBadRecord(BadRecordPolicy.SKIP),
+                     kafka, manager)) {
+            delivered = batches(loader);
+            stats = loader.stats();
+        }
+        assertEquals(7, delivered.stream().mapToInt(List::size).sum());
+        assertEquals(7, stats.rejectedTotal());
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka.admin("t"))) {
+            assertFalse(admin.listTopics().names().get().contains("sprites.hostile-skip.dlq"), "no dead-letter topic");
+        }
+    }
+
+    @Test
+    void failStopsAtTheFirstBadRecordNamingIt(EmbeddedKafka broker) throws Exception {
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+        Datasets.writeTopic(kafka, "sprites.hostile-fail", hostile());
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+             SpriteLoader loader = SpriteLoader.open(config("sprites.hostile-fail").onBadRecord(BadRecordPolicy.FAIL),
+                     kafka, manager)) {
+            BadRecordException e = assertThrows(BadRecordException.class, () -> batches(loader));
+            assertTrue(e.getMessage().startsWith("bad record sprites.hostile-fail/0/1 (key truncated): undecodable"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void shardedRanksStayEqualByRepeatingASampleInPlaceOfEachDeadLetter(EmbeddedKafka broker) throws Exception {
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+        List<Raw> records = hostile();
+        Datasets.writeTopic(kafka, "sprites.hostile-ranks", records);
+        List<Integer> batchCounts = new ArrayList<>();
+        long deadLettered = 0;
+        List<String> delivered = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            for (int rank = 0; rank < 2; rank++) {
+                try (SpriteLoader loader = SpriteLoader.open(config("sprites.hostile-ranks").shard(rank, 2)
+                        .order(io.spritestream.loader.replay.OrderSpec.inOffsetOrder()), kafka, manager)) {
+                    List<List<String>> batches = batches(loader);
+                    batchCounts.add(batches.size());
+                    batches.forEach(delivered::addAll);
+                    assertEquals(List.of(4, 3), batches.stream().map(List::size).toList(), "rank " + rank);
+                    LoaderStats stats = loader.stats();
+                    deadLettered += stats.rejectedTotal();
+                    assertEquals(7, stats.samplesDelivered() - stats.repeated() + stats.rejectedTotal(), "rank " + rank);
+                }
+            }
+        }
+        assertEquals(batchCounts.get(0), batchCounts.get(1), "every rank the same number of batches");
+        assertEquals(7, deadLettered);
+        assertTrue(delivered.containsAll(List.of("rgba", "rgb16", "palette", "gray", "interlaced", "jpeg", "gray-alpha")));
+        assertFalse(delivered.contains("bomb"));
+    }
+
+    private static boolean isJvmHealthy() {
+        byte[] probe = new byte[1 << 20];
+        java.util.Arrays.fill(probe, (byte) 7);
+        return probe[probe.length - 1] == 7 && Runtime.getRuntime().freeMemory() > 0;
     }
 
     private static byte[] jpeg() throws Exception {

@@ -63,6 +63,10 @@ public final class ProduceCommand implements Callable<Integer> {
             description = "Records per second, 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
+    @Option(names = "--append", description = "The new version is the latest version plus these sprites "
+            + "(nothing already there is sent again); without it, the new version holds only these sprites.")
+    boolean append;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
@@ -104,7 +108,7 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProduceRequest request = new ProduceRequest(dataset, topic, partitions, rate);
+        ProduceRequest request = new ProduceRequest(dataset, topic, partitions, rate, append);
         SpriteSource sprites = openSource();
         ProduceResult result;
         try (MetricsServer server = metrics.start(spec.commandLine().getOut())) {
