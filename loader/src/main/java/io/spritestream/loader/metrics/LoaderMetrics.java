@@ -131,12 +131,16 @@ public final class LoaderMetrics implements LoaderListener {
     }
 
     @Override
-    public void delivered(int samples, long waitedNanos, long assemblyNanos, long oldestRecordMillis) {
-        trainerWait.record(waitedNanos, TimeUnit.NANOSECONDS);
+    public void delivered(int samples, long assemblyNanos, long oldestRecordMillis) {
         assembly.record(assemblyNanos, TimeUnit.NANOSECONDS);
         if (oldestRecordMillis >= 0) {
             endToEnd.record(Math.max(0, System.currentTimeMillis() - oldestRecordMillis), TimeUnit.MILLISECONDS);
         }
+    }
+
+    @Override
+    public void trainerWaited(long nanos) {
+        trainerWait.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override

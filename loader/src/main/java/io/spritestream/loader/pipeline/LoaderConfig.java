@@ -43,6 +43,7 @@ public final class LoaderConfig {
     Path saveState;
     String followGroup;
     LoaderListener listener = LoaderListener.NONE;
+    boolean trainerWaitReportedByCaller;
 
     private LoaderConfig() {}
 
@@ -191,6 +192,17 @@ public final class LoaderConfig {
     /** Who is told about the run as it goes (metrics); {@link LoaderListener#NONE} by default. */
     public LoaderConfig listener(LoaderListener value) {
         this.listener = Objects.requireNonNull(value);
+        return this;
+    }
+
+    /**
+     * Whether the training loop reports its own waits ({@link SpriteLoader#trainerWaited}) because it
+     * does not call {@link SpriteLoader#next()} itself: a stage in between (a device stage on its own
+     * thread) does, and the wait that matters is the loop's on that stage. Default false: the time
+     * spent in {@code next()} is the trainer's wait.
+     */
+    public LoaderConfig trainerWaitReportedByCaller(boolean value) {
+        this.trainerWaitReportedByCaller = value;
         return this;
     }
 

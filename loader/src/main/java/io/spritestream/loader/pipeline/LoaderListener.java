@@ -24,14 +24,20 @@ public interface LoaderListener {
     default void decoded(long nanos) { }
 
     /**
-     * A batch was handed to the trainer.
+     * A batch was handed out by {@link SpriteLoader#next()}.
      *
      * @param samples            its size
-     * @param waitedNanos        how long {@link SpriteLoader#next()} took to return it: the trainer's wait
-     * @param assemblyNanos      of which assembling it (gap filling, the zero-copy views)
+     * @param assemblyNanos      time spent assembling it (gap filling, the zero-copy views)
      * @param oldestRecordMillis the oldest record timestamp in it (ms since the epoch), or -1 if none
      */
-    default void delivered(int samples, long waitedNanos, long assemblyNanos, long oldestRecordMillis) { }
+    default void delivered(int samples, long assemblyNanos, long oldestRecordMillis) { }
+
+    /**
+     * The training loop waited {@code nanos} for its next batch: measured in {@link SpriteLoader#next()},
+     * or, where a stage sits between them, reported by the training loop itself through
+     * {@link SpriteLoader#trainerWaited} (see {@link LoaderConfig#trainerWaitReportedByCaller}).
+     */
+    default void trainerWaited(long nanos) { }
 
     /** A batch was copied to the training device in {@code nanos} (called by the device stage). */
     default void copiedToDevice(long nanos) { }

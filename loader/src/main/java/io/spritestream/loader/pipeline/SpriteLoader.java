@@ -310,9 +310,11 @@ public final class SpriteLoader implements AutoCloseable {
         return batch;
     }
 
-    /** Tells the stats and the listener what the trainer waited for {@code batch}. */
+    /** Tells the stats and the listener what {@code batch} took. */
     private void measured(SpriteBatch batch, long waitedNanos) {
-        stats.trainerWaitNanos.addAndGet(waitedNanos);
+        if (!config.trainerWaitReportedByCaller) {
+            trainerWaited(waitedNanos);
+        }
         long oldest = Long.MAX_VALUE;
         for (int i = 0; i < batch.size(); i++) {
             long t = batch.timestamp(i);
@@ -320,7 +322,17 @@ public final class SpriteLoader implements AutoCloseable {
                 oldest = t;
             }
         }
-        listener.delivered(batch.size(), waitedNanos, assemblyNanos, oldest == Long.MAX_VALUE ? -1 : oldest);
+        listener.delivered(batch.size(), assemblyNanos, oldest == Long.MAX_VALUE ? -1 : oldest);
+    }
+
+    /**
+     * Counts {@code nanos} of the training loop waiting for its next batch. {@link #next()} does it
+     * itself unless {@link LoaderConfig#trainerWaitReportedByCaller}: then the training loop, which
+     * takes batches from a stage in between (a device stage), reports each wait here. Any thread.
+     */
+    public void trainerWaited(long nanos) {
+        stats.trainerWaitNanos.addAndGet(nanos);
+        listener.trainerWaited(nanos);
     }
 
     private SpriteBatch nextBatch() throws InterruptedException {

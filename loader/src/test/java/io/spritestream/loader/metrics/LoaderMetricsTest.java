@@ -184,6 +184,50 @@ class LoaderMetricsTest {
     }
 
     @Test
+    void behindAStageOnAnotherThreadTheTrainingLoopsOwnWaitsAreCounted() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        LoaderMetrics metrics = new LoaderMetrics(registry);
+        long reported = 0;
+        int batches = 0;
+        try (SpriteLoader loader = SpriteLoader.open(config(metrics).epochs(1).trainerWaitReportedByCaller(true),
+                kafka, manager)) {
+            // A stage between loader and training loop, as a device stage is: its thread calls next().
+            java.util.concurrent.BlockingQueue<Object> stageToTrainer = new java.util.concurrent.ArrayBlockingQueue<>(1);
+            Object end = new Object();
+            Thread stage = new Thread(() -> {
+                try {
+                    for (SpriteBatch b = loader.next(); b != null; b = loader.next()) {
+                        stageToTrainer.put(b);
+                    }
+                    stageToTrainer.put(end);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "test-stage");
+            stage.start();
+            while (true) {
+                long began = System.nanoTime();
+                Object item = stageToTrainer.poll(60, java.util.concurrent.TimeUnit.SECONDS);
+                long waited = System.nanoTime() - began;
+                org.junit.jupiter.api.Assertions.assertNotNull(item, "the stage hands on every batch");
+                if (item == end) {
+                    break;
+                }
+                loader.trainerWaited(waited);
+                reported += waited;
+                batches++;
+                ((SpriteBatch) item).close();
+            }
+            stage.join();
+        }
+        PrometheusText after = scrape(registry);
+        assertEquals(BATCHES_PER_EPOCH, batches);
+        assertEquals(batches, after.value("spritestream_trainer_wait_seconds_count"), "the loop's waits, not next()'s");
+        assertEquals(reported / 1e9, after.value("spritestream_trainer_wait_seconds_sum"), 1e-6);
+        assertEquals(batches, after.value("spritestream_batch_assembly_seconds_count"));
+    }
+
+    @Test
     void deviceCopiesReportedByTheDeviceStageAreTimed() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
