@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
         versionProvider = io.spritestream.cli.Version.class,
         description = {"Streams sprite datasets from Kafka into zero-copy DJL batches.", "",
                 "Start with 'demo': an embedded broker, a synthetic dataset, loading and a few training steps."},
-        subcommands = {DemoCommand.class, LoadCommand.class, BrokerCommand.class, ProduceCommand.class,
+        subcommands = {DemoCommand.class, LoadCommand.class, BenchCommand.class, BrokerCommand.class, ProduceCommand.class,
                 DatasetsCommand.class})
 public final class LoaderMain implements Runnable {
 

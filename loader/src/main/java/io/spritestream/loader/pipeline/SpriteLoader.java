@@ -537,6 +537,7 @@ public final class SpriteLoader implements AutoCloseable {
                 readerToAssembler.put(new EpochEnd(epoch));
             }
             readerToAssembler.put(END);
+            awaitClose();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
@@ -545,6 +546,16 @@ public final class SpriteLoader implements AutoCloseable {
             if (filling[0] != null) {
                 filling[0].lease().close();
             }
+        }
+    }
+
+    /**
+     * Keeps the reader thread (idle) until the loader is closed, so everything about the run,
+     * including per-thread counters a benchmark reads, outlives the last batch.
+     */
+    private void awaitClose() {
+        while (!stopping && !Thread.currentThread().isInterrupted()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(WAIT_SLICE_MS * 1_000_000L);
         }
     }
 

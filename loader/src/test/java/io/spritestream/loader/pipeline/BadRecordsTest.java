@@ -188,6 +188,20 @@ class BadRecordsTest {
         assertFalse(delivered.contains("bomb"));
     }
 
+    @Test
+    void whenTheDeadLetterCannotBeWrittenTheRunStopsRatherThanLoseTheRecord(EmbeddedKafka broker) throws Exception {
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+        // 246 characters: legal for the topic, but "<topic>.dlq" is over Kafka's limit of 249.
+        String topic = "sprites." + "x".repeat(238);
+        Datasets.writeTopic(kafka, topic, Datasets.list(new Raw("bad", "a", new byte[] {1, 2, 3})));
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+             SpriteLoader loader = SpriteLoader.open(config(topic), kafka, manager)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> batches(loader));
+            assertTrue(e.getMessage().startsWith("cannot create dead-letter topic " + topic + ".dlq"), e.getMessage());
+            assertEquals(0, loader.stats().samplesDelivered());
+        }
+    }
+
     private static boolean isJvmHealthy() {
         byte[] probe = new byte[1 << 20];
         java.util.Arrays.fill(probe, (byte) 7);

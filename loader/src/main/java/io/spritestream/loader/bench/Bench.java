@@ -1,0 +1,327 @@
+package io.spritestream.loader.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.decode.DecodeLimits;
+import io.spritestream.loader.decode.OpenCvNatives;
+import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.decode.SpriteDecoder;
+import io.spritestream.loader.ingest.RangeReader;
+import io.spritestream.loader.ingest.ReadPlan;
+import io.spritestream.loader.ingest.ResolvedSource;
+import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.SpriteLoader;
+import io.spritestream.loader.replay.OrderSpec;
+import io.spritestream.loader.replay.RecordSpace;
+import java.awt.geom.AffineTransform;
+import java.awt.image.AffineTransformOp;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+
+/**
+ * Measures, on the same records and with the same thread count: the decode ceiling (OpenCV decode
+ * and conversion of the record bytes held in memory, nothing else), Kafka read alone, the loader end
+ * to end (batches closed at once), and a naive Java baseline (ImageIO decode, a float array per
+ * sample, a copying {@code NDManager.create} per sample, then {@code stack}); optionally a trainer
+ * that holds each batch for a while. Each stage runs {@code repeat} times; the median is reported.
+ */
+public final class Bench {
+
+    /**
+     * @param threads         decode threads, for every stage
+     * @param batch           samples per batch
+     * @param pixels          what each sample becomes
+     * @param repeat          runs per stage (median reported)
+     * @param epochs          epochs per loader run
+     * @param simulateStepMs  a trainer holding each batch this long (0: skip that stage)
+     * @param naiveSamples    samples the naive baseline decodes per run (it is slow)
+     */
+    public record Options(int threads, int batch, PixelSpec pixels, int repeat, int epochs, double simulateStepMs,
+                          int naiveSamples) {
+        public Options {
+            if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || simulateStepMs < 0) {
+                throw new IllegalArgumentException("bench options: threads, batch, repeat, epochs and naive samples >= 1, "
+                        + "step >= 0 (got " + threads + ", " + batch + ", " + repeat + ", " + epochs + ", "
+                        + naiveSamples + ", " + simulateStepMs + ")");
+            }
+        }
+    }
+
+    private final KafkaSettings kafka;
+    private final ResolvedSource source;
+    private final NDManager manager;
+    private final Options options;
+    private final Consumer<String> progress;
+
+    public Bench(KafkaSettings kafka, ResolvedSource source, NDManager manager, Options options, Consumer<String> progress) {
+        this.kafka = kafka;
+        this.source = source;
+        this.manager = manager;
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public BenchReport run() throws Exception {
+        progress.accept("reading " + source.describe() + " into memory for the decode stages ...");
+        List<byte[]> records = readAll();
+        long encodedBytes = records.stream().mapToLong(b -> b.length).sum();
+        List<BenchReport.Stage> stages = new ArrayList<>();
+        try (DirectMemoryPeak direct = new DirectMemoryPeak()) {
+            stages.add(median("decode ceiling", () -> ceiling(records)));
+            stages.add(median("kafka read", this::kafkaRead));
+            stages.add(median("loader", () -> loader(0)));
+            List<byte[]> naiveSet = records.subList(0, Math.min(records.size(), options.naiveSamples));
+            stages.add(median("naive java", () -> naive(naiveSet)));
+            BenchReport.Stage stepped = options.simulateStepMs > 0 ? median("loader + step", () -> loader(options.simulateStepMs)) : null;
+            if (stepped != null) {
+                stages.add(stepped);
+            }
+            return BenchReport.of(source.describe(), records.size(), encodedBytes, options, stages, direct.peakBytes(),
+                    Runtime.getRuntime().availableProcessors());
+        }
+    }
+
+    private BenchReport.Stage median(String name, Callable<BenchReport.Stage> stage) throws Exception {
+        List<BenchReport.Stage> runs = new ArrayList<>();
+        for (int i = 0; i < options.repeat; i++) {
+            progress.accept(name + " " + (i + 1) + "/" + options.repeat + " ...");
+            runs.add(stage.call());
+        }
+        runs.sort((a, b) -> Double.compare(a.samplesPerSecond(), b.samplesPerSecond()));
+        return runs.get(runs.size() / 2);
+    }
+
+    /** Every record's value, in offset order (not timed). */
+    private List<byte[]> readAll() throws InterruptedException {
+        List<byte[]> values = new ArrayList<>();
+        try (RangeReader reader = new RangeReader(kafka, source.topic(), 8192, false)) {
+            reader.notices(progress);
+            reader.read(plan(), record -> {
+                ByteBuffer v = record.value();
+                if (v != null) {
+                    byte[] copy = new byte[v.remaining()];
+                    v.duplicate().get(copy);
+                    values.add(copy);
+                }
+            });
+        }
+        return values;
+    }
+
+    private ReadPlan plan() {
+        RecordSpace space = new RecordSpace(source.ranges());
+        List<io.spritestream.loader.ingest.OffsetRange> blocks = new ArrayList<>();
+        for (int[] b : space.blocks(4096)) {
+            blocks.add(space.toOffsets(b[0], b[1]));
+        }
+        return new ReadPlan(blocks);
+    }
+
+    /** (a) OpenCV decode + conversion of in-memory bytes, {@code threads} threads, nothing else. */
+    private BenchReport.Stage ceiling(List<byte[]> records) throws Exception {
+        OpenCvNatives.load();
+        SpriteDecoder.useSingleThreadedOpenCv();
+        ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-bench-decode"));
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads, named("spritestream-bench-decode"));
+        try {
+            List<Callable<Long>> tasks = new ArrayList<>();
+            for (int t = 0; t < options.threads; t++) {
+                int first = t;
+                tasks.add(() -> {
+                    PixelSpec p = options.pixels;
+                    ByteBuffer memory = ByteBuffer.allocateDirect(p.sampleBytes());
+                    Mat slot = new Mat(p.height(), p.width(), CvType.CV_8UC(p.channels()), memory);
+                    long ok = 0;
+                    try (SpriteDecoder decoder = new SpriteDecoder(p, DecodeLimits.DEFAULT)) {
+                        for (int i = first; i < records.size(); i += options.threads) {
+                            if (decoder.decodeInto(ByteBuffer.wrap(records.get(i)), slot) == null) {
+                                ok++;
+                            }
+                        }
+                    } finally {
+                        slot.release();
+                    }
+                    return ok;
+                });
+            }
+            pool.invokeAll(tasks.subList(0, 1)); // thread start-up and first-use costs, not measured
+            alloc.start();
+            long began = System.nanoTime();
+            long ok = 0;
+            for (Future<Long> f : pool.invokeAll(tasks)) {
+                ok += f.get();
+            }
+            double seconds = (System.nanoTime() - began) / 1e9;
+            return stage("decode ceiling", ok, seconds, ok * options.pixels.sampleBytes(), alloc.bytesSinceStart());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** (b) The same records from Kafka, read and dropped. */
+    private BenchReport.Stage kafkaRead() throws InterruptedException {
+        ThreadAllocations alloc = new ThreadAllocations(n -> n.equals(Thread.currentThread().getName()));
+        long[] count = {0};
+        try (RangeReader reader = new RangeReader(kafka, source.topic(), 8192, false)) {
+            alloc.start();
+            long began = System.nanoTime();
+            reader.read(plan(), record -> count[0]++);
+            double seconds = (System.nanoTime() - began) / 1e9;
+            return stage("kafka read", count[0], seconds, reader.bytesRead(), alloc.bytesSinceStart());
+        }
+    }
+
+    /** (c) The loader, batches closed at once; (e) with a trainer that holds each batch. */
+    private BenchReport.Stage loader(double stepMs) throws InterruptedException {
+        LoaderConfig config = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
+                .pixels(options.pixels).threads(options.threads).epochs(options.epochs)
+                .order(OrderSpec.shuffled(1)).notices(progress);
+        String caller = Thread.currentThread().getName();
+        ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-") && !n.startsWith("spritestream-bench")
+                || n.equals(caller));
+        long samples = 0;
+        long waitNanos = 0;
+        alloc.start();
+        SpriteLoader loader = SpriteLoader.open(config, kafka, manager);
+        try (loader) {
+            long began = System.nanoTime();
+            while (true) {
+                long asked = System.nanoTime();
+                SpriteBatch next = loader.next();
+                waitNanos += System.nanoTime() - asked;
+                if (next == null) {
+                    break;
+                }
+                try (SpriteBatch batch = next) {
+                    samples += batch.size();
+                    if (stepMs > 0) {
+                        holdFor(stepMs);
+                    }
+                }
+            }
+            double seconds = (System.nanoTime() - began) / 1e9;
+            long allocated = alloc.bytesSinceStart();
+            BenchReport.Stage s = stage(stepMs > 0 ? "loader + step" : "loader", samples, seconds,
+                    samples * options.pixels.sampleBytes(), allocated);
+            return stepMs > 0 ? s.withTrainerWait(waitNanos / 1e9 / seconds) : s;
+        }
+    }
+
+    /** Holds the batch like a training step would: busy, so the measurement is not at the mercy of timers. */
+    private static void holdFor(double ms) {
+        long until = System.nanoTime() + (long) (ms * 1e6);
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+    }
+
+    /** (d) ImageIO decode, per-sample float arrays, copying create per sample, stack per batch. */
+    private BenchReport.Stage naive(List<byte[]> records) throws Exception {
+        PixelSpec p = options.pixels;
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads, named("spritestream-bench-naive"));
+        ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-bench-naive")
+                || n.equals(Thread.currentThread().getName()));
+        try (NDManager naive = manager.newSubManager()) {
+            alloc.start();
+            long began = System.nanoTime();
+            long samples = 0;
+            for (int from = 0; from < records.size(); from += options.batch) {
+                List<Callable<float[]>> decodes = new ArrayList<>();
+                for (int i = from; i < Math.min(records.size(), from + options.batch); i++) {
+                    byte[] bytes = records.get(i);
+                    decodes.add(() -> naiveSample(bytes, p));
+                }
+                NDList arrays = new NDList();
+                for (Future<float[]> f : pool.invokeAll(decodes)) {
+                    float[] pixels = f.get();
+                    if (pixels != null) {
+                        arrays.add(naive.create(pixels, new Shape(p.height(), p.width(), p.channels())));
+                    }
+                }
+                if (!arrays.isEmpty()) {
+                    try (NDArray stacked = NDArrays.stack(arrays)) {
+                        samples += stacked.getShape().get(0);
+                    }
+                }
+                arrays.close();
+            }
+            double seconds = (System.nanoTime() - began) / 1e9;
+            return stage("naive java", samples, seconds, samples * p.sampleBytes(), alloc.bytesSinceStart());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** What a straightforward Java loader does: ImageIO, getRGB per pixel, floats in [0, 1]. */
+    static float[] naiveSample(byte[] bytes, PixelSpec p) {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(new ByteArrayInputStream(bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (image == null) {
+            return null;
+        }
+        if (image.getWidth() != p.width() || image.getHeight() != p.height()) {
+            AffineTransform scale = AffineTransform.getScaleInstance((double) p.width() / image.getWidth(),
+                    (double) p.height() / image.getHeight());
+            BufferedImage scaled = new BufferedImage(p.width(), p.height(), BufferedImage.TYPE_INT_ARGB);
+            new AffineTransformOp(scale, AffineTransformOp.TYPE_NEAREST_NEIGHBOR).filter(toArgb(image), scaled);
+            image = scaled;
+        }
+        float[] out = new float[p.sampleBytes()];
+        int i = 0;
+        for (int y = 0; y < p.height(); y++) {
+            for (int x = 0; x < p.width(); x++) {
+                int argb = image.getRGB(x, y);
+                int[] rgba = {argb >>> 16 & 0xFF, argb >>> 8 & 0xFF, argb & 0xFF, argb >>> 24};
+                for (int c = 0; c < p.channels(); c++) {
+                    out[i++] = rgba[c] / 255f;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static BufferedImage toArgb(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_INT_ARGB) {
+            return image;
+        }
+        BufferedImage argb = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_INT_ARGB);
+        argb.getGraphics().drawImage(image, 0, 0, null);
+        return argb;
+    }
+
+    private static BenchReport.Stage stage(String name, long samples, double seconds, long bytes, long heap) {
+        return new BenchReport.Stage(name, samples, seconds, samples / seconds, bytes / seconds / 1e6,
+                samples == 0 ? 0 : (double) heap / samples, null);
+    }
+
+    private static java.util.concurrent.ThreadFactory named(String prefix) {
+        int[] n = {0};
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n[0]++);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,100 @@
+package io.spritestream.loader.bench;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What {@code bench} measured: one line per stage, the ratios the targets are stated in
+ * (loader / ceiling, loader / naive), and the loader's heap allocation per sample beyond what the
+ * Kafka client allocates per record.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record BenchReport(
+        @JsonProperty("source") String source,
+        @JsonProperty("records") long records,
+        @JsonProperty("encoded_bytes") long encodedBytes,
+        @JsonProperty("threads") int threads,
+        @JsonProperty("cores") int cores,
+        @JsonProperty("batch") int batch,
+        @JsonProperty("size") String size,
+        @JsonProperty("channels") int channels,
+        @JsonProperty("repeat") int repeat,
+        @JsonProperty("stages") List<Stage> stages,
+        @JsonProperty("loader_over_ceiling") double loaderOverCeiling,
+        @JsonProperty("loader_over_naive") double loaderOverNaive,
+        @JsonProperty("loader_heap_bytes_per_sample_beyond_kafka") double loaderHeapBeyondKafka,
+        @JsonProperty("peak_direct_bytes") long peakDirectBytes,
+        @JsonProperty("simulated_step_ms") Double simulatedStepMs,
+        @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio) {
+
+    /**
+     * @param heapBytesPerSample heap allocated by the stage's threads per sample (per record for Kafka read)
+     * @param trainerWaitRatio   for a stage with a simulated trainer: the fraction of time it waited
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Stage(
+            @JsonProperty("name") String name,
+            @JsonProperty("samples") long samples,
+            @JsonProperty("seconds") double seconds,
+            @JsonProperty("samples_per_s") double samplesPerSecond,
+            @JsonProperty("mb_per_s") double megabytesPerSecond,
+            @JsonProperty("heap_bytes_per_sample") double heapBytesPerSample,
+            @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio) {
+
+        Stage withTrainerWait(double ratio) {
+            return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample, ratio);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    static BenchReport of(String source, long records, long encodedBytes, Bench.Options o, List<Stage> stages,
+                          long peakDirect, int cores) {
+        Stage ceiling = find(stages, "decode ceiling");
+        Stage kafka = find(stages, "kafka read");
+        Stage loader = find(stages, "loader");
+        Stage naive = find(stages, "naive java");
+        Stage stepped = stages.stream().filter(s -> s.name().equals("loader + step")).findFirst().orElse(null);
+        return new BenchReport(source, records, encodedBytes, o.threads(), cores, o.batch(),
+                o.pixels().width() + "x" + o.pixels().height(), o.pixels().channels(), o.repeat(), List.copyOf(stages),
+                loader.samplesPerSecond() / ceiling.samplesPerSecond(), loader.samplesPerSecond() / naive.samplesPerSecond(),
+                loader.heapBytesPerSample() - kafka.heapBytesPerSample(), peakDirect,
+                stepped == null ? null : o.simulateStepMs(), stepped == null ? null : stepped.trainerWaitRatio());
+    }
+
+    private static Stage find(List<Stage> stages, String name) {
+        return stages.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** The table for the console. */
+    public String table() {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%s: %d records (%.1f MB encoded), %s x %d channels, batch %d, %d threads on %d cores, median of %d%n",
+                source, records, encodedBytes / 1e6, size, channels, batch, threads, cores, repeat));
+        sb.append(String.format(Locale.ROOT, "%-16s %12s %10s %16s%n", "stage", "samples/s", "MB/s", "heap B/sample"));
+        for (Stage s : stages) {
+            sb.append(String.format(Locale.ROOT, "%-16s %,12.0f %10.1f %16.0f%s%n", s.name(), s.samplesPerSecond(),
+                    s.megabytesPerSecond(), s.heapBytesPerSample(),
+                    s.trainerWaitRatio() == null ? "" : String.format(Locale.ROOT, "   trainer waited %.1f%%", 100 * s.trainerWaitRatio())));
+        }
+        sb.append(String.format(Locale.ROOT, "loader / ceiling %.2f   loader / naive %.1f   loader heap beyond Kafka %.0f B/sample   "
+                + "peak direct memory %.1f MB%n", loaderOverCeiling, loaderOverNaive, loaderHeapBeyondKafka, peakDirectBytes / 1e6));
+        sb.append("(MB/s: decoded pixels, except kafka read: encoded bytes; heap: bytes allocated by the stage's threads)");
+        return sb.toString();
+    }
+
+    public void write(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        JSON.writeValue(file.toFile(), this);
+    }
+}

@@ -1,0 +1,141 @@
+package io.spritestream.loader.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.spritestream.broker.EmbeddedKafka;
+import io.spritestream.catalog.DatasetRef;
+import io.spritestream.cli.VerboseOption;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.bench.Bench;
+import io.spritestream.loader.bench.BenchReport;
+import io.spritestream.loader.decode.Fit;
+import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.ingest.ResolvedSource;
+import io.spritestream.loader.ingest.SourceResolver;
+import io.spritestream.producer.ProduceRequest;
+import io.spritestream.producer.SpriteProducer;
+import io.spritestream.producer.source.DirectorySource;
+import io.spritestream.producer.source.SpriteSource;
+import io.spritestream.producer.source.SyntheticSprites;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code bench}: throughput of the loader against its ceiling and a naive baseline, on the same records. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures on the same records and thread count: the decode ceiling (OpenCV on bytes in "
+                + "memory), Kafka read alone, the loader end to end, and a naive Java baseline (ImageIO, float "
+                + "arrays, copying NDArrays); prints samples/s, MB/s, heap bytes per sample and the ratios. "
+                + "Runs on an embedded broker unless --bootstrap is given."},
+        footer = {"", "Examples:", "  bench --synthetic 20000 --size 32", "  bench --synthetic 20000 --size 72 --target-size 64",
+                "  bench --bootstrap 127.0.0.1:9092 --dataset icons --simulate-step-ms 20 --report-json bench.json"})
+public final class BenchCommand implements Callable<Integer> {
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A running cluster (default: an embedded broker).")
+    String bootstrap;
+
+    @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties for --bootstrap.")
+    Path kafkaConfig;
+
+    @Option(names = "--synthetic", defaultValue = "20000", paramLabel = "N", description = "Sprites to produce (default: ${DEFAULT-VALUE}).")
+    int synthetic;
+
+    @Option(names = "--size", defaultValue = "32", paramLabel = "PX", description = "Size of the produced sprites (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--classes", defaultValue = "8", paramLabel = "K", description = "Classes (default: ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--dataset", paramLabel = "NAME[@V]", description = "Measure an existing dataset instead.")
+    String dataset;
+
+    @Option(names = "--dir", paramLabel = "PATH", description = "Produce this folder (PATH/<label>/...) and measure it.")
+    Path dir;
+
+    @Option(names = "--target-size", paramLabel = "S|WxH", description = "Size of each sample (default: --size).")
+    String targetSize;
+
+    @Option(names = "--channels", defaultValue = "4", paramLabel = "C", description = "4, 3 or 1 (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Decode threads for every stage (default: the number of cores).")
+    Integer threads;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--repeat", defaultValue = "3", paramLabel = "R", description = "Runs per stage; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--epochs", defaultValue = "2", paramLabel = "E", description = "Epochs per loader run (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--naive-samples", defaultValue = "4000", paramLabel = "N",
+            description = "Samples the naive baseline decodes per run (default: ${DEFAULT-VALUE}).")
+    int naiveSamples;
+
+    @Option(names = "--simulate-step-ms", defaultValue = "0", paramLabel = "T",
+            description = "Also run a trainer that holds each batch T ms and report how much it waited.")
+    double simulateStepMs;
+
+    @Option(names = "--report-json", paramLabel = "FILE", description = "Write the results as JSON.")
+    Path reportJson;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        int[] wh = PixelSpec.parseSize(targetSize != null ? targetSize : String.valueOf(size));
+        Bench.Options options = new Bench.Options(threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+                batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples);
+        EmbeddedKafka broker = null;
+        try {
+            KafkaSettings kafka;
+            if (bootstrap == null) {
+                err.println("starting an embedded Kafka broker ...");
+                broker = EmbeddedKafka.start();
+                kafka = KafkaSettings.of(broker.bootstrapServers());
+            } else {
+                kafka = KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(30)).withConfigFile(kafkaConfig);
+            }
+            ResolvedSource source = source(kafka, err);
+            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+                BenchReport report = new Bench(kafka, source, manager, options, err::println).run();
+                out.println(report.table());
+                if (reportJson != null) {
+                    report.write(reportJson);
+                    out.println("report: " + reportJson);
+                }
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+        return 0;
+    }
+
+    private ResolvedSource source(KafkaSettings kafka, PrintWriter err) throws IOException {
+        SourceResolver resolver = new SourceResolver(kafka);
+        if (dataset != null) {
+            return resolver.dataset(DatasetRef.parse(dataset));
+        }
+        SpriteSource sprites = dir != null ? new DirectorySource(dir) : new SyntheticSprites(synthetic, classes, size, 7);
+        String name = dir != null ? "bench-dir" : "bench-" + size + "px";
+        err.println("producing " + sprites.describe() + " as dataset '" + name + "' ...");
+        var manifest = new SpriteProducer(kafka).produce(sprites, ProduceRequest.of(name), n -> { }).manifest();
+        return resolver.dataset(DatasetRef.parse(manifest.key()));
+    }
+}
