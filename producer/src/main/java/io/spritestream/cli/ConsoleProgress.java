@@ -1,25 +1,42 @@
 package io.spritestream.cli;
 
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Progress bars on stderr, so stdout stays for results. */
+/**
+ * Progress bars on stderr, so stdout stays for results. On a terminal the bar redraws in place
+ * four times a second; when output goes to a file or a log (no console), it is printed as a whole
+ * line every {@link #LOG_INTERVAL_MS} instead, so a long run does not flood the log.
+ */
 public final class ConsoleProgress {
+
+    /** How often a progress line is printed when there is no console. */
+    public static final int LOG_INTERVAL_MS = 10_000;
 
     private ConsoleProgress() {}
 
     /** A progress bar named {@code task} over {@code max} units of {@code unit} (e.g. "sprites"). */
     public static ProgressBar bar(String task, long max, String unit) {
-        return new ProgressBarBuilder()
+        ProgressBarBuilder builder = new ProgressBarBuilder()
                 .setTaskName(task)
                 .setInitialMax(max)
                 .setUnit(" " + unit, 1)
                 .setStyle(ProgressBarStyle.ASCII)
-                .setUpdateIntervalMillis(250)
-                .showSpeed()
-                .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .build();
+                .showSpeed();
+        if (interactive()) {
+            builder.setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err));
+        } else {
+            builder.setUpdateIntervalMillis(LOG_INTERVAL_MS)
+                    .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 200));
+        }
+        return builder.build();
+    }
+
+    /** Whether a person is watching a terminal (standard input and output are one). */
+    public static boolean interactive() {
+        return System.console() != null;
     }
 }

@@ -49,9 +49,16 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class SpriteProducer {
 
     private final KafkaSettings kafka;
+    private final ProduceListener listener;
 
     public SpriteProducer(KafkaSettings kafka) {
+        this(kafka, ProduceListener.NONE);
+    }
+
+    /** A producer that tells {@code listener} about each record and its Kafka client (for metrics). */
+    public SpriteProducer(KafkaSettings kafka, ProduceListener listener) {
         this.kafka = kafka;
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
     }
 
     /**
@@ -86,15 +93,19 @@ public final class SpriteProducer {
         long[] sent = {0};
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(),
                 new StringSerializer(), new ByteArraySerializer())) {
+            listener.clientOpened(producer);
             try {
                 source.forEach(sprite -> {
                     pace(request.ratePerSecond(), began, sent[0]);
+                    long sentAt = System.nanoTime();
                     producer.send(toRecord(request.topic(), sprite, datasetHeader), (meta, error) -> {
                         if (error != null) {
                             failed.incrementAndGet();
                             firstError.compareAndSet(null, error);
+                            listener.failed(System.nanoTime() - sentAt);
                         } else {
                             bytes.addAndGet(sprite.bytes().length);
+                            listener.acknowledged(sprite.bytes().length, System.nanoTime() - sentAt);
                             progress.accept(acked.incrementAndGet());
                         }
                     });
@@ -105,6 +116,8 @@ public final class SpriteProducer {
                 throw new ProduceException("gave up: " + e.getMessage() + " (" + acked.get() + " of " + sent[0]
                         + " records acknowledged; no dataset version was recorded; the producer is idempotent, so "
                         + "producing again later duplicates nothing within one run, but does resend these)", e);
+            } finally {
+                listener.clientClosed(producer);
             }
         }
         double seconds = (System.nanoTime() - began) / 1e9;

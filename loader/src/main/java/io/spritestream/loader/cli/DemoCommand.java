@@ -5,13 +5,19 @@ import ai.djl.ndarray.NDManager;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.ConsoleProgress;
+import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.export.RunReport;
+import io.spritestream.loader.metrics.LoaderMetrics;
+import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.train.SpriteTrainer;
+import io.spritestream.metrics.MetricsServer;
+import io.spritestream.metrics.ProducerMetrics;
+import io.spritestream.producer.ProduceListener;
 import io.spritestream.producer.ProduceRequest;
 import io.spritestream.producer.ProduceResult;
 import io.spritestream.producer.SpriteProducer;
@@ -58,6 +64,9 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
     Integer threads;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Override
     public Integer call() throws Exception {
         if (trainSteps < 0) {
@@ -65,6 +74,24 @@ public final class DemoCommand implements Callable<Integer> {
         }
         int decodeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         long began = System.nanoTime();
+        try (MetricsServer server = metrics.start(out())) {
+            run(server, decodeThreads, began);
+        }
+        out().printf(Locale.ROOT, "done in %.1f s.%n%n", since(began));
+        out().println("Next:");
+        out().println("  java -jar loader/target/spritestream-loader.jar broker                   # a local broker on 127.0.0.1:9092");
+        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset mine --synthetic 50000 --size 64");
+        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset icons --dir ./icons");
+        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --size 64 --epochs 3 --report-json r.json");
+        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --max-batches 10 --export-npy out/");
+        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --epochs 100 --metrics-port 9400");
+        out().println("  docker compose -f docker/compose.yaml up     # Kafka, producer, loader, Prometheus and Grafana");
+        return 0;
+    }
+
+    private void run(MetricsServer server, int decodeThreads, long began) throws Exception {
+        LoaderListener loaderMetrics = LoaderMetrics.listener(server);
+        ProduceListener producerMetrics = server == null ? ProduceListener.NONE : new ProducerMetrics(server.registry());
         out().println("1/4 starting an embedded Kafka broker (KRaft) ...");
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
             out().printf(Locale.ROOT, "    broker at %s (%.1f s)%n", broker.bootstrapServers(), since(began));
@@ -75,7 +102,7 @@ public final class DemoCommand implements Callable<Integer> {
             SyntheticSprites source = new SyntheticSprites(sprites, classes, size, 7);
             ProduceResult produced;
             try (ProgressBar bar = ConsoleProgress.bar("produce", source.size(), "sprites")) {
-                produced = new SpriteProducer(kafka).produce(source, ProduceRequest.of("demo"), bar::stepTo);
+                produced = new SpriteProducer(kafka, producerMetrics).produce(source, ProduceRequest.of("demo"), bar::stepTo);
             }
             out().println("    " + produced.summary());
 
@@ -84,30 +111,23 @@ public final class DemoCommand implements Callable<Integer> {
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 LoaderConfig load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads)
                         .batchSize(64);
-                RunReport report = new LoadRun(load, kafka, manager).run();
+                RunReport report = new LoadRun(load, kafka, manager).listener(loaderMetrics).run();
                 out().println("    " + report.summary());
 
                 out().printf(Locale.ROOT, "4/4 training a small CNN for %d steps on the stream (DJL %s, %s engine) ...%n",
                         trainSteps, Engine.getDjlVersion(), Engine.getInstance().getEngineName());
-                train(kafka, manager, decodeThreads);
+                train(kafka, manager, decodeThreads, loaderMetrics);
             }
         }
-        out().printf(Locale.ROOT, "done in %.1f s.%n%n", since(began));
-        out().println("Next:");
-        out().println("  java -jar loader/target/spritestream-loader.jar broker                   # a local broker on 127.0.0.1:9092");
-        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset mine --synthetic 50000 --size 64");
-        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset icons --dir ./icons");
-        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --size 64 --epochs 3 --report-json r.json");
-        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --max-batches 10 --export-npy out/");
-        return 0;
     }
 
-    private void train(KafkaSettings kafka, NDManager manager, int decodeThreads) throws InterruptedException {
+    private void train(KafkaSettings kafka, NDManager manager, int decodeThreads, LoaderListener listener)
+            throws InterruptedException {
         if (trainSteps == 0) {
             return;
         }
         LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(1_000).threads(decodeThreads)
-                .batchSize(64).maxBatches(trainSteps);
+                .batchSize(64).maxBatches(trainSteps).listener(listener);
         long began = System.nanoTime();
         try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager);
              SpriteTrainer trainer = new SpriteTrainer(Math.max(classes, loader.classes().size()), 4, size, size, 64, 2e-3f)) {

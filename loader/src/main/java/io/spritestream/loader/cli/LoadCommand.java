@@ -2,13 +2,16 @@ package io.spritestream.loader.cli;
 
 import ai.djl.ndarray.NDManager;
 import io.spritestream.cli.KafkaOptions;
-import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.decode.DecodeLimits;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.memory.LeakDetection;
+import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.BadRecordPolicy;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.metrics.MetricsServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  load --dataset demo --epochs 2 --report-json report.json",
                 "  load --dataset demo@1 --size 64 --fit crop --export-npy out/",
-                "  load --topic sprites.icons --batch 128 --threads 4"})
+                "  load --topic sprites.icons --batch 128 --threads 4",
+                "  load --dataset demo --epochs 100 --metrics-port 9400   (Prometheus at http://127.0.0.1:9400/metrics)"})
 public final class LoadCommand implements Callable<Integer> {
 
     @Mixin
@@ -102,6 +106,9 @@ public final class LoadCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Override
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
@@ -117,8 +124,10 @@ public final class LoadCommand implements Callable<Integer> {
                 .maxBatches(maxBatches).dropLast(dropLast).limits(new DecodeLimits(maxPixels, maxRecordBytes))
                 .slabs(slabs).leakDetection(leakDetection).onBadRecord(onBadRecord)
                 .notices(message -> spec.commandLine().getErr().println(message)).build();
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            RunReport report = new LoadRun(config, settings, manager).exportTo(exportNpy).quiet(quiet).run();
+        try (MetricsServer server = metrics.start(out());
+             NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+            RunReport report = new LoadRun(config, settings, manager).exportTo(exportNpy).quiet(quiet)
+                    .listener(LoaderMetrics.listener(server)).run();
             out().println(report.summary());
             if (reportJson != null) {
                 report.write(reportJson);

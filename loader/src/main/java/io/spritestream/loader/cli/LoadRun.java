@@ -7,6 +7,7 @@ import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.export.NpyExport;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import me.tongfei.progressbar.ProgressBar;
 
 /**
  * One loading run as the {@code load} and {@code demo} commands do it: every batch taken, optionally
- * exported, and closed at once; a progress bar over the samples to deliver.
+ * exported, and closed at once; a progress bar over the samples to deliver, with the
+ * {@linkplain LiveStatus live status} of the pipeline.
  */
 final class LoadRun {
 
@@ -23,6 +25,7 @@ final class LoadRun {
     private final NDManager manager;
     private Path exportDir;
     private boolean quiet;
+    private LoaderListener listener = LoaderListener.NONE;
 
     LoadRun(LoaderConfig config, KafkaSettings kafka, NDManager manager) {
         this.config = config;
@@ -40,7 +43,14 @@ final class LoadRun {
         return this;
     }
 
+    /** Who is told about the run (metrics). */
+    LoadRun listener(LoaderListener value) {
+        this.listener = value;
+        return this;
+    }
+
     RunReport run() throws IOException, InterruptedException {
+        config.listener(listener);
         try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
             long total = loader.plannedRecords();
             if (config.maxBatches() > 0) {
@@ -49,6 +59,7 @@ final class LoadRun {
             NpyExport export = exportDir == null ? null : new NpyExport(exportDir, config.pixels().height(),
                     config.pixels().width(), config.pixels().channels());
             ProgressBar bar = quiet ? null : ConsoleProgress.bar("load " + loader.source().describe(), total, "sprites");
+            LiveStatus status = new LiveStatus(loader, config.epochs());
             try {
                 for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
                     try (SpriteBatch batch = next) {
@@ -57,11 +68,13 @@ final class LoadRun {
                         }
                         if (bar != null) {
                             bar.stepBy(batch.size());
+                            bar.setExtraMessage(status.text());
                         }
                     }
                 }
             } finally {
                 if (bar != null) {
+                    bar.setExtraMessage(status.last());
                     bar.close();
                 }
                 if (export != null) {

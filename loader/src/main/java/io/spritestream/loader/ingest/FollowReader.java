@@ -156,6 +156,14 @@ public final class FollowReader implements AutoCloseable {
     }
 
     /** Commits what is done and leaves the group. Same thread as {@link #poll}. */
+    /**
+     * The consumer, for metric binders only: its {@code metrics()} may be read from any thread;
+     * nothing else may be called on it.
+     */
+    public org.apache.kafka.clients.consumer.Consumer<?, ?> consumerForMetrics() {
+        return consumer;
+    }
+
     @Override
     public void close() {
         try {

@@ -223,6 +223,14 @@ public final class RangeReader implements AutoCloseable {
         }
     }
 
+    /**
+     * The consumer, for metric binders only: its {@code metrics()} may be read from any thread;
+     * nothing else may be called on it.
+     */
+    public org.apache.kafka.clients.consumer.Consumer<?, ?> consumerForMetrics() {
+        return consumer;
+    }
+
     /** Interrupts a blocked {@link #read} from another thread. */
     public void wakeup() {
         consumer.wakeup();

@@ -21,15 +21,17 @@ final class DecodeWorker implements Runnable {
     private final PixelSpec pixels;
     private final DecodeLimits limits;
     private final LoaderStats stats;
+    private final LoaderListener listener;
     private final Consumer<Throwable> onFailure;
 
     DecodeWorker(BlockingQueue<BatchSlots> readerToDecoders, SlotMats slotMats, PixelSpec pixels,
-                 DecodeLimits limits, LoaderStats stats, Consumer<Throwable> onFailure) {
+                 DecodeLimits limits, LoaderStats stats, LoaderListener listener, Consumer<Throwable> onFailure) {
         this.readerToDecoders = readerToDecoders;
         this.slotMats = slotMats;
         this.pixels = pixels;
         this.limits = limits;
         this.stats = stats;
+        this.listener = listener;
         this.onFailure = onFailure;
     }
 
@@ -54,7 +56,9 @@ final class DecodeWorker implements Runnable {
         long began = System.nanoTime();
         int ok = 0;
         for (int slot = from; slot < to; slot++) {
+            long slotBegan = System.nanoTime();
             RejectReason reason = decoder.decodeInto(slots.value(slot), slotMats.slot(slots.lease(), slot));
+            listener.decoded(System.nanoTime() - slotBegan);
             if (reason == null) {
                 slots.decoded(slot);
                 ok++;

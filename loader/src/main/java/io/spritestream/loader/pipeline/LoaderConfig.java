@@ -42,6 +42,8 @@ public final class LoaderConfig {
     LoaderState resume;
     Path saveState;
     String followGroup;
+    LoaderListener listener = LoaderListener.NONE;
+    boolean trainerWaitReportedByCaller;
 
     private LoaderConfig() {}
 
@@ -187,6 +189,23 @@ public final class LoaderConfig {
         return this;
     }
 
+    /** Who is told about the run as it goes (metrics); {@link LoaderListener#NONE} by default. */
+    public LoaderConfig listener(LoaderListener value) {
+        this.listener = Objects.requireNonNull(value);
+        return this;
+    }
+
+    /**
+     * Whether the training loop reports its own waits ({@link SpriteLoader#trainerWaited}) because it
+     * does not call {@link SpriteLoader#next()} itself: a stage in between (a device stage on its own
+     * thread) does, and the wait that matters is the loop's on that stage. Default false: the time
+     * spent in {@code next()} is the trainer's wait.
+     */
+    public LoaderConfig trainerWaitReportedByCaller(boolean value) {
+        this.trainerWaitReportedByCaller = value;
+        return this;
+    }
+
     /** Validates; returns this. */
     public LoaderConfig build() {
         require("--batch", batchSize, 1, 65536);
@@ -281,6 +300,10 @@ public final class LoaderConfig {
     /** Splits of the start epoch (elastic resume). */
     List<Split> startSplits() {
         return resume == null ? List.of() : resume.splits();
+    }
+
+    public LoaderListener listener() {
+        return listener;
     }
 
     private static void require(String name, int value, int min, int max) {

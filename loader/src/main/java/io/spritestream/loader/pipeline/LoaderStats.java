@@ -20,6 +20,7 @@ public final class LoaderStats {
     final AtomicLong epochsCompleted = new AtomicLong();
     final AtomicLong missing = new AtomicLong();
     final AtomicLong repeated = new AtomicLong();
+    final AtomicLong trainerWaitNanos = new AtomicLong();
     final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
 
     LoaderStats() {
@@ -78,5 +79,10 @@ public final class LoaderStats {
 
     public long decodeNanos() {
         return decodeNanos.sum();
+    }
+
+    /** Time the trainer spent in {@link SpriteLoader#next()} for the batches delivered so far. */
+    public long trainerWaitNanos() {
+        return trainerWaitNanos.get();
     }
 }

@@ -70,7 +70,7 @@ public final class SpriteLoader implements AutoCloseable {
     private final RecordSpace space;
     private final int[] firstOrder;
     private final Path statePath;
-    private LoaderState state;
+    private volatile LoaderState state;
     private final SlabPool pool;
     private final BatchSlots[] slotsBySlab;
     private final SlotMats slotMats;
@@ -80,6 +80,7 @@ public final class SpriteLoader implements AutoCloseable {
     private final BatchAssembler assembler;
     private final LabelIndex labels;
     private final LoaderStats stats = new LoaderStats();
+    private final LoaderListener listener;
     private final BlockingQueue<BatchSlots> readerToDecoders;
     private final BlockingQueue<Object> readerToAssembler;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -92,10 +93,12 @@ public final class SpriteLoader implements AutoCloseable {
     private BatchSlots inHand;
     private int pendingEpochEnd = -1;
     private long endedNanos;
+    private long assemblyNanos;
 
     private SpriteLoader(LoaderConfig config, KafkaSettings kafka, ResolvedSource source, NDManager manager) {
         this.config = config;
         this.source = source;
+        this.listener = config.listener;
         SlabLayout layout = new SlabLayout(config.batchSize, config.pixels.height(), config.pixels.width(),
                 config.pixels.channels());
         int slabs = config.effectiveSlabs();
@@ -132,7 +135,7 @@ public final class SpriteLoader implements AutoCloseable {
         SpriteDecoder.useSingleThreadedOpenCv();
         for (int i = 0; i < config.threads; i++) {
             Thread t = new Thread(new DecodeWorker(readerToDecoders, slotMats, config.pixels, config.limits, stats,
-                    this::fail), "spritestream-decoder-" + i);
+                    listener, this::fail), "spritestream-decoder-" + i);
             t.setDaemon(true);
             decoderThreads.add(t);
         }
@@ -158,6 +161,7 @@ public final class SpriteLoader implements AutoCloseable {
             source = config.dataset != null ? resolver.dataset(config.dataset) : resolver.topic(config.topic);
         }
         SpriteLoader loader = new SpriteLoader(config, kafka, source, manager);
+        loader.listener.opened(loader);
         loader.decoderThreads.forEach(Thread::start);
         loader.readerThread.start();
         return loader;
@@ -191,9 +195,7 @@ public final class SpriteLoader implements AutoCloseable {
             return -1;
         }
         long rest = firstOrder.length - Math.min(firstOrder.length, config.startPosition());
-        long perEpoch = config.order.remainder() == Remainder.DROP ? space.size() / config.worldSize
-                : (space.size() + config.worldSize - 1) / config.worldSize;
-        return rest + perEpoch * Math.max(0, config.epochs - config.startEpoch() - 1);
+        return rest + epochLength() * Math.max(0, config.epochs - config.startEpoch() - 1);
     }
 
     private static LoaderState initialState(LoaderConfig config, ResolvedSource source) {
@@ -238,6 +240,56 @@ public final class SpriteLoader implements AutoCloseable {
         return reader == null ? 0 : reader.bytesRead();
     }
 
+    /** Who is told about this run (the config's listener); the device stage reports copies here. */
+    public LoaderListener listener() {
+        return listener;
+    }
+
+    /** Chunks of read slabs waiting for a decode thread. Any thread. */
+    public int decodeQueueDepth() {
+        return readerToDecoders.size();
+    }
+
+    /** Read slabs (and epoch ends) handed on, waiting to be assembled into batches. Any thread. */
+    public int assemblyQueueDepth() {
+        return readerToAssembler.size();
+    }
+
+    /** The epoch being delivered, from 0 (the last one once the run is over; 0 for a live tail). Any thread. */
+    public int epoch() {
+        return Math.max(0, Math.min(state.epoch(), config.epochs - 1));
+    }
+
+    /**
+     * Share of this rank's order of the current epoch delivered so far (dead letters and skipped
+     * records included), 0..1; NaN for a live tail, which has no epochs. Any thread.
+     */
+    public double epochProgress() {
+        if (config.following()) {
+            return Double.NaN;
+        }
+        LoaderState now = state;
+        if (now.epoch() >= config.epochs) {
+            return 1.0;
+        }
+        long length = now.epoch() == config.startEpoch() ? firstOrder.length : epochLength();
+        return length == 0 ? 0.0 : Math.min(1.0, (double) now.position() / length);
+    }
+
+    /** Records of one epoch's order for this rank (a start epoch resumed with splits may differ). */
+    private long epochLength() {
+        return config.order.remainder() == Remainder.DROP ? space.size() / config.worldSize
+                : (space.size() + config.worldSize - 1) / config.worldSize;
+    }
+
+    /**
+     * The Kafka consumer, for metric binders only: they may call its {@code metrics()} from any
+     * thread (which the consumer allows), nothing else.
+     */
+    public org.apache.kafka.clients.consumer.Consumer<?, ?> consumerForMetrics() {
+        return reader != null ? reader.consumerForMetrics() : follower.consumerForMetrics();
+    }
+
     /** Seconds from open to the end of the run (or to now, while it runs). */
     public double seconds() {
         long end = endedNanos != 0 ? endedNanos : System.nanoTime();
@@ -251,6 +303,41 @@ public final class SpriteLoader implements AutoCloseable {
      * @throws IllegalStateException (or the original unchecked exception) if the pipeline failed
      */
     public SpriteBatch next() throws InterruptedException {
+        long began = System.nanoTime();
+        assemblyNanos = 0;
+        SpriteBatch batch = nextBatch();
+        if (batch != null) {
+            measured(batch, System.nanoTime() - began);
+        }
+        return batch;
+    }
+
+    /** Tells the stats and the listener what {@code batch} took. */
+    private void measured(SpriteBatch batch, long waitedNanos) {
+        if (!config.trainerWaitReportedByCaller) {
+            trainerWaited(waitedNanos);
+        }
+        long oldest = Long.MAX_VALUE;
+        for (int i = 0; i < batch.size(); i++) {
+            long t = batch.timestamp(i);
+            if (t >= 0 && t < oldest) {
+                oldest = t;
+            }
+        }
+        listener.delivered(batch.size(), assemblyNanos, oldest == Long.MAX_VALUE ? -1 : oldest);
+    }
+
+    /**
+     * Counts {@code nanos} of the training loop waiting for its next batch. {@link #next()} does it
+     * itself unless {@link LoaderConfig#trainerWaitReportedByCaller}: then the training loop, which
+     * takes batches from a stage in between (a device stage), reports each wait here. Any thread.
+     */
+    public void trainerWaited(long nanos) {
+        stats.trainerWaitNanos.addAndGet(nanos);
+        listener.trainerWaited(nanos);
+    }
+
+    private SpriteBatch nextBatch() throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("loader is closed");
         }
@@ -268,8 +355,10 @@ public final class SpriteLoader implements AutoCloseable {
                 inHand = slots;
                 awaitDecoded(slots);
                 inHand = null;
+                long assembling = System.nanoTime();
                 try {
                     batch = assembler.accept(slots);
+                    assemblyNanos += System.nanoTime() - assembling;
                 } catch (RuntimeException e) {
                     if (!slots.lease().isClosed()) {
                         slots.lease().close();
@@ -278,9 +367,13 @@ public final class SpriteLoader implements AutoCloseable {
                     throw e;
                 }
             } else if (item == FLUSH) {
+                long assembling = System.nanoTime();
                 batch = assembler.endEpoch();
+                assemblyNanos += System.nanoTime() - assembling;
             } else if (item instanceof EpochEnd end) {
+                long assembling = System.nanoTime();
                 batch = assembler.endEpoch();
+                assemblyNanos += System.nanoTime() - assembling;
                 stats.dropped.set(assembler.dropped());
                 if (batch == null) {
                     epochDone(end.epoch());
@@ -620,6 +713,7 @@ public final class SpriteLoader implements AutoCloseable {
                 problem.addSuppressed(e);
             }
         }
+        listener.closed(this);
         if (problem != null) {
             throw problem;
         }

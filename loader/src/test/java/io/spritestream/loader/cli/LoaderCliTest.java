@@ -198,9 +198,10 @@ class LoaderCliTest {
 
     @Test
     void demoRunsTheWholePathAndExitsZero() {
-        Result r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3");
+        Result r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3", "--metrics-port", "0");
 
         assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().matches("(?s)metrics: http://127\\.0\\.0\\.1:\\d+/metrics\n1/4 .*"), "prints the URL first: " + r.out());
         assertTrue(r.out().contains("delivered 1200 samples"), r.out());
         assertTrue(r.out().contains("3 training steps"), r.out());
         assertTrue(r.out().contains("Next:"), r.out());

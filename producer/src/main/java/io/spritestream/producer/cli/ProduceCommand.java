@@ -2,7 +2,11 @@ package io.spritestream.producer.cli;
 
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.KafkaOptions;
+import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.metrics.MetricsServer;
+import io.spritestream.metrics.ProducerMetrics;
+import io.spritestream.producer.ProduceListener;
 import io.spritestream.producer.ProduceRequest;
 import io.spritestream.producer.ProduceResult;
 import io.spritestream.producer.SpriteProducer;
@@ -35,6 +39,9 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Mixin
     VerboseOption verbose;
+
+    @Mixin
+    MetricsOptions metrics;
 
     @Spec
     CommandSpec spec;
@@ -103,13 +110,16 @@ public final class ProduceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProduceRequest request = new ProduceRequest(dataset, topic, partitions, rate, append);
         SpriteSource sprites = openSource();
-        SpriteProducer producer = new SpriteProducer(kafka.settings());
         ProduceResult result;
-        if (quiet) {
-            result = producer.produce(sprites, request, n -> { });
-        } else {
-            try (ProgressBar bar = ConsoleProgress.bar("produce " + dataset, sprites.size(), "sprites")) {
-                result = producer.produce(sprites, request, bar::stepTo);
+        try (MetricsServer server = metrics.start(spec.commandLine().getOut())) {
+            ProduceListener listener = server == null ? ProduceListener.NONE : new ProducerMetrics(server.registry());
+            SpriteProducer producer = new SpriteProducer(kafka.settings(), listener);
+            if (quiet) {
+                result = producer.produce(sprites, request, n -> { });
+            } else {
+                try (ProgressBar bar = ConsoleProgress.bar("produce " + dataset, sprites.size(), "sprites")) {
+                    result = producer.produce(sprites, request, bar::stepTo);
+                }
             }
         }
         spec.commandLine().getOut().println(result.summary());

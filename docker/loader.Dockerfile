@@ -1,0 +1,24 @@
+# syntax=docker/dockerfile:1
+# The loader: spritestream-loader.jar (load, demo, broker, produce, datasets). Built from the
+# repository root:
+#   docker build -f docker/loader.Dockerfile -t spritestream-loader .
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY producer/pom.xml producer/
+COPY loader/pom.xml loader/
+COPY producer/src producer/src
+COPY loader/src loader/src
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl loader -am package
+
+FROM eclipse-temurin:17-jre
+WORKDIR /app
+COPY --from=build /src/loader/target/spritestream-loader.jar /app/
+COPY --from=build /src/loader/target/lib /app/lib
+# OpenCV's and PyTorch's native libraries are unpacked here on first start.
+ENV SPRITESTREAM_CACHE=/app/cache DJL_CACHE_DIR=/app/cache/djl
+RUN mkdir -p /app/cache && chown 1000 /app/cache
+USER 1000
+ENTRYPOINT ["java", "-jar", "/app/spritestream-loader.jar"]
+CMD ["--help"]

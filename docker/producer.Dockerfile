@@ -1,0 +1,18 @@
+# syntax=docker/dockerfile:1
+# The producer: spritestream-producer.jar (produce, datasets). Built from the repository root:
+#   docker build -f docker/producer.Dockerfile -t spritestream-producer .
+
+FROM maven:3.9-eclipse-temurin-17 AS build
+WORKDIR /src
+COPY pom.xml ./
+COPY producer/pom.xml producer/
+COPY producer/src producer/src
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl producer package
+
+FROM eclipse-temurin:17-jre
+WORKDIR /app
+COPY --from=build /src/producer/target/spritestream-producer.jar /app/
+COPY --from=build /src/producer/target/lib /app/lib
+USER 1000
+ENTRYPOINT ["java", "-jar", "/app/spritestream-producer.jar"]
+CMD ["--help"]
