@@ -8,6 +8,7 @@ import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.train.DeviceChoice;
 import io.spritestream.loader.train.EpochObserver;
 import io.spritestream.loader.train.EpochResult;
@@ -17,6 +18,7 @@ import io.spritestream.loader.train.SpriteTrainer;
 import io.spritestream.loader.train.TrainingReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -80,9 +82,13 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Per-channel standard deviations divided by after subtracting --mean.")
     float[] std;
 
-    @Option(names = "--seed", defaultValue = "42", paramLabel = "S",
-            description = "Seed of the network's initial weights (default: ${DEFAULT-VALUE}).")
-    int seed;
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed of the sample order and of the network's initial weights: the same seed, the same run "
+                    + "(default: a random seed, printed).")
+    Long seed;
+
+    @Option(names = "--no-shuffle", description = "Offset order every epoch instead of a new shuffle each epoch.")
+    boolean noShuffle;
 
     @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
     Integer threads;
@@ -116,7 +122,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (epochs < 1) {
             throw new IllegalArgumentException("--epochs: " + epochs + " (expected >= 1)");
         }
+        long s = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
         LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse(dataset)).batchSize(batch).pixels(pixelSpec)
+                .order(noShuffle ? OrderSpec.inOffsetOrder() : OrderSpec.shuffled(s))
                 .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors()).build();
         Device target = device.resolve();
         SpriteDataset.Builder data = SpriteDataset.builder(config, kafka.settings()).normalization(normalization)
@@ -131,10 +139,11 @@ public final class TrainCommand implements Callable<Integer> {
             }
             out().printf(Locale.ROOT, "training SpriteNet on %s: %s, batch %d, %s, device %s (DJL %s, PyTorch %s)%n",
                     train.source().describe(), describeSplit(train), batch, describe(pixelSpec, normalization),
-                    DeviceChoice.name(target),
-                    Engine.getDjlVersion(), Engine.getEngine("PyTorch").getVersion());
+                    DeviceChoice.name(target), Engine.getDjlVersion(), Engine.getEngine("PyTorch").getVersion());
+            out().println((noShuffle ? "order: offset order" : "order: shuffled every epoch") + "; seed " + s
+                    + " (the same run again: --seed " + s + ")");
             out().flush();
-            SpriteTrainer.seed(seed);
+            SpriteTrainer.seed(s);
             TrainingReport report;
             try (SpriteTrainer trainer = new SpriteTrainer(train.classes().size(), pixelSpec, batch, target, learningRate)) {
                 report = trainer.fit(train, validation, epochs, new ConsoleEpochs());

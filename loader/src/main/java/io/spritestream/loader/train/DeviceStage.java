@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The device stage: a thread of its own ({@code spritestream-device}) takes the loader's batches in
- * order, moves their uint8 pixels and labels to the training device, computes the network input
+ * order ({@link Source}), moves their uint8 pixels and labels to the training device, computes the network input
  * there ({@link PixelNormalization}), and hands the resulting {@link StreamBatch}es to the trainer
  * through a small bounded queue. While the trainer steps on batch k, this thread copies and prepares
  * batch k+1; when the trainer is slow, the queue fills and this thread stops taking batches, and the
@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.LongAdder;
  * GPU the uint8 batch (a quarter of the bytes of float32) is copied once; the conversion runs there.
  *
  * <p>Torch work happens here and on the trainer's thread, never on the loader's decode threads. The
- * loader's {@code next()} is called only by this thread. {@link #poll} and {@link #close} are for one
+ * source's {@code next()} is called only by this thread. {@link #poll} and {@link #close} are for one
  * consumer thread (the trainer's).
  */
 final class DeviceStage implements AutoCloseable {
@@ -33,7 +33,7 @@ final class DeviceStage implements AutoCloseable {
     /** Put after the loader's last batch. */
     static final Object END = new Object();
 
-    private final SpriteLoader loader;
+    private final Source source;
     private final NDManager deviceManager;
     private final Device device;
     private final PixelNormalization normalization;
@@ -49,15 +49,38 @@ final class DeviceStage implements AutoCloseable {
     /** A failure of the stage, handed to the consumer in order. */
     record Failure(Throwable cause) {}
 
+    /** Where the stage takes batches from: a {@link SpriteLoader}, in order. */
+    interface Source {
+        /** The next batch (the stage owns it), or null at the end. */
+        SpriteBatch next() throws InterruptedException;
+
+        /** Epochs completed so far, as of the last {@link #next()}. */
+        long epochsCompleted();
+
+        static Source of(SpriteLoader loader) {
+            return new Source() {
+                @Override
+                public SpriteBatch next() throws InterruptedException {
+                    return loader.next();
+                }
+
+                @Override
+                public long epochsCompleted() {
+                    return loader.stats().epochsCompleted();
+                }
+            };
+        }
+    }
+
     /**
      * @param deviceManager a manager on the training device, owned by the caller; each batch's arrays
      *                      live in a sub-manager of it
      * @param depth         batches prepared ahead (the queue's capacity), at least 1
      * @param expectedEpochSamples samples an epoch is expected to have (for {@link StreamBatch#getProgressTotal})
      */
-    DeviceStage(SpriteLoader loader, NDManager deviceManager, PixelNormalization normalization, int depth,
+    DeviceStage(Source source, NDManager deviceManager, PixelNormalization normalization, int depth,
                 long expectedEpochSamples) {
-        this.loader = loader;
+        this.source = source;
         this.deviceManager = deviceManager;
         this.device = deviceManager.getDevice();
         this.normalization = normalization;
@@ -97,12 +120,12 @@ final class DeviceStage implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                SpriteBatch sprites = loader.next();
+                SpriteBatch sprites = source.next();
                 if (sprites == null) {
                     deviceToTrainer.put(END);
                     return;
                 }
-                long settled = loader.stats().epochsCompleted();
+                long settled = source.epochsCompleted();
                 StreamBatch batch = prepare(sprites);
                 try {
                     deviceToTrainer.put(batch);

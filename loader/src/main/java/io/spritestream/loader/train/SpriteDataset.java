@@ -35,8 +35,9 @@ import java.util.concurrent.TimeUnit;
  * <p>One {@link SpriteLoader} serves every pass: it is opened at the first pass (or {@link #prepare}),
  * resolves the version once, and reads epoch after epoch, running ahead of the trainer as far as its
  * pool allows; so the next epoch's first batches are ready when a pass ends. The loader's
- * {@code epochs} and {@code maxBatches} settings are not used as a run length: the caller's loop
- * decides how many passes to make ({@code maxBatches} still ends the stream for good).
+ * {@code epochs} setting is not used: the caller's loop decides how many passes to make (up to
+ * 10,000); {@code maxBatches} still ends the stream for good. With a shuffled order, every pass is a
+ * new epoch of the order (a different permutation), as with the {@code load} command's epochs.
  *
  * <p>A {@link DeviceStage} thread copies batches to the device and prepares their input while the
  * trainer steps. The time a pass's loop waits for its next batch is measured where it asks for it
@@ -48,8 +49,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SpriteDataset implements Dataset, AutoCloseable {
 
-    /** Passes that is a "whole run" to the loader: far more than any training job makes. */
-    private static final int ENDLESS_EPOCHS = 1_000_000;
+    /** Epochs the loader is told to read: more passes than a training job makes (then passes are empty). */
+    static final int MAX_PASSES = 10_000;
     private static final long WAIT_SLICE_MS = 50;
 
     private final LoaderConfig config;
@@ -72,7 +73,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     private long totalSamples;
 
     private SpriteDataset(Builder b) {
-        LoaderConfig c = b.config.copy().epochs(ENDLESS_EPOCHS).keySplit(b.split);
+        LoaderConfig c = b.config.copy().epochs(MAX_PASSES).keySplit(b.split);
         // The device side holds a few slabs (queued, being prepared, kept for the next pass, in the
         // trainer's hands): add them, so that the decoders keep as many as they would otherwise.
         this.config = c.slabs(c.effectiveSlabs() + b.depth + 3);
@@ -247,7 +248,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         device = target;
         deviceManager = target.equals(Device.cpu()) ? hostManager.newSubManager()
                 : NDManager.newBaseManager(target, "PyTorch");
-        stage = new DeviceStage(loader, deviceManager, normalization, depth, estimate());
+        stage = new DeviceStage(DeviceStage.Source.of(loader), deviceManager, normalization, depth, estimate());
         stage.start();
     }
 

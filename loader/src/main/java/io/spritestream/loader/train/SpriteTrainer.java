@@ -75,8 +75,8 @@ public final class SpriteTrainer implements AutoCloseable {
     }
 
     /** Seeds the engine's random numbers (the network's initial weights); call before construction. */
-    public static void seed(int seed) {
-        Engine.getEngine("PyTorch").setRandomSeed(seed);
+    public static void seed(long seed) {
+        Engine.getEngine("PyTorch").setRandomSeed((int) (seed ^ seed >>> 32));
     }
 
     public Device device() {
