@@ -7,11 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
 import io.spritestream.catalog.DatasetRef;
@@ -248,6 +255,36 @@ class SpriteDatasetTest {
             assertTrue(stats.waitRatio() > 0 && stats.waitRatio() <= 1, stats.toString());
             assertEquals(COUNT, dataset.expectedPassSamples(), "exact once a pass is through");
         }
+    }
+
+    @Test
+    void easyTrainFitRunsUnchangedOnTheSplitAndEverySlabComesBack() throws Exception {
+        // The README's example, as it is written there.
+        SpriteDataset train;
+        SpriteDataset validation;
+        try (SpriteDataset.Split data = SpriteDataset.split(config(), kafka, 0.2)) {
+            train = data.train();
+            validation = data.validation();
+            data.train().prepare();
+            Device device = DeviceChoice.AUTO.resolve();
+            try (Model model = Model.newInstance("spritenet", device)) {
+                model.setBlock(SpriteNet.build(data.train().classes().size()));
+                DefaultTrainingConfig training = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+                        .addEvaluator(new Accuracy()).optDevices(new Device[] {device})
+                        .addTrainingListeners(TrainingListener.Defaults.basic());
+                try (Trainer trainer = model.newTrainer(training)) {
+                    trainer.initialize(new Shape(BATCH, 4, SIZE, SIZE));
+                    EasyTrain.fit(trainer, 2, data.train(), data.validation());
+
+                    assertEquals(2, trainer.getTrainingResult().getEpoch());
+                    assertEquals(1, train.lastPass().epoch(), "two training passes");
+                    assertEquals(1, validation.lastPass().epoch(), "two validation passes");
+                    assertEquals(COUNT, train.lastPass().samples() + validation.lastPass().samples());
+                }
+            }
+        }
+        assertAllSlabsFree(train);
+        assertAllSlabsFree(validation);
     }
 
     @Test
