@@ -119,8 +119,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--mean/--std: " + normalization.mean().length + " values for "
                     + pixelSpec.channels() + " channels (expected one per channel)");
         }
-        if (epochs < 1) {
-            throw new IllegalArgumentException("--epochs: " + epochs + " (expected >= 1)");
+        if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
+            throw new IllegalArgumentException("--epochs: " + epochs + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
+        }
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("--learning-rate: " + learningRate + " (expected > 0)");
         }
         long s = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
         LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse(dataset)).batchSize(batch).pixels(pixelSpec)

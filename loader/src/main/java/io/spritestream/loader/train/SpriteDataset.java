@@ -49,8 +49,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SpriteDataset implements Dataset, AutoCloseable {
 
-    /** Epochs the loader is told to read: more passes than a training job makes (then passes are empty). */
-    static final int MAX_PASSES = 10_000;
+    /** Epochs the loader is told to read: more passes than a training job makes (later ones are empty). */
+    public static final int MAX_PASSES = 10_000;
     private static final long WAIT_SLICE_MS = 50;
 
     private final LoaderConfig config;
@@ -469,7 +469,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         /** Batches the device stage prepares ahead of the trainer (default 2). */
         public Builder prefetch(int batches) {
             if (batches < 1 || batches > 64) {
-                throw new IllegalArgumentException("prefetch: " + batches + " (expected 1..64)");
+                throw new IllegalArgumentException("--prefetch: " + batches + " (expected 1..64)");
             }
             this.depth = batches;
             return this;

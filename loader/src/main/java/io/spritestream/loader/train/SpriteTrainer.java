@@ -98,8 +98,8 @@ public final class SpriteTrainer implements AutoCloseable {
      */
     public TrainingReport fit(SpriteDataset train, SpriteDataset validation, int epochs, EpochObserver observer)
             throws IOException, TranslateException {
-        if (epochs < 1) {
-            throw new IllegalArgumentException("--epochs: " + epochs + " (expected >= 1)");
+        if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
+            throw new IllegalArgumentException("--epochs: " + epochs + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
         }
         reporter.begin(train, validation, epochs, observer == null ? new EpochObserver() { } : observer);
         long began = System.nanoTime();
