@@ -8,16 +8,23 @@ import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
-import io.spritestream.loader.batch.SpriteBatch;
+import ai.djl.Device;
+import io.spritestream.loader.decode.Fit;
+import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.export.ContactSheet;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.metrics.LoaderMetrics;
+import io.spritestream.loader.pipeline.KeySplit;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderConfig;
-import io.spritestream.loader.pipeline.SpriteLoader;
+import io.spritestream.loader.train.EpochResult;
+import io.spritestream.loader.train.SpriteDataset;
 import io.spritestream.loader.train.SpriteTrainer;
+import io.spritestream.loader.train.TrainingReport;
 import io.spritestream.metrics.MetricsServer;
 import io.spritestream.metrics.ProducerMetrics;
 import io.spritestream.producer.ProduceListener;
+import java.nio.file.Path;
 import io.spritestream.producer.ProduceRequest;
 import io.spritestream.producer.ProduceResult;
 import io.spritestream.producer.SpriteProducer;
@@ -32,8 +39,8 @@ import picocli.CommandLine.Option;
 /** {@code demo}: the whole path on an embedded broker, with no setup. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Starts an embedded Kafka broker, produces a synthetic sprite dataset, loads it for "
-                + "two epochs into zero-copy DJL batches, runs a few training steps of a small CNN, and prints "
-                + "the throughput. Needs nothing but Java."})
+                + "two epochs into zero-copy DJL batches, writes a contact sheet PNG of the first batch, trains a "
+                + "small CNN for a few steps with EasyTrain, and prints the throughput. Needs nothing but Java."})
 public final class DemoCommand implements Callable<Integer> {
 
     @Mixin
@@ -67,6 +74,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    @Option(names = "--preview", defaultValue = "spritestream-demo-preview.png", paramLabel = "FILE",
+            description = "Where to write the contact sheet of the first batch (default: ${DEFAULT-VALUE}).")
+    Path preview;
+
     @Override
     public Integer call() throws Exception {
         if (trainSteps < 0) {
@@ -83,7 +94,8 @@ public final class DemoCommand implements Callable<Integer> {
         out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset mine --synthetic 50000 --size 64");
         out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset icons --dir ./icons");
         out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --size 64 --epochs 3 --report-json r.json");
-        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --max-batches 10 --export-npy out/");
+        out().println("  java -jar loader/target/spritestream-loader.jar train --dataset mine --epochs 3 --save-model model/");
+        out().println("  java -jar loader/target/spritestream-loader.jar preview --dataset mine --labels --output batch.png");
         out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --epochs 100 --metrics-port 9400");
         out().println("  docker compose -f docker/compose.yaml up     # Kafka, producer, loader, Prometheus and Grafana");
         return 0;
@@ -114,47 +126,42 @@ public final class DemoCommand implements Callable<Integer> {
                 RunReport report = new LoadRun(load, kafka, manager).listener(loaderMetrics).run();
                 out().println("    " + report.summary());
 
-                out().printf(Locale.ROOT, "4/4 training a small CNN for %d steps on the stream (DJL %s, %s engine) ...%n",
-                        trainSteps, Engine.getDjlVersion(), Engine.getInstance().getEngineName());
-                train(kafka, manager, decodeThreads, loaderMetrics);
+                Path sheet = preview.toAbsolutePath();
+                PreviewCommand.write(LoaderConfig.dataset(DatasetRef.parse("demo")).batchSize(64).maxBatches(1)
+                        .pixels(new PixelSpec(size, size, 4, Fit.PAD)).threads(decodeThreads),
+                        kafka, new ContactSheet.Layout(8, 0, 2, true, true), sheet);
+                out().println("    preview of the first batch: " + sheet);
             }
+            out().printf(Locale.ROOT, "4/4 training a small CNN for %d steps on the stream with EasyTrain, 10%% held out "
+                            + "for validation (DJL %s, %s engine, CPU) ...%n",
+                    trainSteps, Engine.getDjlVersion(), Engine.getInstance().getEngineName());
+            train(kafka, decodeThreads, loaderMetrics);
         }
     }
 
-    private void train(KafkaSettings kafka, NDManager manager, int decodeThreads, LoaderListener listener)
-            throws InterruptedException {
+    /** Step 4: EasyTrain on a 90/10 split of the stream, for at most {@code trainSteps} training batches. */
+    private void train(KafkaSettings kafka, int decodeThreads, LoaderListener listener) throws Exception {
         if (trainSteps == 0) {
             return;
         }
-        LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(1_000).threads(decodeThreads)
-                .batchSize(64).maxBatches(trainSteps).listener(listener);
-        long began = System.nanoTime();
-        try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager);
-             SpriteTrainer trainer = new SpriteTrainer(Math.max(classes, loader.classes().size()), 4, size, size, 64, 2e-3f)) {
-            double lossSum = 0;
-            long correct = 0;
-            long seen = 0;
-            int step = 0;
-            for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
-                try (SpriteBatch batch = next) {
-                    SpriteTrainer.StepResult r = trainer.step(batch);
-                    step++;
-                    lossSum += r.loss();
-                    correct += r.correct();
-                    seen += r.samples();
-                    if (step % 50 == 0 || step == trainSteps) {
-                        out().printf(Locale.ROOT, "    step %4d  loss %.3f  accuracy %.3f (last %d steps)%n",
-                                step, lossSum / Math.min(50, step % 50 == 0 ? 50 : step % 50), (double) correct / seen,
-                                step % 50 == 0 ? 50 : step % 50);
-                        lossSum = 0;
-                        correct = 0;
-                        seen = 0;
-                    }
-                }
+        LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("demo")).threads(decodeThreads).batchSize(64)
+                .pixels(new PixelSpec(size, size, 4, Fit.PAD)).listener(listener).trainerWaitReportedByCaller(true);
+        try (SpriteDataset train = SpriteDataset.builder(config.copy().maxBatches(trainSteps), kafka)
+                     .split(KeySplit.train(0.1)).device(Device.cpu()).build();
+             SpriteDataset validation = SpriteDataset.builder(config, kafka)
+                     .split(KeySplit.validation(0.1)).device(Device.cpu()).build()) {
+            train.prepare();
+            validation.prepare();
+            SpriteTrainer.seed(42);
+            try (SpriteTrainer trainer = new SpriteTrainer(train.classes().size(), config.pixels(), 64, Device.cpu(), 2e-3f)) {
+                TrainingReport report = trainer.fit(train, validation, 1, null);
+                EpochResult r = report.history().get(0);
+                out().printf(Locale.ROOT, "    %d training steps in %.1f s: train loss %.3f accuracy %.3f; validation accuracy %.3f"
+                                + " on %d held-out sprites%n", train.lastPass().batches(), train.lastPass().seconds(),
+                        r.trainLoss(), r.trainAccuracy(), r.validationAccuracy(), r.validationSamples());
+                out().printf(Locale.ROOT, "    %.0f samples/s including the model's work; the training loop waited for data"
+                        + " %.1f%% of the time%n", r.samplesPerSecond(), 100 * r.trainerWaitRatio());
             }
-            double seconds = since(began);
-            out().printf(Locale.ROOT, "    %d training steps in %.1f s (%.0f samples/s including the model's work)%n",
-                    step, seconds, step * 64 / seconds);
         }
     }
 

@@ -11,9 +11,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "spritestream-loader", mixinStandardHelpOptions = true,
         versionProvider = io.spritestream.cli.Version.class,
         description = {"Streams sprite datasets from Kafka into zero-copy DJL batches.", "",
-                "Start with 'demo': an embedded broker, a synthetic dataset, loading and a few training steps."},
-        subcommands = {DemoCommand.class, LoadCommand.class, BenchCommand.class, BrokerCommand.class, ProduceCommand.class,
-                DatasetsCommand.class})
+                "Start with 'demo': an embedded broker, a synthetic dataset, loading, a preview and a few training steps."},
+        subcommands = {DemoCommand.class, LoadCommand.class, TrainCommand.class, PreviewCommand.class, BenchCommand.class,
+                BrokerCommand.class, ProduceCommand.class, DatasetsCommand.class})
 public final class LoaderMain implements Runnable {
 
     @Spec

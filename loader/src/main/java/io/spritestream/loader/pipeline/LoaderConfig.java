@@ -17,7 +17,7 @@ import java.util.Objects;
  * Everything a {@link SpriteLoader} run is told, with defaults, validated once by {@link #build()}
  * (messages name the option, the value and what was expected).
  */
-public final class LoaderConfig {
+public final class LoaderConfig implements Cloneable {
 
     /** Default samples per batch. */
     public static final int DEFAULT_BATCH = 64;
@@ -44,6 +44,7 @@ public final class LoaderConfig {
     String followGroup;
     LoaderListener listener = LoaderListener.NONE;
     boolean trainerWaitReportedByCaller;
+    KeySplit keySplit;
 
     private LoaderConfig() {}
 
@@ -206,6 +207,24 @@ public final class LoaderConfig {
         return this;
     }
 
+    /**
+     * Reads only the records on one side of a train/validation split by key ({@code null}: all). The
+     * others are skipped by the reader: not decoded, not counted.
+     */
+    public LoaderConfig keySplit(KeySplit value) {
+        this.keySplit = value;
+        return this;
+    }
+
+    /** An independent copy (every setting is a value), to derive one run's settings from another's. */
+    public LoaderConfig copy() {
+        try {
+            return (LoaderConfig) super.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Validates; returns this. */
     public LoaderConfig build() {
         require("--batch", batchSize, 1, 65536);
@@ -227,6 +246,10 @@ public final class LoaderConfig {
         }
         if (slabs != 0 && slabs < 2) {
             throw new IllegalArgumentException("--slabs: " + slabs + " (expected 0 for automatic, or >= 2)");
+        }
+        if (followGroup != null && keySplit != null) {
+            throw new IllegalArgumentException("--validation-fraction: a split by key reads a dataset version or a "
+                    + "topic's ranges (expected no --follow)");
         }
         return this;
     }
@@ -304,6 +327,10 @@ public final class LoaderConfig {
 
     public LoaderListener listener() {
         return listener;
+    }
+
+    public KeySplit keySplit() {
+        return keySplit;
     }
 
     private static void require(String name, int value, int min, int max) {

@@ -517,6 +517,9 @@ public final class SpriteLoader implements AutoCloseable {
                     @Override
                     public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, long position)
                             throws InterruptedException {
+                        if (config.keySplit != null && !config.keySplit.accepts(record.key())) {
+                            return;
+                        }
                         if (filling[0] == null) {
                             filling[0] = slotsFor(pool.acquire("filling, epoch " + e), e);
                         }

@@ -1,71 +1,222 @@
 package io.spritestream.loader.train;
 
+import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
+import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
+import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.listener.DivergenceCheckTrainingListener;
+import ai.djl.training.listener.EvaluatorTrainingListener;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import io.spritestream.loader.batch.SpriteBatch;
+import ai.djl.translate.TranslateException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.spritestream.loader.decode.PixelSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
- * Training steps of {@link SpriteNet} on loader batches, on the CPU. The uint8 {@code [B, H, W, C]}
- * batch becomes float {@code [B, C, H, W]} scaled to [0, 1] by DJL ops; intermediate arrays live in
- * the batch's manager and are freed when the batch is closed.
+ * Trains {@link SpriteNet} on {@link SpriteDataset}s with DJL's own {@code EasyTrain.fit}: softmax
+ * cross-entropy, Adam, accuracy as the evaluator, on the CPU or a GPU. Reports each epoch's loss and
+ * accuracy (training and validation), throughput and how long the loop waited for batches.
  *
- * <p>Single-threaded.
+ * <p>Single-threaded: the thread that calls {@link #fit} is the training loop.
  */
 public final class SpriteTrainer implements AutoCloseable {
 
+    /** The name of the saved parameters ({@code spritenet-NNNN.params}). */
+    public static final String MODEL_NAME = "spritenet";
+
     private final Model model;
     private final Trainer trainer;
+    private final Device device;
+    private final Accuracy accuracy = new Accuracy();
+    private final EvaluatorTrainingListener evaluations = new EvaluatorTrainingListener();
+    private final EpochReporter reporter = new EpochReporter();
+    private final int classes;
 
-    public SpriteTrainer(int classes, int channels, int height, int width, int batchSize, float learningRate) {
-        this.model = Model.newInstance("spritenet", ai.djl.Device.cpu(), "PyTorch");
+    /**
+     * @param classes      outputs of the network
+     * @param pixels       what the loader delivers (the network takes its channels)
+     * @param batchSize    the batch size (for the network's initialisation)
+     * @param device       where to train
+     * @param learningRate Adam's learning rate
+     */
+    public SpriteTrainer(int classes, PixelSpec pixels, int batchSize, Device device, float learningRate) {
+        if (classes < 1) {
+            throw new IllegalArgumentException("classes: " + classes + " (expected >= 1)");
+        }
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("--learning-rate: " + learningRate + " (expected > 0)");
+        }
+        this.classes = classes;
+        this.device = device;
+        this.model = Model.newInstance(MODEL_NAME, device, "PyTorch");
         model.setBlock(SpriteNet.build(classes));
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build());
+                .addEvaluator(accuracy)
+                .optDevices(new Device[] {device})
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build())
+                .addTrainingListeners(evaluations, new DivergenceCheckTrainingListener(), reporter);
         this.trainer = model.newTrainer(config);
-        trainer.initialize(new Shape(batchSize, channels, height, width));
+        trainer.initialize(new Shape(batchSize, pixels.channels(), pixels.height(), pixels.width()));
     }
 
-    /** One step on {@code batch}: forward, loss, backward, update. */
-    public StepResult step(SpriteBatch batch) {
-        NDArray x = toInput(batch.images());
-        NDArray y = batch.labels().toType(DataType.INT64, false);
-        float loss;
-        long correct;
-        try (GradientCollector collector = trainer.newGradientCollector()) {
-            NDList predictions = trainer.forward(new NDList(x));
-            NDArray lossValue = trainer.getLoss().evaluate(new NDList(y), predictions);
-            collector.backward(lossValue);
-            loss = lossValue.getFloat();
-            correct = predictions.singletonOrThrow().argMax(1).eq(y).countNonzero().getLong();
-        }
-        trainer.step();
-        return new StepResult(loss, correct, batch.size());
+    /** Seeds the engine's random numbers (the network's initial weights); call before construction. */
+    public static void seed(long seed) {
+        Engine.getEngine("PyTorch").setRandomSeed((int) (seed ^ seed >>> 32));
     }
 
-    /** {@code [B, H, W, C]} uint8 to {@code [B, C, H, W]} float32 in [0, 1]. */
-    public static NDArray toInput(NDArray images) {
-        return images.toType(DataType.FLOAT32, false).div(255f).transpose(0, 3, 1, 2);
+    public Device device() {
+        return device;
     }
 
     public Model model() {
         return model;
     }
 
-    @Override
-    public void close() {
-        trainer.close();
-        model.close();
+    public Trainer trainer() {
+        return trainer;
     }
 
-    /** Loss and correct predictions of one step. */
-    public record StepResult(float loss, long correct, int samples) {}
+    /**
+     * {@code EasyTrain.fit(trainer, epochs, train, validation)}, followed epoch by epoch.
+     *
+     * @param validation may be null (no validation)
+     */
+    public TrainingReport fit(SpriteDataset train, SpriteDataset validation, int epochs, EpochObserver observer)
+            throws IOException, TranslateException {
+        if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
+            throw new IllegalArgumentException("--epochs: " + epochs + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
+        }
+        reporter.begin(train, validation, epochs, observer == null ? new EpochObserver() { } : observer);
+        long began = System.nanoTime();
+        EasyTrain.fit(trainer, epochs, train, validation);
+        double seconds = (System.nanoTime() - began) / 1e9;
+        List<EpochResult> history = List.copyOf(reporter.history);
+        EpochResult last = history.get(history.size() - 1);
+        long trainSamples = history.stream().mapToLong(EpochResult::trainSamples).sum();
+        long validationSamples = history.stream().mapToLong(EpochResult::validationSamples).sum();
+        double trainSeconds = reporter.trainPassNanos / 1e9;
+        double waitRatio = seconds > 0 ? reporter.waitNanos / 1e9 / seconds : 0;
+        String dataset = train.source().manifest().map(m -> m.key()).orElse(train.source().topic());
+        return new TrainingReport(epochs, last.trainAccuracy(), last.validationAccuracy(), last.trainLoss(),
+                last.validationLoss(), trainSeconds > 0 ? trainSamples / trainSeconds : 0, waitRatio, seconds,
+                trainSamples, validationSamples, DeviceChoice.name(device), dataset, train.classes(), null, history);
+    }
+
+    /**
+     * Saves the parameters ({@code spritenet-NNNN.params}, NNNN the epochs trained), the class names
+     * ({@code synset.txt}, one a line, a label id is a line number from 0) and what the network
+     * expects as input ({@code spritestream-input.json}).
+     */
+    public void save(Path dir, List<String> classNames, PixelSpec pixels, PixelNormalization normalization,
+                     TrainingReport report) throws IOException {
+        Files.createDirectories(dir);
+        model.setProperty("Epoch", Integer.toString(report.epochs()));
+        model.setProperty("TrainAccuracy", Double.toString(report.trainAccuracy()));
+        if (report.validationAccuracy() != null) {
+            model.setProperty("ValidationAccuracy", Double.toString(report.validationAccuracy()));
+        }
+        model.save(dir, MODEL_NAME);
+        Files.write(dir.resolve("synset.txt"), classNames);
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("network", "SpriteNet");
+        input.put("classes", classes);
+        input.put("width", pixels.width());
+        input.put("height", pixels.height());
+        input.put("channels", pixels.channels());
+        input.put("fit", pixels.fit().name().toLowerCase(java.util.Locale.ROOT));
+        input.put("input", "float [B, C, H, W] = normalisation of the loader's uint8 [B, H, W, C]");
+        input.put("normalization", normalization.describe());
+        if (normalization.hasMeanStd()) {
+            input.put("mean", normalization.mean());
+            input.put("std", normalization.std());
+        }
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .writeValue(dir.resolve("spritestream-input.json").toFile(), input);
+    }
+
+    @Override
+    public void close() {
+        try {
+            trainer.close();
+        } finally {
+            model.close();
+        }
+    }
+
+    /** Turns DJL's epoch events into {@link EpochResult}s; runs after {@link EvaluatorTrainingListener}. */
+    private final class EpochReporter extends TrainingListenerAdapter {
+
+        private final List<EpochResult> history = new ArrayList<>();
+        private SpriteDataset train;
+        private SpriteDataset validation;
+        private int epochs;
+        private EpochObserver observer;
+        private int epoch;
+        private long epochBegan;
+        private long trainPassNanos;
+        private long waitNanos;
+
+        void begin(SpriteDataset trainSet, SpriteDataset validationSet, int epochCount, EpochObserver epochObserver) {
+            this.train = trainSet;
+            this.validation = validationSet;
+            this.epochs = epochCount;
+            this.observer = epochObserver;
+            this.history.clear();
+            this.trainPassNanos = 0;
+            this.waitNanos = 0;
+            startEpoch(1);
+        }
+
+        private void startEpoch(int number) {
+            epoch = number;
+            epochBegan = System.nanoTime();
+            observer.epochStarted(number, train.expectedPassSamples());
+        }
+
+        @Override
+        public void onTrainingBatch(Trainer t, TrainingListener.BatchData batchData) {
+            observer.trainingBatch(epoch, batchData.getBatch().getSize());
+        }
+
+        @Override
+        public void onEpoch(Trainer t) {
+            long wall = System.nanoTime() - epochBegan;
+            Map<String, Float> latest = evaluations.getLatestEvaluations();
+            PassStats trainPass = train.lastPass();
+            PassStats validationPass = validation == null ? null : validation.lastPass();
+            long waited = trainPass.waitNanos() + (validationPass == null ? 0 : validationPass.waitNanos());
+            trainPassNanos += trainPass.wallNanos();
+            waitNanos += waited;
+            EpochResult result = new EpochResult(epoch,
+                    latest.get("train_loss"),
+                    latest.get("train_" + accuracy.getName()),
+                    validationPass == null ? null : (double) latest.get("validate_loss"),
+                    validationPass == null ? null : (double) latest.get("validate_" + accuracy.getName()),
+                    trainPass.samples(),
+                    validationPass == null ? 0 : validationPass.samples(),
+                    wall / 1e9,
+                    trainPass.samplesPerSecond(),
+                    wall > 0 ? (double) waited / wall : 0);
+            history.add(result);
+            observer.epochFinished(result);
+            if (epoch < epochs) {
+                startEpoch(epoch + 1);
+            }
+        }
+    }
 }

@@ -5,15 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
 import io.spritestream.cli.Cli;
+import io.spritestream.catalog.DatasetRef;
 import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.decode.Fit;
+import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.testing.Datasets;
 import io.spritestream.loader.testing.NpyFile;
 import io.spritestream.producer.source.Sprite;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -21,6 +31,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -58,7 +70,7 @@ class LoaderCliTest {
     void helpListsEveryCommandAndEachCommandHasHelp() {
         Result top = run("--help");
         assertEquals(0, top.exit());
-        for (String command : List.of("demo", "load", "broker", "produce", "datasets")) {
+        for (String command : List.of("demo", "load", "train", "preview", "broker", "produce", "datasets")) {
             assertTrue(top.out().contains(command), command);
             Result help = run(command, "--help");
             assertEquals(0, help.exit(), command);
@@ -197,13 +209,121 @@ class LoaderCliTest {
     }
 
     @Test
-    void demoRunsTheWholePathAndExitsZero() {
-        Result r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3", "--metrics-port", "0");
+    void demoRunsTheWholePathAndExitsZero(@TempDir Path dir) throws Exception {
+        Path preview = dir.resolve("demo-preview.png");
+        Result r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3", "--preview", preview.toString(),
+                "--metrics-port", "0");
 
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().matches("(?s)metrics: http://127\\.0\\.0\\.1:\\d+/metrics\n1/4 .*"), "prints the URL first: " + r.out());
         assertTrue(r.out().contains("delivered 1200 samples"), r.out());
+        assertTrue(r.out().contains("preview of the first batch: " + preview.toAbsolutePath()), r.out());
+        assertEquals(8 * 64 + 9 * 2, ImageIO.read(preview.toFile()).getWidth(), "8 cells of 32x32 at scale 2");
         assertTrue(r.out().contains("3 training steps"), r.out());
         assertTrue(r.out().contains("Next:"), r.out());
+    }
+
+    @Test
+    void trainWritesAReportWithEveryEpochAndSavesTheModel(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("train.json");
+        Path model = dir.resolve("model");
+
+        Result r = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+                "--epochs", "2", "--validation-fraction", "0.25", "--quiet", "--report-json", report.toString(),
+                "--save-model", model.toString());
+
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("epoch 1/2  train loss"), r.out());
+        assertTrue(r.out().contains("epoch 2/2  train loss"), r.out());
+        assertTrue(r.out().contains("trainer wait"), r.out());
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        for (String field : List.of("epochs", "train_accuracy", "validation_accuracy", "samples_per_s",
+                "trainer_wait_ratio", "history")) {
+            assertTrue(json.has(field), field);
+        }
+        assertEquals(2, json.get("epochs").asInt());
+        assertEquals(2, json.get("history").size());
+        for (String ratio : List.of("train_accuracy", "validation_accuracy", "trainer_wait_ratio")) {
+            double value = json.get(ratio).asDouble();
+            assertTrue(value >= 0 && value <= 1, ratio + " " + value);
+        }
+        assertTrue(json.get("samples_per_s").asDouble() > 0);
+        JsonNode epoch = json.get("history").get(1);
+        assertEquals(200, epoch.get("train_samples").asLong() + epoch.get("validation_samples").asLong(),
+                "every sample on one side of the split");
+        assertTrue(Files.exists(model.resolve("spritenet-0002.params")), "saved parameters");
+        assertEquals(4, Files.readAllLines(model.resolve("synset.txt")).size());
+    }
+
+    @Test
+    void trainRefusesBadOptionsWithExitCode2() {
+        Result fraction = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--validation-fraction", "1.5");
+        assertEquals(2, fraction.exit());
+        assertTrue(fraction.err().startsWith("error: --validation-fraction: 1.5 (expected 0..1)"), fraction.err());
+
+        Result meanAlone = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--mean", "0.5,0.5,0.5,0.5");
+        assertEquals(2, meanAlone.exit());
+        assertTrue(meanAlone.err().startsWith("error: --mean: given alone"), meanAlone.err());
+
+        Result channels = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--mean", "0.5,0.5",
+                "--std", "0.2,0.2");
+        assertEquals(2, channels.exit());
+        assertTrue(channels.err().startsWith("error: --mean/--std: 2 values for 4 channels"), channels.err());
+
+        Result device = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--device", "tpu");
+        assertEquals(2, device.exit());
+        assertTrue(device.err().contains("--device"), device.err());
+    }
+
+    @Test
+    void trainOnAGpuWithoutOneIsAOneLineErrorSayingWhy() {
+        Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "a GPU is visible here");
+
+        Result r = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--device", "gpu");
+
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("error: --device gpu: the PyTorch engine sees no GPU"), r.err());
+        assertTrue(r.err().lines().findFirst().orElse("").contains("README"), r.err());
+    }
+
+    @Test
+    void previewWritesAPngOfTheBatchAsDeliveredPixelForPixel(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("sheet.png");
+
+        Result r = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "12",
+                "--columns", "4", "--scale", "3", "--labels", "--output", png.toString());
+
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().startsWith("preview: " + png.toAbsolutePath()), r.out());
+        BufferedImage sheet = ImageIO.read(png.toFile());
+        int cell = 16 * 3;
+        int label = 14;
+        assertEquals(2 + 4 * (cell + 2), sheet.getWidth(), "4 columns of 48 px and 2 px gaps");
+        assertEquals(2 + 3 * (cell + label + 2), sheet.getHeight(), "3 rows, each with a label strip");
+
+        // The same batch, straight from the loader: every pixel is a 3x3 block of the sheet, RGBA kept.
+        LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("cli-test")).batchSize(12)
+                .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).maxBatches(1);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+             SpriteLoader loader = SpriteLoader.open(config, KafkaSettings.of(bootstrap), manager);
+             SpriteBatch batch = loader.next()) {
+            byte[] pixels = batch.images().toByteArray();
+            for (int i = 0; i < 12; i++) {
+                int x0 = 2 + (i % 4) * (cell + 2);
+                int y0 = 2 + (i / 4) * (cell + label + 2);
+                for (int y = 0; y < 16; y++) {
+                    for (int x = 0; x < 16; x++) {
+                        int at = ((i * 16 + y) * 16 + x) * 4;
+                        int expected = (pixels[at + 3] & 0xFF) << 24 | (pixels[at] & 0xFF) << 16
+                                | (pixels[at + 1] & 0xFF) << 8 | (pixels[at + 2] & 0xFF);
+                        for (int d = 0; d < 9; d++) {
+                            assertEquals(Integer.toHexString(expected),
+                                    Integer.toHexString(sheet.getRGB(x0 + 3 * x + d % 3, y0 + 3 * y + d / 3)),
+                                    batch.key(i) + " at (" + x + "," + y + ")");
+                        }
+                    }
+                }
+            }
+        }
     }
 }

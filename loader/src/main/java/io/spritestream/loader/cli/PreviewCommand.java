@@ -1,0 +1,111 @@
+package io.spritestream.loader.cli;
+
+import ai.djl.ndarray.NDManager;
+import io.spritestream.catalog.DatasetRef;
+import io.spritestream.cli.KafkaOptions;
+import io.spritestream.cli.VerboseOption;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.export.ContactSheet;
+import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.SpriteLoader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code preview}: a PNG contact sheet of one batch exactly as the loader delivers it. */
+@Command(name = "preview", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Writes a PNG contact sheet of one batch as the loader delivers it (after decoding, channel "
+                + "conversion and --fit): every sample in a grid, upscaled with nearest-neighbour, optionally with its "
+                + "class name, so you can check colours, alpha and fitting by eye."},
+        footer = {"", "Examples:",
+                "  preview --dataset demo --labels",
+                "  preview --dataset icons --size 64 --fit crop --checker --output icons-crop.png",
+                "  preview --topic sprites.icons --skip 10 --batch 32 --columns 8 --scale 4"})
+public final class PreviewCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nWhat to read (one of):%n")
+    LoadCommand.Target target;
+
+    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples in the batch (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Mixin
+    PixelOptions pixels;
+
+    @Option(names = "--skip", defaultValue = "0", paramLabel = "N", description = "Batches to skip first (default: ${DEFAULT-VALUE}).")
+    long skip;
+
+    @Option(names = "--columns", defaultValue = "0", paramLabel = "N", description = "Cells per row (default: about square).")
+    int columns;
+
+    @Option(names = "--scale", defaultValue = "0", paramLabel = "N",
+            description = "Nearest-neighbour upscaling factor (default: cells at least 64 pixels wide).")
+    int scale;
+
+    @Option(names = "--labels", description = "Write each sample's class name under it.")
+    boolean labels;
+
+    @Option(names = "--checker", description = "Show transparency over a checkerboard (default: keep the alpha channel in the PNG).")
+    boolean checker;
+
+    @Option(names = "--output", defaultValue = "spritestream-preview.png", paramLabel = "FILE",
+            description = "The PNG to write (default: ${DEFAULT-VALUE}).")
+    Path output;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws Exception {
+        if (skip < 0) {
+            throw new IllegalArgumentException("--skip: " + skip + " (expected >= 0)");
+        }
+        ContactSheet.Layout layout = new ContactSheet.Layout(columns, scale, 2, labels, checker);
+        LoaderConfig config = (target.dataset != null ? LoaderConfig.dataset(DatasetRef.parse(target.dataset))
+                : LoaderConfig.topic(target.topic))
+                .batchSize(batch).pixels(pixels.spec()).maxBatches(skip + 1)
+                .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors()).build();
+        String written = write(config, kafka.settings(), layout, output);
+        if (written == null) {
+            throw new IllegalStateException("no batch to preview: the source has fewer than " + (skip + 1) + " batches");
+        }
+        spec.commandLine().getOut().println("preview: " + output.toAbsolutePath() + " (" + written + ")");
+        return 0;
+    }
+
+    /**
+     * Loads up to batch {@code maxBatches - 1} of {@code config} and writes it as a contact sheet.
+     *
+     * @return a description of what was written, or null if the source ran out first
+     */
+    static String write(LoaderConfig config, KafkaSettings kafka, ContactSheet.Layout layout, Path file)
+            throws IOException, InterruptedException {
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
+             SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
+            String written = null;
+            for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
+                try (SpriteBatch b = next) {
+                    if (b.index() == config.maxBatches() - 1) {
+                        ContactSheet.Geometry g = ContactSheet.write(b, layout, file);
+                        written = ContactSheet.describe(g) + ", batch " + b.index() + " of " + loader.source().describe();
+                    }
+                }
+            }
+            return written;
+        }
+    }
+}

@@ -1,0 +1,495 @@
+package io.spritestream.loader.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.util.Progress;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.pipeline.KeySplit;
+import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.SpriteLoader;
+import io.spritestream.loader.ingest.ResolvedSource;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A DJL {@link Dataset} over a sprite stream: {@code EasyTrain.fit(trainer, epochs, train, validation)}
+ * works unchanged. Each {@link #getData} pass is one epoch of the dataset version (or topic). Its
+ * batches are {@link StreamBatch}es: the input is normalised on the trainer's device from the
+ * loader's pooled slab, and closing the batch returns the slab.
+ *
+ * <pre>{@code
+ * LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("icons")).batchSize(64);
+ * try (SpriteDataset.Split data = SpriteDataset.split(config, kafka, 0.1)) {
+ *     data.train().prepare();                       // resolves the version: classes are known
+ *     Block net = SpriteNet.build(data.train().classes().size());
+ *     ... model.newTrainer(config) ...
+ *     EasyTrain.fit(trainer, 3, data.train(), data.validation());
+ * }
+ * }</pre>
+ *
+ * <p>One {@link SpriteLoader} serves every pass: it is opened at the first pass (or {@link #prepare}),
+ * resolves the version once, and reads epoch after epoch, running ahead of the trainer as far as its
+ * pool allows; so the next epoch's first batches are ready when a pass ends. The loader's
+ * {@code epochs} setting is not used: the caller's loop decides how many passes to make (up to
+ * 10,000); {@code maxBatches} still ends the stream for good. With a shuffled order, every pass is a
+ * new epoch of the order (a different permutation), as with the {@code load} command's epochs.
+ *
+ * <p>A {@link DeviceStage} thread copies batches to the device and prepares their input while the
+ * trainer steps. The time a pass's loop waits for its next batch is measured where it asks for it
+ * ({@code hasNext}) and reported by {@link #lastPass()}.
+ *
+ * <p>For one training thread: passes, {@link #prepare} and {@link #close} are called by it. A new
+ * pass abandons an unfinished one (its remaining batches are skipped). Close the dataset when done:
+ * it stops the threads and closes the loader, which fails, naming them, if batches are still open.
+ */
+public final class SpriteDataset implements Dataset, AutoCloseable {
+
+    /** Epochs the loader is told to read: more passes than a training job makes (later ones are empty). */
+    public static final int MAX_PASSES = 10_000;
+    private static final long WAIT_SLICE_MS = 50;
+
+    private final LoaderConfig config;
+    private final KafkaSettings kafka;
+    private final PixelNormalization normalization;
+    private final int depth;
+    private Device device;
+    private NDManager hostManager;
+    private NDManager deviceManager;
+    private SpriteLoader loader;
+    private DeviceStage stage;
+    private StreamBatch pending;
+    private Pass current;
+    private int nextEpoch;
+    private boolean streamEnded;
+    private boolean closed;
+    private PassStats lastPass;
+    private long totalWaitNanos;
+    private long totalWallNanos;
+    private long totalSamples;
+
+    private SpriteDataset(Builder b) {
+        LoaderConfig c = b.config.copy().epochs(MAX_PASSES).keySplit(b.split);
+        // The device side holds a few slabs (queued, being prepared, kept for the next pass, in the
+        // trainer's hands): add them, so that the decoders keep as many as they would otherwise.
+        this.config = c.slabs(c.effectiveSlabs() + b.depth + 3);
+        this.kafka = b.kafka;
+        this.normalization = b.normalization;
+        this.depth = b.depth;
+        this.device = b.device;
+        config.build();
+    }
+
+    /** A dataset over what {@code config} reads (its settings are copied; {@code epochs} is not used). */
+    public static Builder builder(LoaderConfig config, KafkaSettings kafka) {
+        return new Builder(config, kafka);
+    }
+
+    /**
+     * The two sides of a deterministic split by key hash: {@code validationFraction} of the keys for
+     * validation, the rest for training; disjoint, together the whole dataset, the same on every run.
+     * Needs a dataset version (its class list gives both sides the same label ids).
+     */
+    public static Split split(LoaderConfig config, KafkaSettings kafka, double validationFraction) {
+        return split(builder(config, kafka), validationFraction);
+    }
+
+    /** {@link #split(LoaderConfig, KafkaSettings, double)} with the settings of {@code template}. */
+    public static Split split(Builder template, double validationFraction) {
+        if (template.config.dataset() == null) {
+            throw new IllegalArgumentException("--validation-fraction: a split by key needs --dataset (the version's "
+                    + "class list gives both sides the same label ids); got --topic " + template.config.topic());
+        }
+        SpriteDataset train = template.copy().split(KeySplit.train(validationFraction)).build();
+        SpriteDataset validation = template.copy().split(KeySplit.validation(validationFraction)).build();
+        return new Split(train, validation);
+    }
+
+    /** Opens the loader (resolving the dataset version once for every pass) and starts reading ahead. */
+    @Override
+    public void prepare(Progress progress) {
+        openLoader();
+        if (device != null) {
+            startStage(device);
+        }
+    }
+
+    /** The class names (a label id is a position here); {@link #prepare} first. */
+    public List<String> classes() {
+        requireOpen();
+        return loader.classes();
+    }
+
+    /** The resolved source (dataset version and offsets); {@link #prepare} first. */
+    public ResolvedSource source() {
+        requireOpen();
+        return loader.source();
+    }
+
+    /** The split side this dataset reads, or null. */
+    public KeySplit keySplit() {
+        return config.keySplit();
+    }
+
+    /** The loader behind the passes (its statistics and pool), or null before the first. */
+    public SpriteLoader loader() {
+        return loader;
+    }
+
+    /** Samples the next pass is expected to have: an estimate until one pass is through, then exact. */
+    public long expectedPassSamples() {
+        if (stage != null) {
+            return stage.expectedEpochSamples();
+        }
+        return estimate();
+    }
+
+    /**
+     * One pass (the next epoch). Batches are prepared on the device of {@code manager} (the trainer's:
+     * {@code EasyTrain} passes {@code trainer.getManager()}), in managers of this dataset's own.
+     */
+    @Override
+    public Iterable<Batch> getData(NDManager manager) {
+        if (closed) {
+            throw new IllegalStateException("dataset is closed");
+        }
+        Device target = manager.getDevice();
+        if (stage != null && !stage.device().equals(target)) {
+            throw new IllegalArgumentException("manager device: " + target + " (expected " + stage.device()
+                    + ": this dataset already streams there)");
+        }
+        openLoader();
+        startStage(target);
+        if (current != null) {
+            current.abandon();
+        }
+        Pass pass = new Pass(nextEpoch++);
+        current = pass;
+        return () -> pass;
+    }
+
+    /** The last finished pass, or null. */
+    public PassStats lastPass() {
+        return lastPass;
+    }
+
+    /** Waiting time / wall time over every finished pass. */
+    public double waitRatio() {
+        return totalWallNanos > 0 ? (double) totalWaitNanos / totalWallNanos : 0;
+    }
+
+    public long samplesDelivered() {
+        return totalSamples;
+    }
+
+    /** Time the device stage spent copying batches to the device and preparing their input. */
+    public long prepareNanos() {
+        return stage == null ? 0 : stage.prepareNanos();
+    }
+
+    /**
+     * Stops the device stage, closes every batch it prepared that was not handed out, then closes the
+     * loader (which fails, naming them, if handed-out batches are still open) and the managers.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (current != null) {
+            current.abandon();
+        }
+        if (stage != null) {
+            stage.close();
+        }
+        if (pending != null) {
+            pending.close();
+            pending = null;
+        }
+        try {
+            if (loader != null) {
+                loader.close();
+            }
+        } finally {
+            if (deviceManager != null) {
+                deviceManager.close();
+            }
+            if (hostManager != null) {
+                hostManager.close();
+            }
+        }
+    }
+
+    private void openLoader() {
+        if (closed) {
+            throw new IllegalStateException("dataset is closed");
+        }
+        if (loader == null) {
+            hostManager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+            try {
+                loader = SpriteLoader.open(config, kafka, hostManager);
+            } catch (RuntimeException e) {
+                hostManager.close();
+                hostManager = null;
+                throw e;
+            }
+        }
+    }
+
+    private void startStage(Device target) {
+        if (stage != null) {
+            return;
+        }
+        device = target;
+        deviceManager = target.equals(Device.cpu()) ? hostManager.newSubManager()
+                : NDManager.newBaseManager(target, "PyTorch");
+        stage = new DeviceStage(DeviceStage.Source.of(loader), deviceManager, normalization, depth, estimate());
+        stage.start();
+    }
+
+    private long estimate() {
+        if (loader == null) {
+            return 0;
+        }
+        long records = loader.source().records();
+        KeySplit split = config.keySplit();
+        if (split == null) {
+            return records;
+        }
+        double share = split.side() == KeySplit.Side.VALIDATION ? split.validationFraction() : 1 - split.validationFraction();
+        return Math.round(records * share);
+    }
+
+    private void requireOpen() {
+        if (loader == null) {
+            throw new IllegalStateException("dataset not prepared: call prepare() first");
+        }
+    }
+
+    /**
+     * The next batch of {@code epoch}, waiting for it; null when the epoch (or the stream) is over.
+     * A batch of a later epoch ends the pass and is kept for the next one; one of an earlier
+     * (abandoned) epoch is closed and skipped.
+     */
+    private StreamBatch take(int epoch) throws InterruptedException {
+        if (pending != null) {
+            if (pending.epoch() > epoch) {
+                return null;
+            }
+            StreamBatch b = pending;
+            pending = null;
+            if (b.epoch() == epoch) {
+                return b;
+            }
+            b.close();
+        }
+        while (!streamEnded) {
+            Object item = stage.poll(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
+            if (item == null && epochOver(epoch)) {
+                item = stage.poll(0, TimeUnit.MILLISECONDS);
+                if (item == null) {
+                    return null;
+                }
+            }
+            if (item == null) {
+                continue;
+            }
+            if (item == DeviceStage.END) {
+                streamEnded = true;
+            } else if (item instanceof DeviceStage.Failure f) {
+                streamEnded = true;
+                throw rethrow(f.cause());
+            } else if (item instanceof StreamBatch b) {
+                if (b.epoch() == epoch) {
+                    return b;
+                }
+                if (b.epoch() > epoch) {
+                    pending = b;
+                    return null;
+                }
+                b.close();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whether every batch of {@code epoch} has been queued already (so an empty queue means the epoch
+     * is over): the stage says so, or the loader has completed two epochs more (it only starts another
+     * epoch's end after the stage took the previous one's last batch). A side with no sample at all
+     * ends the stream after its first epoch.
+     */
+    private boolean epochOver(int epoch) {
+        long completed = loader.stats().epochsCompleted();
+        if (completed >= 1 && loader.stats().batchesDelivered() == 0) {
+            streamEnded = true; // nothing on this side: stop reading the topic over and over
+            stage.close();
+            loader.close();
+            return true;
+        }
+        return stage.settledEpochs() > epoch || completed >= epoch + 2L;
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException re) {
+            return re;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t.getMessage(), t);
+    }
+
+    private void finished(Pass pass) {
+        PassStats stats = new PassStats(pass.epoch, pass.batches, pass.samples, pass.waitNanos,
+                System.nanoTime() - pass.started);
+        lastPass = stats;
+        totalWaitNanos += stats.waitNanos();
+        totalWallNanos += stats.wallNanos();
+        totalSamples += stats.samples();
+    }
+
+    /** One epoch's batches, in order. */
+    private final class Pass implements Iterator<Batch> {
+
+        final int epoch;
+        final long started = System.nanoTime();
+        long batches;
+        long samples;
+        long waitNanos;
+        StreamBatch next;
+        boolean over;
+
+        Pass(int epoch) {
+            this.epoch = epoch;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (next != null) {
+                return true;
+            }
+            if (over) {
+                return false;
+            }
+            long began = System.nanoTime();
+            try {
+                next = take(epoch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                over = true;
+                throw new IllegalStateException("interrupted while waiting for a batch", e);
+            } catch (RuntimeException | Error e) {
+                over = true;
+                throw e;
+            } finally {
+                long waited = System.nanoTime() - began;
+                waitNanos += waited;
+                if (loader != null) {
+                    loader.trainerWaited(waited);
+                }
+            }
+            if (next == null) {
+                over = true;
+                finished(this);
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public Batch next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("epoch " + epoch + " is over");
+            }
+            StreamBatch b = next;
+            next = null;
+            batches++;
+            samples += b.getSize();
+            return b;
+        }
+
+        void abandon() {
+            if (next != null) {
+                next.close();
+                next = null;
+            }
+            over = true;
+        }
+    }
+
+    /** The two sides of a train/validation split; closing it closes both. */
+    public record Split(SpriteDataset train, SpriteDataset validation) implements AutoCloseable {
+        @Override
+        public void close() {
+            try {
+                train.close();
+            } finally {
+                validation.close();
+            }
+        }
+    }
+
+    /** How a {@link SpriteDataset} is made. */
+    public static final class Builder {
+        private final LoaderConfig config;
+        private final KafkaSettings kafka;
+        private KeySplit split;
+        private PixelNormalization normalization = PixelNormalization.scaleOnly();
+        private int depth = 2;
+        private Device device;
+
+        private Builder(LoaderConfig config, KafkaSettings kafka) {
+            this.config = Objects.requireNonNull(config, "config").copy();
+            this.kafka = Objects.requireNonNull(kafka, "kafka");
+        }
+
+        private Builder copy() {
+            Builder b = new Builder(config, kafka);
+            b.split = split;
+            b.normalization = normalization;
+            b.depth = depth;
+            b.device = device;
+            return b;
+        }
+
+        /** Only one side of a split by key (default: every record). */
+        public Builder split(KeySplit value) {
+            this.split = value;
+            return this;
+        }
+
+        /** How the uint8 pixels become the network input (default: {@code v / 255}). */
+        public Builder normalization(PixelNormalization value) {
+            this.normalization = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** Batches the device stage prepares ahead of the trainer (default 2). */
+        public Builder prefetch(int batches) {
+            if (batches < 1 || batches > 64) {
+                throw new IllegalArgumentException("--prefetch: " + batches + " (expected 1..64)");
+            }
+            this.depth = batches;
+            return this;
+        }
+
+        /**
+         * The training device, so that {@link #prepare} can start preparing batches there before the
+         * first pass (default: the device of the manager the first pass is given).
+         */
+        public Builder device(Device value) {
+            this.device = value;
+            return this;
+        }
+
+        public SpriteDataset build() {
+            return new SpriteDataset(this);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.spritestream.loader.train;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code train --report-json FILE}: what a training run did. The top-level accuracies and losses are
+ * the last epoch's; {@code samples_per_s} is training samples per second of the training passes;
+ * {@code trainer_wait_ratio} is the time the loop waited for batches (training and validation) over
+ * the whole run's wall time; {@code history} has every epoch.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonPropertyOrder({"epochs", "train_accuracy", "validation_accuracy", "train_loss", "validation_loss",
+        "samples_per_s", "trainer_wait_ratio", "seconds", "train_samples", "validation_samples", "device",
+        "dataset", "classes", "model_dir", "history"})
+public record TrainingReport(
+        @JsonProperty("epochs") int epochs,
+        @JsonProperty("train_accuracy") double trainAccuracy,
+        @JsonProperty("validation_accuracy") Double validationAccuracy,
+        @JsonProperty("train_loss") double trainLoss,
+        @JsonProperty("validation_loss") Double validationLoss,
+        @JsonProperty("samples_per_s") double samplesPerSecond,
+        @JsonProperty("trainer_wait_ratio") double trainerWaitRatio,
+        @JsonProperty("seconds") double seconds,
+        @JsonProperty("train_samples") long trainSamples,
+        @JsonProperty("validation_samples") long validationSamples,
+        @JsonProperty("device") String device,
+        @JsonProperty("dataset") String dataset,
+        @JsonProperty("classes") List<String> classes,
+        @JsonProperty("model_dir") String modelDir,
+        @JsonProperty("history") List<EpochResult> history) {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public TrainingReport {
+        classes = classes == null ? null : List.copyOf(classes);
+        history = List.copyOf(history);
+    }
+
+    /** The same report, naming the folder the model was saved to. */
+    public TrainingReport withModelDir(Path dir) {
+        return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
+                samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, device, dataset, classes,
+                dir.toString(), history);
+    }
+
+    public void write(Path file) throws IOException {
+        Path parent = file.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        JSON.writeValue(file.toFile(), this);
+    }
+
+    public static TrainingReport read(Path file) throws IOException {
+        return JSON.readValue(file.toFile(), TrainingReport.class);
+    }
+
+    /** One line for the console. */
+    public String summary() {
+        String validation = validationAccuracy == null ? "no validation"
+                : String.format(Locale.ROOT, "validation accuracy %.3f", validationAccuracy);
+        return String.format(Locale.ROOT,
+                "trained %d epoch(s) in %.1f s: train accuracy %.3f, %s; %.0f samples/s, trainer wait %.1f%%",
+                epochs, seconds, trainAccuracy, validation, samplesPerSecond, 100 * trainerWaitRatio);
+    }
+}

@@ -1,0 +1,143 @@
+package io.spritestream.loader.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.memory.SlabLayout;
+import io.spritestream.loader.testing.SlabBatches;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The device stage on its own: real slabs and batches, the real engine, a source without Kafka. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DeviceStageTest {
+
+    private static final SlabLayout LAYOUT = new SlabLayout(8, 4, 4, 4);
+
+    private NDManager host;
+    private NDManager device;
+    private SlabBatches batches;
+
+    @BeforeEach
+    void open() {
+        host = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        device = host.newSubManager();
+        batches = new SlabBatches(host, LAYOUT, 6, List.of("a", "b", "c"));
+    }
+
+    @AfterEach
+    void close() {
+        batches.close(); // fails, naming them, if a slab is still leased
+        host.close();
+    }
+
+    /** {@code count} batches of epoch 0, then the end; counts what was handed out. */
+    private DeviceStage.Source source(int count, AtomicInteger handedOut) {
+        return new DeviceStage.Source() {
+            @Override
+            public SpriteBatch next() throws InterruptedException {
+                if (handedOut.get() == count) {
+                    return null;
+                }
+                handedOut.incrementAndGet();
+                return batches.next(0);
+            }
+
+            @Override
+            public long epochsCompleted() {
+                return 0;
+            }
+        };
+    }
+
+    private static Object take(DeviceStage stage) throws InterruptedException {
+        Object item;
+        do {
+            item = stage.poll(100, TimeUnit.MILLISECONDS);
+        } while (item == null);
+        return item;
+    }
+
+    @Test
+    void batchesArriveInOrderAsInputOnTheDeviceThenTheEnd() throws Exception {
+        try (DeviceStage stage = new DeviceStage(source(3, new AtomicInteger()), device,
+                PixelNormalization.scaleOnly(), 2, 24)) {
+            stage.start();
+            for (int i = 0; i < 3; i++) {
+                try (StreamBatch batch = (StreamBatch) take(stage)) {
+                    assertEquals(i, batch.sprites().index(), "in order");
+                    assertEquals(new Shape(8, 4, 4, 4), batch.getData().singletonOrThrow().getShape());
+                    assertEquals(8L * (i + 1), batch.getProgress(), "samples of the epoch so far");
+                    assertEquals(24, batch.getProgressTotal());
+                }
+            }
+            assertSame(DeviceStage.END, take(stage));
+        }
+        assertEquals(batches.pool().capacity(), batches.pool().freeCount());
+    }
+
+    @Test
+    void aFailureOfTheSourceReachesTheConsumerAfterTheBatchesBeforeIt() throws Exception {
+        AtomicInteger handedOut = new AtomicInteger();
+        DeviceStage.Source failing = new DeviceStage.Source() {
+            @Override
+            public SpriteBatch next() throws InterruptedException {
+                if (handedOut.getAndIncrement() == 1) {
+                    throw new IllegalStateException("decoder died");
+                }
+                return batches.next(0);
+            }
+
+            @Override
+            public long epochsCompleted() {
+                return 0;
+            }
+        };
+        try (DeviceStage stage = new DeviceStage(failing, device, PixelNormalization.scaleOnly(), 2, 0)) {
+            stage.start();
+            ((StreamBatch) take(stage)).close();
+            DeviceStage.Failure failure = assertInstanceOf(DeviceStage.Failure.class, take(stage));
+            assertEquals("decoder died", failure.cause().getMessage());
+        }
+    }
+
+    @Test
+    void closingTheStageClosesWhatNobodyTookAndStopsTakingBatches() throws Exception {
+        AtomicInteger handedOut = new AtomicInteger();
+        CountDownLatch full = new CountDownLatch(1);
+        DeviceStage.Source source = new DeviceStage.Source() {
+            @Override
+            public SpriteBatch next() throws InterruptedException {
+                if (handedOut.incrementAndGet() == 3) {
+                    full.countDown(); // two queued (the depth), the third waits to be queued
+                }
+                return batches.next(0);
+            }
+
+            @Override
+            public long epochsCompleted() {
+                return 0;
+            }
+        };
+        DeviceStage stage = new DeviceStage(source, device, PixelNormalization.scaleOnly(), 2, 0);
+        stage.start();
+        assertTrue(full.await(30, TimeUnit.SECONDS));
+
+        stage.close();
+
+        assertEquals(batches.pool().capacity(), batches.pool().freeCount(),
+                "queued and in-hand batches closed: " + batches.pool().outstanding());
+    }
+}
