@@ -33,6 +33,8 @@ public final class BatchSlots {
     private final AtomicInteger nextSlot = new AtomicInteger();
     private final AtomicInteger pendingChunks = new AtomicInteger();
     private int chunkSize;
+    /** Written last by {@link #seal}: a decoder holding a token of an earlier use sees false and claims nothing. */
+    private volatile boolean sealed;
 
     public BatchSlots(SlabLease lease, int epoch) {
         this(lease, epoch, lease.layout().batch());
@@ -62,6 +64,7 @@ public final class BatchSlots {
         if (newLease.layout().batch() != capacity) {
             throw new IllegalArgumentException("lease of " + newLease.layout().batch() + " slots for " + capacity + " slots");
         }
+        this.sealed = false;
         this.lease = newLease;
         this.epoch = newEpoch;
         this.count = 0;
@@ -114,13 +117,26 @@ public final class BatchSlots {
         this.chunkSize = chunkSize;
         int chunks = (count + chunkSize - 1) / chunkSize;
         pendingChunks.set(chunks);
+        sealed = true;
         return chunks;
     }
 
-    /** The first slot of an unclaimed chunk, or -1 if all are claimed. Lock-free; any thread. */
+    /**
+     * The first slot of an unclaimed chunk, or -1 if all are claimed (or the slots are not sealed yet).
+     * Lock-free; any thread.
+     */
     public int claimChunk() {
-        int from = nextSlot.getAndAdd(chunkSize);
-        return from < count ? from : -1;
+        while (sealed) {
+            int from = nextSlot.get();
+            if (from >= count) {
+                return -1;
+            }
+            if (nextSlot.compareAndSet(from, from + chunkSize)) {
+                return from;
+            }
+        }
+        // A token left in the queue from this object's previous use, taken before the new seal.
+        return -1;
     }
 
     /** One past the last slot of the chunk starting at {@code from}. */
