@@ -158,6 +158,9 @@ public final class Bench {
                         }
                     } finally {
                         slot.release();
+                        // The Mat does not keep its memory reachable: without this, the buffer may be
+                        // collected while OpenCV still writes into it.
+                        java.lang.ref.Reference.reachabilityFence(memory);
                     }
                     return ok;
                 });

@@ -60,8 +60,9 @@ public final class RangeReader implements AutoCloseable {
     /**
      * @param maxBufferedRecords records of the plan fetched ahead of the one being handed out
      * @param scattered          whether consecutive blocks of the plan are usually far apart (a
-     *                           shuffled plan): then a fetch stops nearer the block's end, since
-     *                           what lies beyond it is dropped at the next seek
+     *                           shuffled plan): then a fetch stops nearer the block's end (256 KB a
+     *                           partition, 256 records a poll), since what lies beyond it is fetched,
+     *                           allocated and parsed for nothing and dropped at the next seek
      */
     public RangeReader(KafkaSettings kafka, String topic, int maxBufferedRecords, boolean scattered) {
         Map<String, Object> config = kafka.consumer("spritestream-loader");
@@ -69,8 +70,9 @@ public final class RangeReader implements AutoCloseable {
         config.putIfAbsent(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, scattered ? 1 : 1 << 20);
         // A bounded read hits the log end at the last block of a partition: do not let the broker hold it.
         config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
-        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, scattered ? 1 << 20 : 8 << 20);
-        config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+        config.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, scattered ? 256 << 10 : 8 << 20);
+        // Scattered blocks: a poll returns records past the block end too, parsed for nothing; keep polls small.
+        config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, scattered ? 256 : 5000);
         this.consumer = new KafkaConsumer<>(config, new ByteBufferDeserializer(), new ByteBufferDeserializer());
         this.topic = topic;
         this.maxBufferedRecords = Math.max(1, maxBufferedRecords);

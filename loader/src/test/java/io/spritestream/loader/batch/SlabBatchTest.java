@@ -255,6 +255,7 @@ class SlabBatchTest {
             return mat.dataAddr();
         } finally {
             mat.release();
+            java.lang.ref.Reference.reachabilityFence(direct);
         }
     }
 }

@@ -189,6 +189,7 @@ class SpriteDecoderTest {
                     () -> decoder.decodeInto(ByteBuffer.wrap(png.encode()), wrongSize));
         } finally {
             wrongSize.release();
+            java.lang.ref.Reference.reachabilityFence(wrongMemory);
         }
     }
 
@@ -229,6 +230,7 @@ class SpriteDecoderTest {
             assertEquals(RejectReason.TOO_LARGE, small.decodeInto(ByteBuffer.wrap(png), slot));
         } finally {
             slot.release();
+            java.lang.ref.Reference.reachabilityFence(memory);
         }
     }
 

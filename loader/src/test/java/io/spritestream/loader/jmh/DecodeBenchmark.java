@@ -36,6 +36,8 @@ public class DecodeBenchmark {
 
     private final List<ByteBuffer> sprites = new ArrayList<>();
     private SpriteDecoder decoder;
+    /** Held for as long as the Mat wraps it: a Mat does not keep its memory reachable. */
+    private ByteBuffer slotMemory;
     private Mat slot;
     private int next;
 
@@ -46,7 +48,8 @@ public class DecodeBenchmark {
         new SyntheticSprites(256, 8, size, 7).forEach((Sprite s) -> sprites.add(ByteBuffer.wrap(s.bytes())));
         PixelSpec spec = new PixelSpec(size, size, 4, Fit.PAD);
         decoder = new SpriteDecoder(spec, DecodeLimits.DEFAULT);
-        slot = new Mat(size, size, CvType.CV_8UC4, ByteBuffer.allocateDirect(spec.sampleBytes()));
+        slotMemory = ByteBuffer.allocateDirect(spec.sampleBytes());
+        slot = new Mat(size, size, CvType.CV_8UC4, slotMemory);
     }
 
     @TearDown(Level.Trial)
