@@ -79,7 +79,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "R", description = "Runs per stage; the median is reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--epochs", defaultValue = "2", paramLabel = "E", description = "Epochs per loader run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs per loader run (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--naive-samples", defaultValue = "4000", paramLabel = "N",

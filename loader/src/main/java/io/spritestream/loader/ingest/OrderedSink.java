@@ -3,9 +3,7 @@ package io.spritestream.loader.ingest;
 import io.spritestream.loader.replay.RecordSpace;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -35,7 +33,7 @@ public final class OrderedSink implements RangeReader.Sink {
     private final int start;
     private final int[] uses;
     private final boolean[] missing;
-    private final Map<Integer, ConsumerRecord<ByteBuffer, ByteBuffer>> waiting = new HashMap<>();
+    private final WaitingRecords waiting = new WaitingRecords();
     private int next;
 
     /**
