@@ -253,11 +253,14 @@ public final class Bench {
         }
     }
 
-    /** Holds the batch like a training step would: busy, so the measurement is not at the mercy of timers. */
+    /**
+     * Holds the batch like a training step on an accelerator would: the host thread waits for the
+     * device rather than burning a core, so the loader keeps the CPUs.
+     */
     private static void holdFor(double ms) {
         long until = System.nanoTime() + (long) (ms * 1e6);
-        while (System.nanoTime() < until) {
-            Thread.onSpinWait();
+        for (long left = until - System.nanoTime(); left > 0; left = until - System.nanoTime()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(left);
         }
     }
 
