@@ -54,25 +54,17 @@ class LoaderCliTest {
         Datasets.synthetic(KafkaSettings.of(bootstrap), "cli-test", 200, 4, 16, 2);
     }
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Cli.commandLine(new LoaderMain());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
     void helpListsEveryCommandAndEachCommandHasHelp() {
-        Result top = run("--help");
+        CliRun top = run("--help");
         assertEquals(0, top.exit());
         for (String command : List.of("demo", "load", "train", "preview", "broker", "produce", "datasets")) {
             assertTrue(top.out().contains(command), command);
-            Result help = run(command, "--help");
+            CliRun help = run(command, "--help");
             assertEquals(0, help.exit(), command);
             assertTrue(help.out().contains("Usage:"), command);
         }
@@ -83,7 +75,7 @@ class LoaderCliTest {
         Path report = dir.resolve("report.json");
         Path export = dir.resolve("npy");
 
-        Result r = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--batch", "64", "--size", "16",
+        CliRun r = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--batch", "64", "--size", "16",
                 "--epochs", "2", "--quiet", "--report-json", report.toString(), "--export-npy", export.toString());
 
         assertEquals(0, r.exit(), r.err());
@@ -122,23 +114,23 @@ class LoaderCliTest {
 
     @Test
     void badArgumentsGiveExitCode2AndAOneLineReason() {
-        Result noTarget = run("load", "--bootstrap", bootstrap);
+        CliRun noTarget = run("load", "--bootstrap", bootstrap);
         assertEquals(2, noTarget.exit());
         assertTrue(noTarget.err().lines().findFirst().orElse("").contains("--dataset"), noTarget.err());
 
-        Result badSize = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "0x3");
+        CliRun badSize = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "0x3");
         assertEquals(2, badSize.exit());
         assertTrue(badSize.err().startsWith("error: --size: '0x3'"), badSize.err());
 
-        Result badFit = run("load", "--dataset", "cli-test", "--fit", "zoom");
+        CliRun badFit = run("load", "--dataset", "cli-test", "--fit", "zoom");
         assertEquals(2, badFit.exit());
         assertTrue(badFit.err().contains("--fit"), badFit.err());
 
-        Result badBatch = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--batch", "0");
+        CliRun badBatch = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--batch", "0");
         assertEquals(2, badBatch.exit());
         assertTrue(badBatch.err().startsWith("error: --batch: 0 (expected 1..65536)"), badBatch.err());
 
-        Result badDataset = run("load", "--bootstrap", bootstrap, "--dataset", "x@y");
+        CliRun badDataset = run("load", "--bootstrap", bootstrap, "--dataset", "x@y");
         assertEquals(2, badDataset.exit());
         assertTrue(badDataset.err().startsWith("error: --dataset: 'x@y'"), badDataset.err());
     }
@@ -146,13 +138,13 @@ class LoaderCliTest {
     @Test
     void theSeedIsPrintedAndAResumedRunDeliversTheRest(@TempDir Path dir) throws Exception {
         Path state = dir.resolve("state.json");
-        Result first = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+        CliRun first = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
                 "--max-batches", "2", "--save-state", state.toString(), "--quiet");
         assertEquals(0, first.exit(), first.err());
         assertTrue(first.out().matches("(?s)order: shuffled with seed \\d+ \\(the same order again: --seed \\d+\\).*"), first.out());
         assertTrue(first.out().contains("delivered 64 samples in 2 batches"), first.out());
 
-        Result rest = run("load", "--bootstrap", bootstrap, "--resume", state.toString(), "--size", "16", "--quiet");
+        CliRun rest = run("load", "--bootstrap", bootstrap, "--resume", state.toString(), "--size", "16", "--quiet");
         assertEquals(0, rest.exit(), rest.err());
         assertTrue(rest.out().startsWith("resuming cli-test@1 at epoch 0, position 64 (rank 0 of 1, seed "), rest.out());
         assertTrue(rest.out().contains("delivered 136 samples"), rest.out());
@@ -176,7 +168,7 @@ class LoaderCliTest {
             args[1] = "--bootstrap";
             args[2] = bootstrap;
             System.arraycopy(c, 0, args, 3, c.length);
-            Result r = run(args);
+            CliRun r = run(args);
             assertEquals(2, r.exit(), String.join(" ", c) + " -> " + r.err());
             assertTrue(r.err().startsWith("error: ") || r.err().contains("Invalid value"), String.join(" ", c) + " -> " + r.err());
         }
@@ -184,7 +176,7 @@ class LoaderCliTest {
 
     @Test
     void anUnknownDatasetIsAOneLineErrorListingTheKnownOnes() {
-        Result r = run("load", "--bootstrap", bootstrap, "--dataset", "missing", "--quiet");
+        CliRun r = run("load", "--bootstrap", bootstrap, "--dataset", "missing", "--quiet");
         assertEquals(1, r.exit());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().startsWith("error: unknown dataset 'missing'; known: "), r.err());
@@ -198,7 +190,7 @@ class LoaderCliTest {
             closedPort = socket.getLocalPort();
         }
         long began = System.nanoTime();
-        Result r = run("load", "--bootstrap", "127.0.0.1:" + closedPort, "--broker-timeout", "2", "--dataset", "x");
+        CliRun r = run("load", "--bootstrap", "127.0.0.1:" + closedPort, "--broker-timeout", "2", "--dataset", "x");
         double seconds = (System.nanoTime() - began) / 1e9;
 
         assertEquals(1, r.exit());
@@ -211,7 +203,7 @@ class LoaderCliTest {
     @Test
     void demoRunsTheWholePathAndExitsZero(@TempDir Path dir) throws Exception {
         Path preview = dir.resolve("demo-preview.png");
-        Result r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3", "--preview", preview.toString(),
+        CliRun r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3", "--preview", preview.toString(),
                 "--metrics-port", "0");
 
         assertEquals(0, r.exit(), r.err());
@@ -228,7 +220,7 @@ class LoaderCliTest {
         Path report = dir.resolve("train.json");
         Path model = dir.resolve("model");
 
-        Result r = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+        CliRun r = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
                 "--epochs", "2", "--validation-fraction", "0.25", "--quiet", "--report-json", report.toString(),
                 "--save-model", model.toString());
 
@@ -257,20 +249,20 @@ class LoaderCliTest {
 
     @Test
     void trainRefusesBadOptionsWithExitCode2() {
-        Result fraction = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--validation-fraction", "1.5");
+        CliRun fraction = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--validation-fraction", "1.5");
         assertEquals(2, fraction.exit());
         assertTrue(fraction.err().startsWith("error: --validation-fraction: 1.5 (expected 0..1)"), fraction.err());
 
-        Result meanAlone = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--mean", "0.5,0.5,0.5,0.5");
+        CliRun meanAlone = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--mean", "0.5,0.5,0.5,0.5");
         assertEquals(2, meanAlone.exit());
         assertTrue(meanAlone.err().startsWith("error: --mean: given alone"), meanAlone.err());
 
-        Result channels = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--mean", "0.5,0.5",
+        CliRun channels = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--mean", "0.5,0.5",
                 "--std", "0.2,0.2");
         assertEquals(2, channels.exit());
         assertTrue(channels.err().startsWith("error: --mean/--std: 2 values for 4 channels"), channels.err());
 
-        Result device = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--device", "tpu");
+        CliRun device = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--device", "tpu");
         assertEquals(2, device.exit());
         assertTrue(device.err().contains("--device"), device.err());
     }
@@ -279,7 +271,7 @@ class LoaderCliTest {
     void trainOnAGpuWithoutOneIsAOneLineErrorSayingWhy() {
         Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "a GPU is visible here");
 
-        Result r = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--device", "gpu");
+        CliRun r = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--device", "gpu");
 
         assertEquals(2, r.exit());
         assertTrue(r.err().startsWith("error: --device gpu: the PyTorch engine sees no GPU"), r.err());
@@ -290,7 +282,7 @@ class LoaderCliTest {
     void previewWritesAPngOfTheBatchAsDeliveredPixelForPixel(@TempDir Path dir) throws Exception {
         Path png = dir.resolve("sheet.png");
 
-        Result r = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "12",
+        CliRun r = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "12",
                 "--columns", "4", "--scale", "3", "--labels", "--output", png.toString());
 
         assertEquals(0, r.exit(), r.err());

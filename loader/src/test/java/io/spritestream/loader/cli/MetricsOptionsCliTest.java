@@ -47,16 +47,8 @@ class MetricsOptionsCliTest {
         Datasets.synthetic(KafkaSettings.of(bootstrap), "metrics-cli", 200, 4, 16, 2);
     }
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Cli.commandLine(new LoaderMain());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exit = cli.execute(args);
-        return new Result(exit, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     private static int freePort() throws IOException {
@@ -68,7 +60,7 @@ class MetricsOptionsCliTest {
     @Test
     void loadDemoAndProduceOfferTheMetricsOptions() {
         for (String command : List.of("load", "demo", "produce")) {
-            Result help = run(command, "--help");
+            CliRun help = run(command, "--help");
             assertTrue(help.out().contains("--metrics-port=PORT"), command);
             assertTrue(help.out().contains("--metrics-bind=ADDRESS"), command);
         }
@@ -78,7 +70,7 @@ class MetricsOptionsCliTest {
     void loadServesItsMetricsWhileItRunsAndPrintsTheUrl() throws Exception {
         int port = freePort();
         URI url = URI.create("http://127.0.0.1:" + port + "/metrics");
-        CompletableFuture<Result> load = CompletableFuture.supplyAsync(() -> run("load", "--bootstrap", bootstrap,
+        CompletableFuture<CliRun> load = CompletableFuture.supplyAsync(() -> run("load", "--bootstrap", bootstrap,
                 "--dataset", "metrics-cli", "--size", "16", "--epochs", "200", "--quiet", "--metrics-port",
                 String.valueOf(port)));
         AtomicReference<PrometheusText> seen = new AtomicReference<>();
@@ -95,7 +87,7 @@ class MetricsOptionsCliTest {
                 throw new IllegalStateException(e);
             }
         });
-        Result r = load.get(120, TimeUnit.SECONDS);
+        CliRun r = load.get(120, TimeUnit.SECONDS);
 
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().lines().anyMatch(("metrics: " + url)::equals), r.out());
@@ -116,7 +108,7 @@ class MetricsOptionsCliTest {
 
     @Test
     void anAddressNotOfThisMachineIsAOneLineError() {
-        Result r = run("load", "--bootstrap", bootstrap, "--dataset", "metrics-cli", "--quiet",
+        CliRun r = run("load", "--bootstrap", bootstrap, "--dataset", "metrics-cli", "--quiet",
                 "--metrics-port", "0", "--metrics-bind", "192.0.2.1");
 
         assertEquals(Cli.FAILURE, r.exit(), r.err());
@@ -126,7 +118,7 @@ class MetricsOptionsCliTest {
 
     @Test
     void aPortOutOfRangeIsAUsageError() {
-        Result r = run("load", "--dataset", "metrics-cli", "--metrics-port", "-1");
+        CliRun r = run("load", "--dataset", "metrics-cli", "--metrics-port", "-1");
 
         assertEquals(Cli.USAGE, r.exit(), r.err());
         assertTrue(r.err().startsWith("error: --metrics-port: -1 (expected 0..65535"), r.err());

@@ -58,15 +58,8 @@ class SecuredClusterTest {
         return file;
     }
 
-    record Result(int exit, String out, String err) {}
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Cli.commandLine(new LoaderMain());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        return new Result(cli.execute(args), out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
@@ -75,12 +68,12 @@ class SecuredClusterTest {
         Path report = dir.resolve("report.json");
         Path state = dir.resolve("state.json");
 
-        Result produced = run("produce", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString(),
+        CliRun produced = run("produce", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString(),
                 "--dataset", "secured", "--synthetic", "120", "--size", "16", "--quiet");
-        Result loaded = run("load", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString(),
+        CliRun loaded = run("load", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString(),
                 "--dataset", "secured", "--size", "16", "--quiet", "--report-json", report.toString(),
                 "--save-state", state.toString(), "--verbose");
-        Result listed = run("datasets", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString());
+        CliRun listed = run("datasets", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString());
 
         assertEquals(0, produced.exit(), produced.err());
         assertEquals(0, loaded.exit(), loaded.err());
@@ -96,7 +89,7 @@ class SecuredClusterTest {
     void wrongCredentialsFailFastWithAnAuthenticationErrorAndNoPassword(@TempDir Path dir) throws Exception {
         Path config = clientConfig(dir, "wrong.properties", "not-the-password");
         long began = System.nanoTime();
-        Result r = run("load", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString(),
+        CliRun r = run("load", "--bootstrap", broker.bootstrapServers(), "--kafka-config", config.toString(),
                 "--dataset", "secured", "--quiet");
         double seconds = (System.nanoTime() - began) / 1e9;
 
