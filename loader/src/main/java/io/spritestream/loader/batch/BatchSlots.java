@@ -144,10 +144,6 @@ public final class BatchSlots {
         return Math.min(count, from + chunkSize);
     }
 
-    public int chunkSize() {
-        return chunkSize;
-    }
-
     /** The encoded value of {@code slot} (decoder threads). */
     public ByteBuffer value(int slot) {
         return values[slot];

@@ -1,5 +1,6 @@
 package io.spritestream.loader.cli;
 
+import io.spritestream.cli.Sizes;
 import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
 import picocli.CommandLine.Option;
@@ -20,7 +21,7 @@ public final class PixelOptions {
     Fit fit;
 
     public PixelSpec spec() {
-        int[] wh = PixelSpec.parseSize(size);
+        int[] wh = Sizes.parse("--size", size);
         return new PixelSpec(wh[0], wh[1], channels, fit);
     }
 }

@@ -18,21 +18,6 @@ public record PixelSpec(int width, int height, int channels, Fit fit) {
         }
     }
 
-    /** Parses {@code S} (square) or {@code WxH}. */
-    public static int[] parseSize(String text) {
-        String[] parts = text.toLowerCase(java.util.Locale.ROOT).split("x", -1);
-        try {
-            int w = Integer.parseInt(parts[0].strip());
-            int h = parts.length == 1 ? w : Integer.parseInt(parts[1].strip());
-            if (parts.length > 2 || w < 1 || h < 1) {
-                throw new NumberFormatException();
-            }
-            return new int[] {w, h};
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--size: '" + text + "' (expected S or WxH, e.g. 32 or 64x48)");
-        }
-    }
-
     public int sampleBytes() {
         return width * height * channels;
     }

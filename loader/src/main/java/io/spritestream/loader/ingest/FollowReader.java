@@ -145,12 +145,6 @@ public final class FollowReader implements AutoCloseable {
         nextRead.remove(tp);
         committed.remove(tp);
     }
-
-    /** The committed position of a partition as this reader last committed it, for diagnosis. */
-    public Long committed(int partition) {
-        return committed.get(new TopicPartition(topic, partition));
-    }
-
     public void wakeup() {
         consumer.wakeup();
     }

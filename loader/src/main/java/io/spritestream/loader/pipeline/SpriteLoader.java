@@ -513,6 +513,7 @@ public final class SpriteLoader implements AutoCloseable {
                         config.worldSize, config.rank);
                 int start = first ? (int) Math.min(order.length, config.startPosition()) : 0;
                 final int e = epoch;
+                final String owner = "filling, epoch " + epoch;
                 OrderedSink sink = new OrderedSink(space, order, start, config.order.blockSize(), new OrderedSink.Target() {
                     @Override
                     public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, long position)
@@ -521,7 +522,7 @@ public final class SpriteLoader implements AutoCloseable {
                             return;
                         }
                         if (filling[0] == null) {
-                            filling[0] = slotsFor(pool.acquire("filling, epoch " + e), e);
+                            filling[0] = slotsFor(pool.acquire(owner), e);
                         }
                         add(filling[0], record, position);
                         if (filling[0].isFull()) {
@@ -728,10 +729,5 @@ public final class SpriteLoader implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Leases not yet returned, for diagnosis. */
-    public List<SlabLease> outstandingSlabs() {
-        return pool.outstanding();
     }
 }

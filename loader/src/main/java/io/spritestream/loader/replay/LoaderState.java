@@ -160,10 +160,6 @@ public record LoaderState(
         return state;
     }
 
-    public String toJson() throws IOException {
-        return JSON.writeValueAsString(this);
-    }
-
     /** {@code path} with {@code {rank}} replaced by {@code rank}: one state file per rank. */
     public static Path forRank(Path pattern, int rank) {
         return Path.of(pattern.toString().replace("{rank}", String.valueOf(rank)));

@@ -2,6 +2,7 @@ package io.spritestream.producer.cli;
 
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.KafkaOptions;
+import io.spritestream.cli.Sizes;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.metrics.MetricsServer;
@@ -135,7 +136,7 @@ public final class ProduceCommand implements Callable<Integer> {
             return synthetic(source.synthetic);
         }
         SheetOptions s = source.sheet;
-        int[] tile = parseSize("--tile", s.tile);
+        int[] tile = Sizes.parse("--tile", s.tile);
         return new SpriteSheetSource(s.sheet, tile[0], tile[1], s.label);
     }
 
@@ -153,20 +154,5 @@ public final class ProduceCommand implements Callable<Integer> {
                     + " (expected " + SyntheticSprites.MIN_SIZE_PX + ".." + SyntheticSprites.MAX_SIZE_PX + ")");
         }
         return new SyntheticSprites(s.count, s.classes, s.size, s.seed);
-    }
-
-    /** Parses {@code WxH} (or a single number for a square). */
-    static int[] parseSize(String option, String text) {
-        String[] parts = text.toLowerCase(java.util.Locale.ROOT).split("x", -1);
-        try {
-            int w = Integer.parseInt(parts[0].strip());
-            int h = parts.length == 1 ? w : Integer.parseInt(parts[1].strip());
-            if (parts.length > 2 || w < 1 || h < 1) {
-                throw new NumberFormatException();
-            }
-            return new int[] {w, h};
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + ": '" + text + "' (expected WxH with positive integers, e.g. 16x16)");
-        }
     }
 }
