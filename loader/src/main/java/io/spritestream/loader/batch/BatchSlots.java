@@ -139,6 +139,11 @@ public final class BatchSlots {
         return -1;
     }
 
+    /** Whether a chunk may still be claimed (a hint: another thread may claim it first). */
+    public boolean claimable() {
+        return sealed && nextSlot.get() < count;
+    }
+
     /** One past the last slot of the chunk starting at {@code from}. */
     public int chunkEnd(int from) {
         return Math.min(count, from + chunkSize);

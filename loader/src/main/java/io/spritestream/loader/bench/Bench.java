@@ -58,14 +58,17 @@ public final class Bench {
      * @param epochs          epochs per loader run
      * @param simulateStepMs  a trainer holding each batch this long (0: skip that stage)
      * @param naiveSamples    samples the naive baseline decodes per run (it is slow)
+     * @param warmupSeconds   loader runs, not timed, before the stages (so JIT compilation of the
+     *                        Kafka client and the pipeline is not timed; a training job runs for hours)
      */
     public record Options(int threads, int batch, PixelSpec pixels, int repeat, int epochs, double simulateStepMs,
-                          int naiveSamples) {
+                          int naiveSamples, double warmupSeconds) {
         public Options {
-            if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || simulateStepMs < 0) {
+            if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || simulateStepMs < 0
+                    || warmupSeconds < 0) {
                 throw new IllegalArgumentException("bench options: threads, batch, repeat, epochs and naive samples >= 1, "
-                        + "step >= 0 (got " + threads + ", " + batch + ", " + repeat + ", " + epochs + ", "
-                        + naiveSamples + ", " + simulateStepMs + ")");
+                        + "step and warm-up >= 0 (got " + threads + ", " + batch + ", " + repeat + ", " + epochs + ", "
+                        + naiveSamples + ", " + simulateStepMs + ", " + warmupSeconds + ")");
             }
         }
     }
@@ -88,30 +91,56 @@ public final class Bench {
         progress.accept("reading " + source.describe() + " into memory for the decode stages ...");
         List<byte[]> records = readAll();
         long encodedBytes = records.stream().mapToLong(b -> b.length).sum();
-        List<BenchReport.Stage> stages = new ArrayList<>();
+        warmUp();
+        List<byte[]> naiveSet = records.subList(0, Math.min(records.size(), options.naiveSamples));
+        List<String> names = new ArrayList<>(List.of("decode ceiling", "kafka read", "loader", "naive java"));
+        if (options.simulateStepMs > 0) {
+            names.add("loader + step");
+        }
+        List<List<BenchReport.Stage>> runs = new ArrayList<>();
+        names.forEach(n -> runs.add(new ArrayList<>()));
         try (DirectMemoryPeak direct = new DirectMemoryPeak()) {
-            stages.add(median("decode ceiling", () -> ceiling(records)));
-            stages.add(median("kafka read", this::kafkaRead));
-            stages.add(median("loader", () -> loader(0)));
-            List<byte[]> naiveSet = records.subList(0, Math.min(records.size(), options.naiveSamples));
-            stages.add(median("naive java", () -> naive(naiveSet)));
-            BenchReport.Stage stepped = options.simulateStepMs > 0 ? median("loader + step", () -> loader(options.simulateStepMs)) : null;
-            if (stepped != null) {
-                stages.add(stepped);
+            // Round by round, every stage once a round: a machine that speeds up or slows down over
+            // the run (other tenants, clocks) affects every stage alike, and the ratios stay fair.
+            for (int round = 1; round <= options.repeat; round++) {
+                for (int i = 0; i < names.size(); i++) {
+                    String name = names.get(i);
+                    progress.accept(name + " " + round + "/" + options.repeat + " ...");
+                    runs.get(i).add(switch (name) {
+                        case "decode ceiling" -> ceiling(records);
+                        case "kafka read" -> kafkaRead();
+                        case "loader" -> loader(0);
+                        case "naive java" -> naive(naiveSet);
+                        default -> loader(options.simulateStepMs);
+                    });
+                }
+            }
+            List<BenchReport.Stage> stages = new ArrayList<>();
+            for (List<BenchReport.Stage> r : runs) {
+                stages.add(median(r));
             }
             return BenchReport.of(source.describe(), records.size(), encodedBytes, options, stages, direct.peakBytes(),
                     Runtime.getRuntime().availableProcessors());
         }
     }
 
-    private BenchReport.Stage median(String name, Callable<BenchReport.Stage> stage) throws Exception {
-        List<BenchReport.Stage> runs = new ArrayList<>();
-        for (int i = 0; i < options.repeat; i++) {
-            progress.accept(name + " " + (i + 1) + "/" + options.repeat + " ...");
-            runs.add(stage.call());
+    /** Loader runs, not timed, until the warm-up time is over. */
+    private void warmUp() throws InterruptedException {
+        if (options.warmupSeconds <= 0) {
+            return;
         }
-        runs.sort((a, b) -> Double.compare(a.samplesPerSecond(), b.samplesPerSecond()));
-        return runs.get(runs.size() / 2);
+        progress.accept(String.format(java.util.Locale.ROOT, "warming up for %.0f s (loader runs, not timed) ...",
+                options.warmupSeconds));
+        long until = System.nanoTime() + (long) (options.warmupSeconds * 1e9);
+        do {
+            loader(0);
+        } while (System.nanoTime() < until);
+    }
+
+    private static BenchReport.Stage median(List<BenchReport.Stage> runs) {
+        List<BenchReport.Stage> sorted = new ArrayList<>(runs);
+        sorted.sort((a, b) -> Double.compare(a.samplesPerSecond(), b.samplesPerSecond()));
+        return sorted.get(sorted.size() / 2);
     }
 
     /** Every record's value, in offset order (not timed). */
@@ -147,6 +176,8 @@ public final class Bench {
         ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-bench-decode"));
         ExecutorService pool = Executors.newFixedThreadPool(options.threads, named("spritestream-bench-decode"));
         try {
+            // As many samples as a loader run delivers (one pass per epoch), so both are timed as long.
+            int[] passes = {1};
             List<Callable<Long>> tasks = new ArrayList<>();
             for (int t = 0; t < options.threads; t++) {
                 int first = t;
@@ -156,9 +187,11 @@ public final class Bench {
                     Mat slot = new Mat(p.height(), p.width(), CvType.CV_8UC(p.channels()), memory);
                     long ok = 0;
                     try (SpriteDecoder decoder = new SpriteDecoder(p, DecodeLimits.DEFAULT)) {
-                        for (int i = first; i < records.size(); i += options.threads) {
-                            if (decoder.decodeInto(ByteBuffer.wrap(records.get(i)), slot) == null) {
-                                ok++;
+                        for (int pass = 0; pass < passes[0]; pass++) {
+                            for (int i = first; i < records.size(); i += options.threads) {
+                                if (decoder.decodeInto(ByteBuffer.wrap(records.get(i)), slot) == null) {
+                                    ok++;
+                                }
                             }
                         }
                     } finally {
@@ -171,6 +204,9 @@ public final class Bench {
                 });
             }
             pool.invokeAll(tasks.subList(0, 1)); // thread start-up and first-use costs, not measured
+            passes[0] = options.epochs;
+            CpuUse cpu = new CpuUse(roles("bench"));
+            cpu.start();
             alloc.start();
             long began = System.nanoTime();
             long ok = 0;
@@ -178,19 +214,19 @@ public final class Bench {
                 ok += f.get();
             }
             double seconds = (System.nanoTime() - began) / 1e9;
-            return stage("decode ceiling", ok, seconds, ok * options.pixels.sampleBytes(), alloc.bytesSinceStart());
+            return stage("decode ceiling", ok, seconds, ok * options.pixels.sampleBytes(), alloc.bytesSinceStart())
+                    .withCpu(cpu.coresSinceStart());
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** (b) The same records from Kafka in the loader's order (same blocks, same fetches), read and dropped. */
+    /** (b) The same records from Kafka in the loader's order (same blocks, same fetches, same epochs), read and dropped. */
     private BenchReport.Stage kafkaRead() throws InterruptedException {
         ThreadAllocations alloc = new ThreadAllocations(n -> n.equals(Thread.currentThread().getName()));
         long[] count = {0};
         RecordSpace space = new RecordSpace(source.ranges());
-        int[] order = EpochOrder.compute(space, LOADER_ORDER, 0, List.of(), 1, 0);
-        OrderedSink sink = new OrderedSink(space, order, 0, LOADER_ORDER.blockSize(), new OrderedSink.Target() {
+        OrderedSink.Target target = new OrderedSink.Target() {
             @Override
             public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) {
                 count[0]++;
@@ -199,13 +235,20 @@ public final class Bench {
             @Override
             public void missing(long position, int partition, long offset) {
             }
-        });
+        };
         try (RangeReader reader = new RangeReader(kafka, source.topic(), 8192, LOADER_ORDER.shuffle())) {
+            CpuUse cpu = new CpuUse(roles("reader"));
+            cpu.start();
             alloc.start();
             long began = System.nanoTime();
-            reader.read(sink.fetchPlan(), sink);
+            for (int epoch = 0; epoch < options.epochs; epoch++) {
+                int[] order = EpochOrder.compute(space, LOADER_ORDER, epoch, List.of(), 1, 0);
+                OrderedSink sink = new OrderedSink(space, order, 0, LOADER_ORDER.blockSize(), target);
+                reader.read(sink.fetchPlan(), sink);
+            }
             double seconds = (System.nanoTime() - began) / 1e9;
-            return stage("kafka read", count[0], seconds, reader.bytesRead(), alloc.bytesSinceStart());
+            return stage("kafka read", count[0], seconds, reader.bytesRead(), alloc.bytesSinceStart())
+                    .withCpu(cpu.coresSinceStart());
         }
     }
 
@@ -219,6 +262,7 @@ public final class Bench {
                 || n.equals(caller));
         long samples = 0;
         long waitNanos = 0;
+        CpuUse cpu = new CpuUse(roles("trainer"));
         alloc.start();
         SpriteLoader loader = SpriteLoader.open(config, kafka, manager);
         try (loader) {
@@ -237,6 +281,7 @@ public final class Bench {
                 try (SpriteBatch batch = next) {
                     if (began == 0) {
                         began = System.nanoTime();
+                        cpu.start();
                         continue;
                     }
                     samples += batch.size();
@@ -248,7 +293,7 @@ public final class Bench {
             double seconds = (System.nanoTime() - began) / 1e9;
             long allocated = alloc.bytesSinceStart();
             BenchReport.Stage s = stage(stepMs > 0 ? "loader + step" : "loader", samples, seconds,
-                    samples * options.pixels.sampleBytes(), allocated);
+                    samples * options.pixels.sampleBytes(), allocated).withCpu(cpu.coresSinceStart());
             return stepMs > 0 ? s.withTrainerWait(waitNanos / 1e9 / seconds) : s;
         }
     }
@@ -271,6 +316,8 @@ public final class Bench {
         ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-bench-naive")
                 || n.equals(Thread.currentThread().getName()));
         try (NDManager naive = manager.newSubManager()) {
+            CpuUse cpu = new CpuUse(roles("naive main"));
+            cpu.start();
             alloc.start();
             long began = System.nanoTime();
             long samples = 0;
@@ -295,7 +342,8 @@ public final class Bench {
                 arrays.close();
             }
             double seconds = (System.nanoTime() - began) / 1e9;
-            return stage("naive java", samples, seconds, samples * p.sampleBytes(), alloc.bytesSinceStart());
+            return stage("naive java", samples, seconds, samples * p.sampleBytes(), alloc.bytesSinceStart())
+                    .withCpu(cpu.coresSinceStart());
         } finally {
             pool.shutdownNow();
         }
@@ -344,7 +392,32 @@ public final class Bench {
 
     private static BenchReport.Stage stage(String name, long samples, double seconds, long bytes, long heap) {
         return new BenchReport.Stage(name, samples, seconds, samples / seconds, bytes / seconds / 1e6,
-                samples == 0 ? 0 : (double) heap / samples, null);
+                samples == 0 ? 0 : (double) heap / samples, null, null);
+    }
+
+    /** Roles of threads for the CPU breakdown; the calling thread plays {@code callerRole}. */
+    private static java.util.function.Function<String, String> roles(String callerRole) {
+        String caller = Thread.currentThread().getName();
+        return name -> name.equals(caller) ? callerRole : role(name);
+    }
+
+    private static String role(String thread) {
+        if (thread.startsWith("spritestream-decoder") || thread.startsWith("spritestream-bench-decode")
+                || thread.startsWith("spritestream-bench-naive")) {
+            return "decode";
+        }
+        if (thread.startsWith("spritestream-reader")) {
+            return "reader";
+        }
+        if (thread.startsWith("spritestream-")) {
+            return "loader other";
+        }
+        String t = thread.toLowerCase(java.util.Locale.ROOT);
+        if (t.contains("kafka") || t.contains("broker") || t.contains("raft") || t.contains("controller")
+                || t.contains("log") || t.contains("request-handler") || t.contains("network")) {
+            return "broker";
+        }
+        return "other java";
     }
 
     private static java.util.concurrent.ThreadFactory named(String prefix) {

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What {@code bench} measured: one line per stage, the ratios the targets are stated in
@@ -26,6 +28,7 @@ public record BenchReport(
         @JsonProperty("size") String size,
         @JsonProperty("channels") int channels,
         @JsonProperty("repeat") int repeat,
+        @JsonProperty("warmup_s") double warmupSeconds,
         @JsonProperty("stages") List<Stage> stages,
         @JsonProperty("loader_over_ceiling") double loaderOverCeiling,
         @JsonProperty("loader_over_naive") double loaderOverNaive,
@@ -37,6 +40,8 @@ public record BenchReport(
     /**
      * @param heapBytesPerSample heap allocated by the stage's threads per sample (per record for Kafka read)
      * @param trainerWaitRatio   for a stage with a simulated trainer: the fraction of time it waited
+     * @param cpuCores           cores kept busy on average while the stage ran, by thread role, with
+     *                           "total" for the whole process (broker, GC and JIT included)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Stage(
@@ -46,10 +51,16 @@ public record BenchReport(
             @JsonProperty("samples_per_s") double samplesPerSecond,
             @JsonProperty("mb_per_s") double megabytesPerSecond,
             @JsonProperty("heap_bytes_per_sample") double heapBytesPerSample,
-            @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio) {
+            @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio,
+            @JsonProperty("cpu_cores") Map<String, Double> cpuCores) {
 
         Stage withTrainerWait(double ratio) {
-            return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample, ratio);
+            return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample, ratio, cpuCores);
+        }
+
+        Stage withCpu(Map<String, Double> cores) {
+            return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample,
+                    trainerWaitRatio, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(cores)));
         }
     }
 
@@ -63,7 +74,7 @@ public record BenchReport(
         Stage naive = find(stages, "naive java");
         Stage stepped = stages.stream().filter(s -> s.name().equals("loader + step")).findFirst().orElse(null);
         return new BenchReport(source, records, encodedBytes, o.threads(), cores, o.batch(),
-                o.pixels().width() + "x" + o.pixels().height(), o.pixels().channels(), o.repeat(), List.copyOf(stages),
+                o.pixels().width() + "x" + o.pixels().height(), o.pixels().channels(), o.repeat(), o.warmupSeconds(), List.copyOf(stages),
                 loader.samplesPerSecond() / ceiling.samplesPerSecond(), loader.samplesPerSecond() / naive.samplesPerSecond(),
                 loader.heapBytesPerSample() - kafka.heapBytesPerSample(), peakDirect,
                 stepped == null ? null : o.simulateStepMs(), stepped == null ? null : stepped.trainerWaitRatio());
@@ -76,13 +87,25 @@ public record BenchReport(
     /** The table for the console. */
     public String table() {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%s: %d records (%.1f MB encoded), %s x %d channels, batch %d, %d threads on %d cores, median of %d%n",
-                source, records, encodedBytes / 1e6, size, channels, batch, threads, cores, repeat));
+        sb.append(String.format(Locale.ROOT, "%s: %d records (%.1f MB encoded), %s x %d channels, batch %d, %d threads on %d cores, median of %d after %.0f s warm-up%n",
+                source, records, encodedBytes / 1e6, size, channels, batch, threads, cores, repeat, warmupSeconds));
         sb.append(String.format(Locale.ROOT, "%-16s %12s %10s %16s%n", "stage", "samples/s", "MB/s", "heap B/sample"));
         for (Stage s : stages) {
             sb.append(String.format(Locale.ROOT, "%-16s %,12.0f %10.1f %16.0f%s%n", s.name(), s.samplesPerSecond(),
                     s.megabytesPerSecond(), s.heapBytesPerSample(),
                     s.trainerWaitRatio() == null ? "" : String.format(Locale.ROOT, "   trainer waited %.1f%%", 100 * s.trainerWaitRatio())));
+        }
+        for (Stage s : stages) {
+            if (s.cpuCores() != null) {
+                sb.append(String.format(Locale.ROOT, "%-16s CPU %.2f of %d cores:", s.name(), s.cpuCores().getOrDefault("total", 0.0), cores));
+                s.cpuCores().forEach((role, c) -> {
+                    if (!role.equals("total") && c >= 0.005) {
+                        sb.append(String.format(Locale.ROOT, " %s %.2f,", role, c));
+                    }
+                });
+                sb.setLength(sb.length() - 1);
+                sb.append(System.lineSeparator());
+            }
         }
         sb.append(String.format(Locale.ROOT, "loader / ceiling %.2f   loader / naive %.1f   loader heap beyond Kafka %.0f B/sample   "
                 + "peak direct memory %.1f MB%n", loaderOverCeiling, loaderOverNaive, loaderHeapBeyondKafka, peakDirectBytes / 1e6));

@@ -91,6 +91,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Also run a trainer that holds each batch T ms and report how much it waited.")
     double simulateStepMs;
 
+    @Option(names = "--warmup", defaultValue = "10", paramLabel = "S",
+            description = "Seconds of loader runs, not timed, before measuring, so JIT compilation is not timed (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
     @Option(names = "--report-json", paramLabel = "FILE", description = "Write the results as JSON.")
     Path reportJson;
 
@@ -100,7 +104,7 @@ public final class BenchCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         int[] wh = Sizes.parse(targetSize != null ? "--target-size" : "--size", targetSize != null ? targetSize : String.valueOf(size));
         Bench.Options options = new Bench.Options(threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-                batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples);
+                batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup);
         EmbeddedKafka broker = null;
         try {
             KafkaSettings kafka;

@@ -89,7 +89,7 @@ public final class LoadCommand implements Callable<Integer> {
     BadRecordPolicy onBadRecord;
 
     @Option(names = "--slabs", defaultValue = "0", paramLabel = "N",
-            description = "Batch slabs in the memory pool (default: 2 x threads + 4).")
+            description = "Batch slabs in the memory pool (default: room for 2,048 samples, 2 x threads + 4 to 64 slabs, at most 256 MB).")
     int slabs;
 
     @Option(names = "--leak-detection", defaultValue = "simple", paramLabel = "LEVEL",

@@ -39,16 +39,24 @@ final class DecodeWorker implements Runnable {
     public void run() {
         try (SpriteDecoder decoder = new SpriteDecoder(pixels, limits)) {
             while (!Thread.currentThread().isInterrupted()) {
-                BatchSlots slots = readerToDecoders.take();
-                for (int from = slots.claimChunk(); from >= 0; from = slots.claimChunk()) {
-                    decodeChunk(decoder, slots, from, slots.chunkEnd(from));
-                    slots.chunkDone();
-                }
+                decodeUnclaimed(decoder, readerToDecoders.take());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
             onFailure.accept(t);
+        }
+    }
+
+    /**
+     * Claims and decodes chunks of {@code slots} until none is left unclaimed. Decode threads do it
+     * for every slab; the trainer's thread does it for the slab it waits for (so a wait turns into
+     * decoding, and the slab it needs first is done sooner).
+     */
+    void decodeUnclaimed(SpriteDecoder decoder, BatchSlots slots) {
+        for (int from = slots.claimChunk(); from >= 0; from = slots.claimChunk()) {
+            decodeChunk(decoder, slots, from, slots.chunkEnd(from));
+            slots.chunkDone();
         }
     }
 

@@ -36,6 +36,9 @@ public final class LoaderConfig implements Cloneable {
     OrderSpec order = OrderSpec.inOffsetOrder();
     int worldSize = 1;
     int rank;
+    static final long AUTO_POOL_SAMPLES = 2048;
+    static final long AUTO_POOL_MAX_SLABS = 64;
+    static final long AUTO_POOL_BYTES = 256L << 20;
     int readAheadRecords = 8192;
     BadRecordPolicy badRecords = BadRecordPolicy.DLQ;
     java.util.function.Consumer<String> notices = System.err::println;
@@ -122,7 +125,12 @@ public final class LoaderConfig implements Cloneable {
         return this;
     }
 
-    /** Slabs in the pool (0: automatic, {@code 2 * threads + 4}). */
+    /**
+     * Slabs in the pool (0: automatic: room for 2,048 decoded samples, between {@code 2 * threads + 4}
+     * and 64 slabs, at most 256 MB unless the floor needs more). A deeper pool lets decoding run
+     * ahead through short stalls (a GC pause, an epoch start) instead of idling while the trainer
+     * holds few slabs.
+     */
     public LoaderConfig slabs(int value) {
         this.slabs = value;
         return this;
@@ -255,7 +263,14 @@ public final class LoaderConfig implements Cloneable {
     }
 
     public int effectiveSlabs() {
-        return slabs != 0 ? slabs : 2 * threads + 4;
+        if (slabs != 0) {
+            return slabs;
+        }
+        int floor = 2 * threads + 4;
+        long slabBytes = (long) batchSize * pixels.sampleBytes();
+        long byMemory = Math.max(1, AUTO_POOL_BYTES / Math.max(1, slabBytes));
+        long wanted = Math.min(AUTO_POOL_MAX_SLABS, (AUTO_POOL_SAMPLES + batchSize - 1) / batchSize);
+        return (int) Math.max(floor, Math.min(wanted, byMemory));
     }
 
     public DatasetRef dataset() {

@@ -91,6 +91,9 @@ public final class SpriteLoader implements AutoCloseable {
     private boolean finished;
     private boolean closed;
     private BatchSlots inHand;
+    /** Decodes what is left of the slab the trainer waits for, on the trainer's thread. */
+    private final DecodeWorker helper;
+    private SpriteDecoder callerDecoder;
     private int pendingEpochEnd = -1;
     private long endedNanos;
     private long assemblyNanos;
@@ -133,6 +136,8 @@ public final class SpriteLoader implements AutoCloseable {
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
         this.readerToAssembler = new ArrayBlockingQueue<>(slabs + 2 * config.epochs + 2);
         SpriteDecoder.useSingleThreadedOpenCv();
+        this.helper = new DecodeWorker(readerToDecoders, slotMats, config.pixels, config.limits, stats, listener,
+                this::fail);
         for (int i = 0; i < config.threads; i++) {
             Thread t = new Thread(new DecodeWorker(readerToDecoders, slotMats, config.pixels, config.limits, stats,
                     listener, this::fail), "spritestream-decoder-" + i);
@@ -457,6 +462,12 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     private void awaitDecoded(BatchSlots slots) throws InterruptedException {
+        if (slots.claimable()) {
+            if (callerDecoder == null) {
+                callerDecoder = new SpriteDecoder(config.pixels, config.limits);
+            }
+            helper.decodeUnclaimed(callerDecoder, slots);
+        }
         while (!slots.awaitDecoded(WAIT_SLICE_MS, TimeUnit.MILLISECONDS)) {
             rethrowFailure();
         }
@@ -635,9 +646,22 @@ public final class SpriteLoader implements AutoCloseable {
     private record EpochEnd(int epoch) {}
 
     private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) {
-        Header label = record.headers().lastHeader(SpriteRecords.LABEL);
         slots.add(position, record.partition(), record.offset(), record.timestamp(), record.key(),
-                label == null ? null : label.value(), record.value());
+                label(record), record.value());
+    }
+
+    /**
+     * The value of the record's first {@code label} header, or null. The producer writes the label
+     * first: looking forward decodes one header key per record where {@code lastHeader} decodes
+     * every key (Kafka turns each key into a String on first access).
+     */
+    static byte[] label(ConsumerRecord<?, ?> record) {
+        for (Header h : record.headers()) {
+            if (SpriteRecords.LABEL.equals(h.key())) {
+                return h.value();
+            }
+        }
+        return null;
     }
 
     /**
@@ -696,6 +720,9 @@ public final class SpriteLoader implements AutoCloseable {
             }
         }
         assembler.discard();
+        if (callerDecoder != null) {
+            callerDecoder.close();
+        }
         slotMats.close();
         RuntimeException problem = null;
         if (follower != null) {

@@ -62,7 +62,7 @@ class LoaderCliTest {
     void helpListsEveryCommandAndEachCommandHasHelp() {
         CliRun top = run("--help");
         assertEquals(0, top.exit());
-        for (String command : List.of("demo", "load", "train", "preview", "broker", "produce", "datasets")) {
+        for (String command : List.of("demo", "load", "train", "preview", "bench", "broker", "produce", "datasets")) {
             assertTrue(top.out().contains(command), command);
             CliRun help = run(command, "--help");
             assertEquals(0, help.exit(), command);
@@ -110,6 +110,51 @@ class LoaderCliTest {
         int second = keys.subList(200, 400).indexOf(keys.get(0)) + 200;
         assertArrayEquals(java.util.Arrays.copyOfRange(images.data(), 0, rowBytes),
                 java.util.Arrays.copyOfRange(images.data(), second * rowBytes, (second + 1) * rowBytes));
+    }
+
+    @Test
+    void benchRunsEveryStageOnTheSameRecordsAndWritesAWellFormedReport(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("bench.json");
+
+        CliRun r = run("bench", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--threads", "2",
+                "--batch", "32", "--repeat", "1", "--epochs", "2", "--naive-samples", "40", "--simulate-step-ms", "1",
+                "--warmup", "0", "--report-json", report.toString());
+
+        assertEquals(0, r.exit(), r.err());
+        for (String stage : List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step", "loader / ceiling")) {
+            assertTrue(r.out().contains(stage), stage + " in\n" + r.out());
+        }
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertEquals(200, json.get("records").asLong());
+        assertEquals(2, json.get("threads").asInt());
+        assertEquals("16x16", json.get("size").asText());
+        Map<String, JsonNode> stages = new java.util.LinkedHashMap<>();
+        json.get("stages").forEach(s -> stages.put(s.get("name").asText(), s));
+        assertEquals(List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step"),
+                List.copyOf(stages.keySet()));
+        // Every stage sees the same 200 records, once per epoch; the loader is timed from its first
+        // batch (32 samples), the naive baseline decodes its own share.
+        assertEquals(400, stages.get("decode ceiling").get("samples").asLong());
+        assertEquals(400, stages.get("kafka read").get("samples").asLong());
+        assertEquals(400 - 32, stages.get("loader").get("samples").asLong());
+        assertEquals(400 - 32, stages.get("loader + step").get("samples").asLong());
+        assertEquals(40, stages.get("naive java").get("samples").asLong());
+        for (JsonNode s : stages.values()) {
+            assertTrue(s.get("samples_per_s").asDouble() > 0, s.toString());
+            assertTrue(s.get("heap_bytes_per_sample").asDouble() >= 0, s.toString());
+            assertTrue(s.get("cpu_cores").get("total").asDouble() > 0, s.toString());
+        }
+        double wait = stages.get("loader + step").get("trainer_wait_ratio").asDouble();
+        assertTrue(wait >= 0 && wait <= 1, "trainer wait " + wait);
+        assertEquals(stages.get("loader").get("samples_per_s").asDouble() / stages.get("decode ceiling").get("samples_per_s").asDouble(),
+                json.get("loader_over_ceiling").asDouble(), 1e-9);
+        assertEquals(stages.get("loader").get("samples_per_s").asDouble() / stages.get("naive java").get("samples_per_s").asDouble(),
+                json.get("loader_over_naive").asDouble(), 1e-9);
+        assertTrue(json.get("peak_direct_bytes").asLong() > 0);
+
+        CliRun bad = run("bench", "--bootstrap", bootstrap, "--dataset", "cli-test", "--repeat", "0");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().startsWith("error: bench options:"), bad.err());
     }
 
     @Test
