@@ -291,6 +291,7 @@ public final class Bench {
                 }
             }
             double seconds = (System.nanoTime() - began) / 1e9;
+
             long allocated = alloc.bytesSinceStart();
             BenchReport.Stage s = stage(stepMs > 0 ? "loader + step" : "loader", samples, seconds,
                     samples * options.pixels.sampleBytes(), allocated).withCpu(cpu.coresSinceStart());
@@ -408,6 +409,9 @@ public final class Bench {
         }
         if (thread.startsWith("spritestream-reader")) {
             return "reader";
+        }
+        if (thread.startsWith("spritestream-assembler")) {
+            return "assembler";
         }
         if (thread.startsWith("spritestream-")) {
             return "loader other";

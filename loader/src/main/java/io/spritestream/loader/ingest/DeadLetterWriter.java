@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.ByteBufferSerializer;
  *
  * <p>The topic is created (infinite retention) on the first dead letter. Sends are asynchronous;
  * {@link #close()} waits for all of them and fails if any was lost, so a bad record is never
- * silently dropped. One thread sends; {@link #close()} from the same thread.
+ * silently dropped. One thread at a time: {@link #close()} after the last send is known to have
+ * returned (the same thread, or one that joined the sender).
  */
 public final class DeadLetterWriter implements AutoCloseable {
 

@@ -31,7 +31,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -64,6 +67,8 @@ public final class SpriteLoader implements AutoCloseable {
     /** A live tail went idle: deliver the partly filled batch now rather than wait for more records. */
     private static final Object FLUSH = new Object();
     private static final long WAIT_SLICE_MS = 100;
+    /** Batches the assembler thread may have ready before the trainer asks (each holds a slab). */
+    private static final int READY_BATCHES = 4;
 
     private final LoaderConfig config;
     private final ResolvedSource source;
@@ -83,20 +88,35 @@ public final class SpriteLoader implements AutoCloseable {
     private final LoaderListener listener;
     private final BlockingQueue<BatchSlots> readerToDecoders;
     private final BlockingQueue<Object> readerToAssembler;
+    /**
+     * Batches made ahead of {@link #next()}, with epoch ends and the end, in delivery order. Taking
+     * from it never makes the trainer's thread wake another thread (a system call that costs tens
+     * of microseconds on some virtual machines): the assembler sleeps for a while when it is full.
+     */
+    private final ConcurrentLinkedQueue<Object> assembledToTrainer = new ConcurrentLinkedQueue<>();
+    /** Batches in {@link #assembledToTrainer}. */
+    private final AtomicInteger readyBatches = new AtomicInteger();
+    private volatile Thread trainerParked;
+    /** How often the trainer takes a batch (a moving average), so the assembler knows how long to sleep. */
+    private volatile long takeIntervalNanos;
+    private long lastTakeNanos;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread readerThread;
+    private final Thread assemblerThread;
     private final List<Thread> decoderThreads = new ArrayList<>();
     private final long startedNanos = System.nanoTime();
     private volatile boolean stopping;
+    private volatile boolean closing;
+    /** The assembler thread has handed over the end: it makes no batch and sends no dead letter any more. */
+    private volatile boolean assemblerDone;
     private boolean finished;
     private boolean closed;
-    private BatchSlots inHand;
-    /** Decodes what is left of the slab the trainer waits for, on the trainer's thread. */
+    /** The slab the assembler thread holds between the queue and the batch (closed if it stops there). */
+    private volatile BatchSlots inHand;
+    /** Decodes what is left of the slab the assembler waits for, on the assembler's thread. */
     private final DecodeWorker helper;
-    private SpriteDecoder callerDecoder;
-    private int pendingEpochEnd = -1;
+    private SpriteDecoder assemblerDecoder;
     private long endedNanos;
-    private long assemblyNanos;
 
     private SpriteLoader(LoaderConfig config, KafkaSettings kafka, ResolvedSource source, NDManager manager) {
         this.config = config;
@@ -146,6 +166,8 @@ public final class SpriteLoader implements AutoCloseable {
         }
         this.readerThread = new Thread(config.following() ? this::followAll : this::readAll, "spritestream-reader");
         this.readerThread.setDaemon(true);
+        this.assemblerThread = new Thread(this::assembleAll, "spritestream-assembler");
+        this.assemblerThread.setDaemon(true);
     }
 
     /**
@@ -168,6 +190,7 @@ public final class SpriteLoader implements AutoCloseable {
         SpriteLoader loader = new SpriteLoader(config, kafka, source, manager);
         loader.listener.opened(loader);
         loader.decoderThreads.forEach(Thread::start);
+        loader.assemblerThread.start();
         loader.readerThread.start();
         return loader;
     }
@@ -309,18 +332,13 @@ public final class SpriteLoader implements AutoCloseable {
      */
     public SpriteBatch next() throws InterruptedException {
         long began = System.nanoTime();
-        assemblyNanos = 0;
-        SpriteBatch batch = nextBatch();
-        if (batch != null) {
-            measured(batch, System.nanoTime() - began);
+        Assembled ready = nextAssembled();
+        if (ready == null) {
+            return null;
         }
-        return batch;
-    }
-
-    /** Tells the stats and the listener what {@code batch} took. */
-    private void measured(SpriteBatch batch, long waitedNanos) {
+        SpriteBatch batch = ready.batch();
         if (!config.trainerWaitReportedByCaller) {
-            trainerWaited(waitedNanos);
+            trainerWaited(System.nanoTime() - began);
         }
         long oldest = Long.MAX_VALUE;
         for (int i = 0; i < batch.size(); i++) {
@@ -329,7 +347,8 @@ public final class SpriteLoader implements AutoCloseable {
                 oldest = t;
             }
         }
-        listener.delivered(batch.size(), assemblyNanos, oldest == Long.MAX_VALUE ? -1 : oldest);
+        listener.delivered(batch.size(), ready.assemblyNanos(), oldest == Long.MAX_VALUE ? -1 : oldest);
+        return batch;
     }
 
     /**
@@ -342,7 +361,8 @@ public final class SpriteLoader implements AutoCloseable {
         listener.trainerWaited(nanos);
     }
 
-    private SpriteBatch nextBatch() throws InterruptedException {
+    /** The next batch the assembler thread made, with the state and stats brought up to it; null at the end. */
+    private Assembled nextAssembled() throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("loader is closed");
         }
@@ -355,62 +375,123 @@ public final class SpriteLoader implements AutoCloseable {
                 return null;
             }
             Object item = take();
-            SpriteBatch batch;
-            if (item instanceof BatchSlots slots) {
-                inHand = slots;
-                awaitDecoded(slots);
-                inHand = null;
-                long assembling = System.nanoTime();
-                try {
-                    batch = assembler.accept(slots);
-                    assemblyNanos += System.nanoTime() - assembling;
-                } catch (RuntimeException e) {
-                    if (!slots.lease().isClosed()) {
-                        slots.lease().close();
-                    }
-                    finished = true;
-                    throw e;
-                }
-            } else if (item == FLUSH) {
-                long assembling = System.nanoTime();
-                batch = assembler.endEpoch();
-                assemblyNanos += System.nanoTime() - assembling;
+            if (item instanceof Assembled ready) {
+                stats.repeated.set(ready.repeated());
+                stats.dropped.set(ready.dropped());
+                stats.samplesDelivered.addAndGet(ready.batch().size());
+                stats.batchesDelivered.incrementAndGet();
+                delivered(ready.batch(), ready.endsEpoch());
+                return ready;
             } else if (item instanceof EpochEnd end) {
-                long assembling = System.nanoTime();
-                batch = assembler.endEpoch();
-                assemblyNanos += System.nanoTime() - assembling;
-                stats.dropped.set(assembler.dropped());
-                if (batch == null) {
-                    epochDone(end.epoch());
-                } else {
-                    pendingEpochEnd = end.epoch();
-                }
+                stats.dropped.set(end.dropped());
+                epochDone(end.epoch());
+            } else if (item instanceof Failed failed) {
+                finished = true;
+                throw failed.error();
             } else {
                 finish();
                 return null;
-            }
-            if (batch != null) {
-                stats.repeated.set(assembler.repeated());
-                stats.dropped.set(assembler.dropped());
-                stats.samplesDelivered.addAndGet(batch.size());
-                stats.batchesDelivered.incrementAndGet();
-                delivered(batch);
-                return batch;
             }
         }
         return null;
     }
 
+    /** A batch made by the assembler thread; {@code endsEpoch} >= 0 if it is that epoch's last. */
+    private record Assembled(SpriteBatch batch, int endsEpoch, long repeated, long dropped, long assemblyNanos) {}
+
+    /** The assembler thread could not make a batch (a bad record under {@code fail}): thrown in its turn. */
+    private record Failed(RuntimeException error) {}
+
+    /**
+     * The assembler thread: takes read slabs in order, waits for (and helps with) their decoding,
+     * makes each batch with its DJL views and hands it to {@link #next()} a couple of batches ahead,
+     * so the trainer's thread only takes a finished batch.
+     */
+    private void assembleAll() {
+        try {
+            while (!stopping) {
+                Object item = readerToAssembler.take();
+                if (item instanceof BatchSlots slots) {
+                    inHand = slots;
+                    awaitDecoded(slots);
+                    long assembling = System.nanoTime();
+                    SpriteBatch batch;
+                    try {
+                        batch = assembler.accept(slots);
+                    } catch (RuntimeException e) {
+                        inHand = null;
+                        if (!slots.lease().isClosed()) {
+                            slots.lease().close();
+                        }
+                        handOver(new Failed(e));
+                        return;
+                    }
+                    inHand = null;
+                    if (batch != null) {
+                        handOver(batch, -1, System.nanoTime() - assembling);
+                    }
+                } else if (item == FLUSH || item instanceof EpochEnd) {
+                    long assembling = System.nanoTime();
+                    SpriteBatch batch = assembler.endEpoch();
+                    int epoch = item instanceof EpochEnd end ? end.epoch() : -1;
+                    if (batch != null) {
+                        handOver(batch, epoch, System.nanoTime() - assembling);
+                    } else if (epoch >= 0) {
+                        handOver(new EpochEnd(epoch, assembler.dropped()));
+                    }
+                } else {
+                    assemblerDone = true;
+                    handOver(END);
+                    // Idle until closed, like the reader, so per-thread counters outlive the last batch.
+                    while (!closing && !Thread.currentThread().isInterrupted()) {
+                        LockSupport.parkNanos(WAIT_SLICE_MS * 1_000_000L);
+                    }
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Throwable t) {
+            fail(t);
+        }
+    }
+
+    private void handOver(SpriteBatch batch, int endsEpoch, long assemblyNanos) throws InterruptedException {
+        try {
+            while (readyBatches.get() >= READY_BATCHES) {
+                // Full: sleep about as long as the trainer takes to use half of them (it never wakes
+                // this thread: that would cost its own time).
+                long pause = Math.max(20_000L, Math.min(20_000_000L, takeIntervalNanos * (READY_BATCHES / 2)));
+                LockSupport.parkNanos(this, pause);
+                if (Thread.interrupted() || stopping) {
+                    throw new InterruptedException("loader stopping");
+                }
+            }
+        } catch (InterruptedException e) {
+            batch.close();
+            throw e;
+        }
+        readyBatches.incrementAndGet();
+        handOver(new Assembled(batch, endsEpoch, assembler.repeated(), assembler.dropped(), assemblyNanos));
+    }
+
+    /** Queues {@code item} for {@link #next()} and wakes the trainer's thread if it sleeps (this thread pays for it). */
+    private void handOver(Object item) {
+        assembledToTrainer.add(item);
+        Thread trainer = trainerParked;
+        if (trainer != null) {
+            LockSupport.unpark(trainer);
+        }
+    }
+
     /** Records the delivery of {@code batch} in the state (before the caller gets it). */
-    private void delivered(SpriteBatch batch) {
+    private void delivered(SpriteBatch batch, int endsEpoch) {
         int epoch = batch.epoch();
         long position = batch.position(batch.size() - 1) + 1;
         state = state.at(epoch, position, epoch == config.startEpoch() ? config.startSplits() : List.of(),
-                labels.classes(), stats.batchesDelivered() + baseBatches(), stats.samplesDelivered() + baseSamples());
-        if (pendingEpochEnd >= 0) {
-            int ended = pendingEpochEnd;
-            pendingEpochEnd = -1;
-            epochDone(ended);
+                batch.classes(), stats.batchesDelivered() + baseBatches(), stats.samplesDelivered() + baseSamples());
+        if (endsEpoch >= 0) {
+            epochDone(endsEpoch);
         } else {
             saveState();
         }
@@ -418,7 +499,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     private void epochDone(int epoch) {
         stats.epochsCompleted.incrementAndGet();
-        state = state.at(epoch + 1, 0, List.of(), labels.classes(), stats.batchesDelivered() + baseBatches(),
+        state = state.at(epoch + 1, 0, List.of(), state.classes(), stats.batchesDelivered() + baseBatches(),
                 stats.samplesDelivered() + baseSamples());
         saveState();
     }
@@ -446,27 +527,50 @@ public final class SpriteLoader implements AutoCloseable {
         finished = true;
         endedNanos = System.nanoTime();
         stopping = true;
+        // The assembler thread sends dead letters: unless it has handed over the end, it stops (it may
+        // be batches ahead under --max-batches) before the writer is flushed and closed here.
+        if (!assemblerDone) {
+            assemblerThread.interrupt();
+            join(assemblerThread);
+        }
         if (deadLetters != null) {
             deadLetters.close();
         }
     }
 
+    /** The next item the assembler thread handed over; a failure elsewhere is thrown once nothing is ready. */
     private Object take() throws InterruptedException {
         while (true) {
-            rethrowFailure();
-            Object item = readerToAssembler.poll(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
+            Object item = assembledToTrainer.poll();
             if (item != null) {
+                if (item instanceof Assembled) {
+                    readyBatches.decrementAndGet();
+                    long now = System.nanoTime();
+                    if (lastTakeNanos != 0) {
+                        takeIntervalNanos = (3 * takeIntervalNanos + (now - lastTakeNanos)) / 4;
+                    }
+                    lastTakeNanos = now;
+                }
                 return item;
+            }
+            rethrowFailure();
+            trainerParked = Thread.currentThread();
+            if (assembledToTrainer.isEmpty()) {
+                LockSupport.parkNanos(this, WAIT_SLICE_MS * 1_000_000L);
+            }
+            trainerParked = null;
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
             }
         }
     }
 
     private void awaitDecoded(BatchSlots slots) throws InterruptedException {
         if (slots.claimable()) {
-            if (callerDecoder == null) {
-                callerDecoder = new SpriteDecoder(config.pixels, config.limits);
+            if (assemblerDecoder == null) {
+                assemblerDecoder = new SpriteDecoder(config.pixels, config.limits);
             }
-            helper.decodeUnclaimed(callerDecoder, slots);
+            helper.decodeUnclaimed(assemblerDecoder, slots);
         }
         while (!slots.awaitDecoded(WAIT_SLICE_MS, TimeUnit.MILLISECONDS)) {
             rethrowFailure();
@@ -643,7 +747,11 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     /** Marks the end of an epoch in the reader-to-assembler queue. */
-    private record EpochEnd(int epoch) {}
+    private record EpochEnd(int epoch, long dropped) {
+        EpochEnd(int epoch) {
+            this(epoch, 0);
+        }
+    }
 
     private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) {
         slots.add(position, record.partition(), record.offset(), record.timestamp(), record.key(),
@@ -691,6 +799,7 @@ public final class SpriteLoader implements AutoCloseable {
             return;
         }
         closed = true;
+        closing = true;
         stopping = true;
         if (endedNanos == 0) {
             endedNanos = System.nanoTime();
@@ -702,8 +811,10 @@ public final class SpriteLoader implements AutoCloseable {
             follower.wakeup();
         }
         decoderThreads.forEach(Thread::interrupt);
+        assemblerThread.interrupt();
         join(readerThread);
         decoderThreads.forEach(SpriteLoader::join);
+        join(assemblerThread);
         if (reader != null) {
             reader.close();
         }
@@ -714,14 +825,19 @@ public final class SpriteLoader implements AutoCloseable {
             left.add(inHand);
             inHand = null;
         }
+        for (Object item = assembledToTrainer.poll(); item != null; item = assembledToTrainer.poll()) {
+            left.add(item);
+        }
         for (Object item : left) {
             if (item instanceof BatchSlots slots) {
                 slots.lease().close();
+            } else if (item instanceof Assembled ready) {
+                ready.batch().close();
             }
         }
         assembler.discard();
-        if (callerDecoder != null) {
-            callerDecoder.close();
+        if (assemblerDecoder != null) {
+            assemblerDecoder.close();
         }
         slotMats.close();
         RuntimeException problem = null;

@@ -35,6 +35,7 @@ class SoakTest {
                 .leakDetection(LeakDetection.PARANOID);
         long directAt10 = -1;
         int arraysAt10 = -1;
+        int arraysLate = -1;
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
              SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
             long samples = 0;
@@ -50,11 +51,18 @@ class SoakTest {
                     directAt10 = directMemoryUsed();
                     arraysAt10 = manager.getManagedArrays().size();
                 }
+                if (epoch == EPOCHS - 10 && arraysLate < 0) {
+                    arraysLate = manager.getManagedArrays().size();
+                }
             }
             assertEquals(96L * EPOCHS, samples);
             assertEquals(EPOCHS, loader.stats().epochsCompleted());
             assertEquals(0, manager.getManagedArrays().size(), "no NDArray outlives its batch");
-            assertEquals(0, arraysAt10);
+            // While the run goes on, the only live arrays are the two views of each batch made ahead
+            // of the trainer (each on a leased slab): bounded by the pool, not growing with epochs.
+            int bound = 2 * loader.pool().capacity();
+            assertTrue(arraysAt10 <= bound && arraysLate <= bound,
+                    "arrays at epoch 10: " + arraysAt10 + ", at epoch " + (EPOCHS - 10) + ": " + arraysLate + ", bound " + bound);
             assertEquals(loader.pool().capacity(), loader.pool().freeCount(), "every slab back in the pool");
             long directAtEnd = directMemoryUsed();
             assertTrue(directAtEnd - directAt10 < (1 << 20),
