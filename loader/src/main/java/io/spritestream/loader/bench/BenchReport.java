@@ -31,6 +31,7 @@ public record BenchReport(
         @JsonProperty("warmup_s") double warmupSeconds,
         @JsonProperty("stages") List<Stage> stages,
         @JsonProperty("loader_over_ceiling") double loaderOverCeiling,
+        @JsonProperty("loader_over_ceiling_per_cpu") Double loaderOverCeilingPerCpu,
         @JsonProperty("loader_over_naive") double loaderOverNaive,
         @JsonProperty("loader_heap_bytes_per_sample_beyond_kafka") double loaderHeapBeyondKafka,
         @JsonProperty("peak_direct_bytes") long peakDirectBytes,
@@ -75,9 +76,20 @@ public record BenchReport(
         Stage stepped = stages.stream().filter(s -> s.name().equals("loader + step")).findFirst().orElse(null);
         return new BenchReport(source, records, encodedBytes, o.threads(), cores, o.batch(),
                 o.pixels().width() + "x" + o.pixels().height(), o.pixels().channels(), o.repeat(), o.warmupSeconds(), List.copyOf(stages),
-                loader.samplesPerSecond() / ceiling.samplesPerSecond(), loader.samplesPerSecond() / naive.samplesPerSecond(),
+                loader.samplesPerSecond() / ceiling.samplesPerSecond(), finiteOrNull(perCpu(loader) / perCpu(ceiling)),
+                loader.samplesPerSecond() / naive.samplesPerSecond(),
                 loader.heapBytesPerSample() - kafka.heapBytesPerSample(), peakDirect,
                 stepped == null ? null : o.simulateStepMs(), stepped == null ? null : stepped.trainerWaitRatio());
+    }
+
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
+    }
+
+    /** Samples per second of CPU the whole process used (NaN without a CPU measurement). */
+    private static double perCpu(Stage s) {
+        Double cores = s.cpuCores() == null ? null : s.cpuCores().get("total");
+        return cores == null || cores <= 0 ? Double.NaN : s.samplesPerSecond() / cores;
     }
 
     private static Stage find(List<Stage> stages, String name) {
@@ -107,9 +119,12 @@ public record BenchReport(
                 sb.append(System.lineSeparator());
             }
         }
-        sb.append(String.format(Locale.ROOT, "loader / ceiling %.2f   loader / naive %.1f   loader heap beyond Kafka %.0f B/sample   "
-                + "peak direct memory %.1f MB%n", loaderOverCeiling, loaderOverNaive, loaderHeapBeyondKafka, peakDirectBytes / 1e6));
-        sb.append("(MB/s: decoded pixels, except kafka read: encoded bytes; heap: bytes allocated by the stage's threads)");
+        sb.append(String.format(Locale.ROOT, "loader / ceiling %.2f (per CPU second %.2f)   loader / naive %.1f   "
+                + "loader heap beyond Kafka %.0f B/sample   peak direct memory %.1f MB%n", loaderOverCeiling,
+                loaderOverCeilingPerCpu == null ? Double.NaN : loaderOverCeilingPerCpu, loaderOverNaive, loaderHeapBeyondKafka, peakDirectBytes / 1e6));
+        sb.append("(MB/s: decoded pixels, except kafka read: encoded bytes; heap: bytes allocated by the stage's threads;\n"
+                + " CPU: cores busy on average, by thread role; per CPU second: samples per second of process CPU, which\n"
+                + " compares the stages when the machine lends them unequal CPU)");
         return sb.toString();
     }
 

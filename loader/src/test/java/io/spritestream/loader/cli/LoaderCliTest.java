@@ -151,6 +151,7 @@ class LoaderCliTest {
         assertEquals(stages.get("loader").get("samples_per_s").asDouble() / stages.get("naive java").get("samples_per_s").asDouble(),
                 json.get("loader_over_naive").asDouble(), 1e-9);
         assertTrue(json.get("peak_direct_bytes").asLong() > 0);
+        assertTrue(json.get("loader_over_ceiling_per_cpu").asDouble() > 0, json.toString());
 
         CliRun bad = run("bench", "--bootstrap", bootstrap, "--dataset", "cli-test", "--repeat", "0");
         assertEquals(2, bad.exit());
