@@ -55,9 +55,10 @@ import org.apache.kafka.common.header.Header;
  * <p>Threads: one reader ({@code spritestream-reader}) owns the Kafka consumer, fills slabs with
  * records in plan order and waits for a free slab when the pool is empty (so fetching stops when the
  * trainer is slow); {@code --threads} decoders ({@code spritestream-decoder-N}) decode into the
- * slabs; the thread calling {@link #next()} assembles batches in order and makes the DJL views
- * (torch work stays off the decode threads). The order of samples depends only on the plan, never
- * on thread timing.
+ * slabs; one assembler ({@code spritestream-assembler}) takes slabs in order, decodes what is still
+ * unclaimed of the one it waits for, and makes each batch with its DJL views a few batches ahead
+ * (torch work stays off the decode threads); {@link #next()} only takes a finished batch, without
+ * ever waking another thread. The order of samples depends only on the plan, never on thread timing.
  *
  * <p>{@link #next()} and {@link #close()} are for one thread (the trainer's).
  */
