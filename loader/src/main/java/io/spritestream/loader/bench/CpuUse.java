@@ -51,6 +51,8 @@ final class CpuUse {
             byRole.merge(roles.get(e.getKey()), used, Long::sum);
             counted += used;
         }
+        // The process total is counted in clock ticks on some systems: never less than its threads.
+        process = Math.max(process, counted);
         Map<String, Double> cores = new LinkedHashMap<>();
         byRole.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> cores.put(e.getKey(), (double) e.getValue() / wall));
