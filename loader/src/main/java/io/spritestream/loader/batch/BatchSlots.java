@@ -173,6 +173,11 @@ public final class BatchSlots {
         }
     }
 
+    /** Whether every chunk is done (decoded or rejected). Any thread. */
+    public boolean isDecoded() {
+        return pendingChunks.get() == 0;
+    }
+
     /** Waits until every chunk is done; false on timeout. */
     public boolean awaitDecoded(long timeout, TimeUnit unit) throws InterruptedException {
         if (pendingChunks.get() == 0) {

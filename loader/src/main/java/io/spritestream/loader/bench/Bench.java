@@ -102,17 +102,22 @@ public final class Bench {
         try (DirectMemoryPeak direct = new DirectMemoryPeak()) {
             // Round by round, every stage once a round: a machine that speeds up or slows down over
             // the run (other tenants, clocks) affects every stage alike, and the ratios stay fair.
-            for (int round = 1; round <= options.repeat; round++) {
+            // With a warm-up, round 0 runs every stage once, not counted: code the stages share (the
+            // reader, the decoder) is compiled again for all of its callers before anything is timed.
+            for (int round = options.warmupSeconds > 0 ? 0 : 1; round <= options.repeat; round++) {
                 for (int i = 0; i < names.size(); i++) {
                     String name = names.get(i);
-                    progress.accept(name + " " + round + "/" + options.repeat + " ...");
-                    runs.get(i).add(switch (name) {
+                    progress.accept(name + " " + (round == 0 ? "warm-up" : round + "/" + options.repeat) + " ...");
+                    BenchReport.Stage stage = switch (name) {
                         case "decode ceiling" -> ceiling(records);
                         case "kafka read" -> kafkaRead();
                         case "loader" -> loader(0);
                         case "naive java" -> naive(naiveSet);
                         default -> loader(options.simulateStepMs);
-                    });
+                    };
+                    if (round > 0) {
+                        runs.get(i).add(stage);
+                    }
                 }
             }
             List<BenchReport.Stage> stages = new ArrayList<>();
@@ -291,7 +296,6 @@ public final class Bench {
                 }
             }
             double seconds = (System.nanoTime() - began) / 1e9;
-
             long allocated = alloc.bytesSinceStart();
             BenchReport.Stage s = stage(stepMs > 0 ? "loader + step" : "loader", samples, seconds,
                     samples * options.pixels.sampleBytes(), allocated).withCpu(cpu.coresSinceStart());
