@@ -98,9 +98,14 @@ public final class SpriteLoader implements AutoCloseable {
     /** Batches in {@link #assembledToTrainer}. */
     private final AtomicInteger readyBatches = new AtomicInteger();
     private volatile Thread trainerParked;
-    /** How often the trainer takes a batch (a moving average), so the assembler knows how long to sleep. */
-    private volatile long takeIntervalNanos;
-    private long lastTakeNanos;
+    /**
+     * How long the trainer works between two batches (a moving average of the time from one
+     * {@link #next()} returning to the next call, its waits left out), so the assembler knows how
+     * long it may sleep when it is ahead.
+     */
+    private volatile long trainerWorkNanos;
+    private long lastReturnNanos;
+    private volatile Thread assemblerParked;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread readerThread;
     private final Thread assemblerThread;
@@ -333,7 +338,11 @@ public final class SpriteLoader implements AutoCloseable {
      */
     public SpriteBatch next() throws InterruptedException {
         long began = System.nanoTime();
+        if (lastReturnNanos != 0) {
+            trainerWorkNanos = (3 * trainerWorkNanos + (began - lastReturnNanos)) / 4;
+        }
         Assembled ready = nextAssembled();
+        lastReturnNanos = System.nanoTime();
         if (ready == null) {
             return null;
         }
@@ -460,10 +469,15 @@ public final class SpriteLoader implements AutoCloseable {
     private void handOver(SpriteBatch batch, int endsEpoch, long assemblyNanos) throws InterruptedException {
         try {
             while (readyBatches.get() >= READY_BATCHES) {
-                // Full: sleep about as long as the trainer takes to use half of them (it never wakes
-                // this thread: that would cost its own time).
-                long pause = Math.max(20_000L, Math.min(20_000_000L, takeIntervalNanos * (READY_BATCHES / 2)));
-                LockSupport.parkNanos(this, pause);
+                // Full: sleep about as long as the trainer takes to use half of them. The trainer
+                // wakes this thread only when it finds nothing ready (then it waits anyway): a
+                // wake-up would otherwise cost the training loop's own time.
+                long pause = Math.max(20_000L, Math.min(5_000_000L, trainerWorkNanos * (READY_BATCHES / 2)));
+                assemblerParked = Thread.currentThread();
+                if (readyBatches.get() >= READY_BATCHES) {
+                    LockSupport.parkNanos(this, pause);
+                }
+                assemblerParked = null;
                 if (Thread.interrupted() || stopping) {
                     throw new InterruptedException("loader stopping");
                 }
@@ -546,15 +560,15 @@ public final class SpriteLoader implements AutoCloseable {
             if (item != null) {
                 if (item instanceof Assembled) {
                     readyBatches.decrementAndGet();
-                    long now = System.nanoTime();
-                    if (lastTakeNanos != 0) {
-                        takeIntervalNanos = (3 * takeIntervalNanos + (now - lastTakeNanos)) / 4;
-                    }
-                    lastTakeNanos = now;
                 }
                 return item;
             }
             rethrowFailure();
+            // Nothing ready: this thread waits anyway, so it may pay for waking a sleeping assembler.
+            Thread sleeping = assemblerParked;
+            if (sleeping != null) {
+                LockSupport.unpark(sleeping);
+            }
             trainerParked = Thread.currentThread();
             if (assembledToTrainer.isEmpty()) {
                 LockSupport.parkNanos(this, WAIT_SLICE_MS * 1_000_000L);
