@@ -45,6 +45,8 @@ public final class RangeReader implements AutoCloseable {
     }
 
     private static final Duration POLL = Duration.ofMillis(100);
+    /** A fetch ahead only collects what has arrived and sends the next fetch; the sink's wait goes on. */
+    private static final Duration FETCH_AHEAD_POLL = Duration.ofMillis(1);
 
     private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
     private final String topic;
@@ -56,6 +58,8 @@ public final class RangeReader implements AutoCloseable {
     private java.util.function.Consumer<String> notices = message -> { };
     private final AtomicLong recordsRead = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
+    /** The read in progress (reader thread only). */
+    private Session session;
 
     /**
      * @param maxBufferedRecords records of the plan fetched ahead of the one being handed out
@@ -101,47 +105,104 @@ public final class RangeReader implements AutoCloseable {
      * @throws IllegalStateException if planned offsets are no longer in the topic
      */
     public void read(ReadPlan plan, Sink sink) throws InterruptedException {
-        List<OffsetRange> blocks = plan.blocks();
-        Map<Integer, TopicPartition> partitions = new HashMap<>();
-        for (OffsetRange b : blocks) {
-            partitions.computeIfAbsent(b.partition(), p -> new TopicPartition(topic, p));
+        Session read = new Session(plan.blocks());
+        session = read;
+        try {
+            while (read.next < read.blocks.size() || !read.window.isEmpty()) {
+                read.fillWindow();
+                if (read.window.peekFirst().isComplete()) {
+                    Block head = read.window.pollFirst();
+                    read.planned -= head.range.size();
+                    for (ConsumerRecord<ByteBuffer, ByteBuffer> r : head.records) {
+                        recordsRead.incrementAndGet();
+                        ByteBuffer value = r.value();
+                        if (value != null) {
+                            bytesRead.addAndGet(value.remaining());
+                        }
+                        sink.accept(r);
+                    }
+                    sink.endBlock(head.range);
+                    // Time spent in the sink (a slow trainer) is not time Kafka failed to answer.
+                    read.progressed(System.nanoTime());
+                    continue;
+                }
+                read.fetchOnce(POLL);
+            }
+        } finally {
+            session = null;
         }
-        consumer.assign(partitions.values());
-        consumer.pause(partitions.values());
-        // Every assigned partition needs a position, even one with no block in the window yet:
-        // a paused partition without one fails the next poll (there is no reset policy, on purpose).
-        Set<Integer> positioned = new HashSet<>();
-        for (OffsetRange b : blocks) {
-            if (positioned.add(b.partition())) {
-                consumer.seek(partitions.get(b.partition()), b.start());
+    }
+
+    /**
+     * Fetches more of the plan's next blocks if the read-ahead window has room or incomplete blocks;
+     * for a sink that would otherwise just wait (for a free slab), so the blocks it needs next are
+     * in memory when it can take them. Same thread as {@link #read}, from inside the sink; returns
+     * at once outside a read or when the window is complete.
+     *
+     * @throws KafkaUnreachableException if no progress is made for the settings' timeout
+     */
+    public void fetchAhead() throws InterruptedException {
+        Session read = session;
+        if (read == null) {
+            return;
+        }
+        read.fillWindow();
+        for (Block b : read.window) {
+            if (!b.isComplete()) {
+                read.fetchOnce(FETCH_AHEAD_POLL);
+                return;
             }
         }
-        ArrayDeque<Block> window = new ArrayDeque<>();
-        int next = 0;
-        long planned = 0;
+    }
+
+    /** The state of one {@link #read}: the plan, the window of blocks being fetched, the stall clock. */
+    private final class Session {
+        final List<OffsetRange> blocks;
+        final Map<Integer, TopicPartition> partitions = new HashMap<>();
+        final Set<Integer> positioned = new HashSet<>();
+        final ArrayDeque<Block> window = new ArrayDeque<>();
+        int next;
+        long planned;
         long lastProgress = System.nanoTime();
         long nextNotice = lastProgress + NOTICE_AFTER_NANOS;
-        boolean noticed = false;
-        while (next < blocks.size() || !window.isEmpty()) {
+        boolean noticed;
+
+        Session(List<OffsetRange> blocks) {
+            this.blocks = blocks;
+            for (OffsetRange b : blocks) {
+                partitions.computeIfAbsent(b.partition(), p -> new TopicPartition(topic, p));
+            }
+            consumer.assign(partitions.values());
+            consumer.pause(partitions.values());
+            // Every assigned partition needs a position, even one with no block in the window yet:
+            // a paused partition without one fails the next poll (there is no reset policy, on purpose).
+            for (OffsetRange b : blocks) {
+                if (positioned.add(b.partition())) {
+                    consumer.seek(partitions.get(b.partition()), b.start());
+                }
+            }
+        }
+
+        void fillWindow() {
             while (next < blocks.size() && (window.isEmpty() || planned + blocks.get(next).size() <= maxBufferedRecords)) {
                 Block b = new Block(blocks.get(next++));
                 window.add(b);
                 planned += b.range.size();
             }
-            if (window.peekFirst().isComplete()) {
-                Block head = window.pollFirst();
-                planned -= head.range.size();
-                for (ConsumerRecord<ByteBuffer, ByteBuffer> r : head.records) {
-                    recordsRead.incrementAndGet();
-                    ByteBuffer value = r.value();
-                    if (value != null) {
-                        bytesRead.addAndGet(value.remaining());
-                    }
-                    sink.accept(r);
-                }
-                sink.endBlock(head.range);
-                continue;
+        }
+
+        void progressed(long now) {
+            if (noticed) {
+                notices.accept("Kafka answers again after " + (now - lastProgress) / 1_000_000_000L
+                        + " s; reading " + topic + " where it stopped");
+                noticed = false;
             }
+            lastProgress = now;
+            nextNotice = now + NOTICE_AFTER_NANOS;
+        }
+
+        /** One poll for the first incomplete block of each partition in the window. */
+        void fetchOnce(Duration timeout) throws InterruptedException {
             Map<Integer, Block> active = activeBlocks(window);
             for (Map.Entry<Integer, TopicPartition> e : partitions.entrySet()) {
                 Block b = active.get(e.getKey());
@@ -156,7 +217,7 @@ public final class RangeReader implements AutoCloseable {
                 }
                 consumer.resume(List.of(tp));
             }
-            ConsumerRecords<ByteBuffer, ByteBuffer> records = poll();
+            ConsumerRecords<ByteBuffer, ByteBuffer> records = poll(timeout);
             boolean progress = !records.isEmpty();
             for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
                 route(window, r);
@@ -170,13 +231,7 @@ public final class RangeReader implements AutoCloseable {
             }
             long now = System.nanoTime();
             if (progress) {
-                if (noticed) {
-                    notices.accept("Kafka answers again after " + (now - lastProgress) / 1_000_000_000L
-                            + " s; reading " + topic + " where it stopped");
-                    noticed = false;
-                }
-                lastProgress = now;
-                nextNotice = now + NOTICE_AFTER_NANOS;
+                progressed(now);
             } else if (now - lastProgress > stallTimeout.toNanos()) {
                 throw new KafkaUnreachableException("gave up after " + stallTimeout.toSeconds() + " s without records from "
                         + topic + " while reading " + active.values().iterator().next().range
@@ -193,9 +248,9 @@ public final class RangeReader implements AutoCloseable {
         }
     }
 
-    private ConsumerRecords<ByteBuffer, ByteBuffer> poll() throws InterruptedException {
+    private ConsumerRecords<ByteBuffer, ByteBuffer> poll(Duration timeout) throws InterruptedException {
         try {
-            return consumer.poll(POLL);
+            return consumer.poll(timeout);
         } catch (OffsetOutOfRangeException e) {
             throw new IllegalStateException("offsets " + e.offsetOutOfRangePartitions() + " are no longer in " + topic
                     + " (deleted by retention?): the dataset version cannot be read in full", e);
