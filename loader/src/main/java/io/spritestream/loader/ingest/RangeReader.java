@@ -45,8 +45,6 @@ public final class RangeReader implements AutoCloseable {
     }
 
     private static final Duration POLL = Duration.ofMillis(100);
-    /** A fetch ahead only collects what has arrived and sends the next fetch; the sink's wait goes on. */
-    private static final Duration FETCH_AHEAD_POLL = Duration.ofMillis(1);
 
     private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
     private final String topic;
@@ -58,8 +56,6 @@ public final class RangeReader implements AutoCloseable {
     private java.util.function.Consumer<String> notices = message -> { };
     private final AtomicLong recordsRead = new AtomicLong();
     private final AtomicLong bytesRead = new AtomicLong();
-    /** The read in progress (reader thread only). */
-    private Session session;
 
     /**
      * @param maxBufferedRecords records of the plan fetched ahead of the one being handed out
@@ -106,52 +102,25 @@ public final class RangeReader implements AutoCloseable {
      */
     public void read(ReadPlan plan, Sink sink) throws InterruptedException {
         Session read = new Session(plan.blocks());
-        session = read;
-        try {
-            while (read.next < read.blocks.size() || !read.window.isEmpty()) {
-                read.fillWindow();
-                if (read.window.peekFirst().isComplete()) {
-                    Block head = read.window.pollFirst();
-                    read.planned -= head.range.size();
-                    for (ConsumerRecord<ByteBuffer, ByteBuffer> r : head.records) {
-                        recordsRead.incrementAndGet();
-                        ByteBuffer value = r.value();
-                        if (value != null) {
-                            bytesRead.addAndGet(value.remaining());
-                        }
-                        sink.accept(r);
+        while (read.next < read.blocks.size() || !read.window.isEmpty()) {
+            read.fillWindow();
+            if (read.window.peekFirst().isComplete()) {
+                Block head = read.window.pollFirst();
+                read.planned -= head.range.size();
+                for (ConsumerRecord<ByteBuffer, ByteBuffer> r : head.records) {
+                    recordsRead.incrementAndGet();
+                    ByteBuffer value = r.value();
+                    if (value != null) {
+                        bytesRead.addAndGet(value.remaining());
                     }
-                    sink.endBlock(head.range);
-                    // Time spent in the sink (a slow trainer) is not time Kafka failed to answer.
-                    read.progressed(System.nanoTime());
-                    continue;
+                    sink.accept(r);
                 }
-                read.fetchOnce(POLL);
+                sink.endBlock(head.range);
+                // Time spent in the sink (a slow trainer) is not time Kafka failed to answer.
+                read.restartStallClock(System.nanoTime());
+                continue;
             }
-        } finally {
-            session = null;
-        }
-    }
-
-    /**
-     * Fetches more of the plan's next blocks if the read-ahead window has room or incomplete blocks;
-     * for a sink that would otherwise just wait (for a free slab), so the blocks it needs next are
-     * in memory when it can take them. Same thread as {@link #read}, from inside the sink; returns
-     * at once outside a read or when the window is complete.
-     *
-     * @throws KafkaUnreachableException if no progress is made for the settings' timeout
-     */
-    public void fetchAhead() throws InterruptedException {
-        Session read = session;
-        if (read == null) {
-            return;
-        }
-        read.fillWindow();
-        for (Block b : read.window) {
-            if (!b.isComplete()) {
-                read.fetchOnce(FETCH_AHEAD_POLL);
-                return;
-            }
+            read.fetchOnce(POLL);
         }
     }
 
@@ -189,6 +158,11 @@ public final class RangeReader implements AutoCloseable {
                 window.add(b);
                 planned += b.range.size();
             }
+        }
+
+        void restartStallClock(long now) {
+            lastProgress = now;
+            nextNotice = now + NOTICE_AFTER_NANOS;
         }
 
         void progressed(long now) {

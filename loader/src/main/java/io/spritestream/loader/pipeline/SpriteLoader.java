@@ -670,7 +670,7 @@ public final class SpriteLoader implements AutoCloseable {
                             return;
                         }
                         if (filling[0] == null) {
-                            filling[0] = slotsFor(acquireWhileFetching(owner), e);
+                            filling[0] = slotsFor(pool.acquire(owner), e);
                         }
                         add(filling[0], record, position);
                         if (filling[0].isFull()) {
@@ -711,20 +711,6 @@ public final class SpriteLoader implements AutoCloseable {
         while (!stopping && !Thread.currentThread().isInterrupted()) {
             java.util.concurrent.locks.LockSupport.parkNanos(WAIT_SLICE_MS * 1_000_000L);
         }
-    }
-
-    /**
-     * A free slab for the reader; while there is none (the trainer is behind), the reader fetches
-     * the plan's next blocks into its read-ahead window, so that filling the slab once it is free
-     * never waits for a Kafka round trip.
-     */
-    private SlabLease acquireWhileFetching(String owner) throws InterruptedException {
-        SlabLease lease = pool.tryAcquire(owner, 0, TimeUnit.NANOSECONDS);
-        while (lease == null) {
-            reader.fetchAhead();
-            lease = pool.tryAcquire(owner, 1, TimeUnit.MILLISECONDS);
-        }
-        return lease;
     }
 
     /** The reader thread of a live tail: records as they come, mixed, into slabs, until closed. */
