@@ -77,10 +77,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--repeat", defaultValue = "3", paramLabel = "R", description = "Runs per stage; the median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "3", paramLabel = "R", description = "Rounds of every stage, interleaved; each stage's median is reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs per loader run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs per loader run; the ceiling and Kafka read go over the records as often (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--naive-samples", defaultValue = "4000", paramLabel = "N",
@@ -92,7 +92,7 @@ public final class BenchCommand implements Callable<Integer> {
     double simulateStepMs;
 
     @Option(names = "--warmup", defaultValue = "10", paramLabel = "S",
-            description = "Seconds of loader runs, not timed, before measuring, so JIT compilation is not timed (default: ${DEFAULT-VALUE}).")
+            description = "Seconds of loader runs, then one round of every stage, not timed, so JIT compilation is not timed (default: ${DEFAULT-VALUE}; 0: none).")
     double warmup;
 
     @Option(names = "--report-json", paramLabel = "FILE", description = "Write the results as JSON.")

@@ -119,7 +119,7 @@ public final class SpriteLoader implements AutoCloseable {
     private boolean closed;
     /** The slab the assembler thread holds between the queue and the batch (closed if it stops there). */
     private volatile BatchSlots inHand;
-    /** Decodes what is left of the slab the assembler waits for, on the assembler's thread. */
+    /** Decodes on the assembler's thread while it waits for a slab (see {@link #awaitDecoded}). */
     private final DecodeWorker helper;
     private SpriteDecoder assemblerDecoder;
     private long endedNanos;
