@@ -64,10 +64,11 @@ public final class Bench {
     public record Options(int threads, int batch, PixelSpec pixels, int repeat, int epochs, double simulateStepMs,
                           int naiveSamples, double warmupSeconds) {
         public Options {
-            if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || simulateStepMs < 0
-                    || warmupSeconds < 0) {
+            // Written so that NaN fails too; an infinite warm-up would never end.
+            if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || !(simulateStepMs >= 0)
+                    || !(warmupSeconds >= 0) || Double.isInfinite(simulateStepMs) || Double.isInfinite(warmupSeconds)) {
                 throw new IllegalArgumentException("bench options: threads, batch, repeat, epochs and naive samples >= 1, "
-                        + "step and warm-up >= 0 (got " + threads + ", " + batch + ", " + repeat + ", " + epochs + ", "
+                        + "step and warm-up finite and >= 0 (got " + threads + ", " + batch + ", " + repeat + ", " + epochs + ", "
                         + naiveSamples + ", " + simulateStepMs + ", " + warmupSeconds + ")");
             }
         }

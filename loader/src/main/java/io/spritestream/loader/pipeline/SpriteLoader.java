@@ -112,11 +112,10 @@ public final class SpriteLoader implements AutoCloseable {
     private final List<Thread> decoderThreads = new ArrayList<>();
     private final long startedNanos = System.nanoTime();
     private volatile boolean stopping;
-    private volatile boolean closing;
     /** The assembler thread has handed over the end: it makes no batch and sends no dead letter any more. */
     private volatile boolean assemblerDone;
     private boolean finished;
-    private boolean closed;
+    private volatile boolean closed;
     /** The slab the assembler thread holds between the queue and the batch (closed if it stops there). */
     private volatile BatchSlots inHand;
     /** Decodes on the assembler's thread while it waits for a slab (see {@link #awaitDecoded}). */
@@ -350,14 +349,7 @@ public final class SpriteLoader implements AutoCloseable {
         if (!config.trainerWaitReportedByCaller) {
             trainerWaited(System.nanoTime() - began);
         }
-        long oldest = Long.MAX_VALUE;
-        for (int i = 0; i < batch.size(); i++) {
-            long t = batch.timestamp(i);
-            if (t >= 0 && t < oldest) {
-                oldest = t;
-            }
-        }
-        listener.delivered(batch.size(), ready.assemblyNanos(), oldest == Long.MAX_VALUE ? -1 : oldest);
+        listener.delivered(batch.size(), ready.assemblyNanos(), ready.oldestTimestamp());
         return batch;
     }
 
@@ -406,8 +398,12 @@ public final class SpriteLoader implements AutoCloseable {
         return null;
     }
 
-    /** A batch made by the assembler thread; {@code endsEpoch} >= 0 if it is that epoch's last. */
-    private record Assembled(SpriteBatch batch, int endsEpoch, long repeated, long dropped, long assemblyNanos) {}
+    /**
+     * A batch made by the assembler thread; {@code endsEpoch} >= 0 if it is that epoch's last;
+     * {@code oldestTimestamp} is its oldest record's timestamp (-1 if none has one).
+     */
+    private record Assembled(SpriteBatch batch, int endsEpoch, long repeated, long dropped, long assemblyNanos,
+                             long oldestTimestamp) {}
 
     /** The assembler thread could not make a batch (a bad record under {@code fail}): thrown in its turn. */
     private record Failed(RuntimeException error) {}
@@ -452,10 +448,7 @@ public final class SpriteLoader implements AutoCloseable {
                 } else {
                     assemblerDone = true;
                     handOver(END);
-                    // Idle until closed, like the reader, so per-thread counters outlive the last batch.
-                    while (!closing && !Thread.currentThread().isInterrupted()) {
-                        LockSupport.parkNanos(WAIT_SLICE_MS * 1_000_000L);
-                    }
+                    idleUntilClosed();
                     return;
                 }
             }
@@ -487,7 +480,19 @@ public final class SpriteLoader implements AutoCloseable {
             throw e;
         }
         readyBatches.incrementAndGet();
-        handOver(new Assembled(batch, endsEpoch, assembler.repeated(), assembler.dropped(), assemblyNanos));
+        handOver(new Assembled(batch, endsEpoch, assembler.repeated(), assembler.dropped(), assemblyNanos,
+                oldestTimestamp(batch)));
+    }
+
+    private static long oldestTimestamp(SpriteBatch batch) {
+        long oldest = Long.MAX_VALUE;
+        for (int i = 0; i < batch.size(); i++) {
+            long t = batch.timestamp(i);
+            if (t >= 0 && t < oldest) {
+                oldest = t;
+            }
+        }
+        return oldest == Long.MAX_VALUE ? -1 : oldest;
     }
 
     /** Queues {@code item} for {@link #next()} and wakes the trainer's thread if it sleeps (this thread pays for it). */
@@ -691,7 +696,7 @@ public final class SpriteLoader implements AutoCloseable {
                 readerToAssembler.put(new EpochEnd(epoch));
             }
             readerToAssembler.put(END);
-            awaitClose();
+            idleUntilClosed();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable t) {
@@ -704,12 +709,12 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     /**
-     * Keeps the reader thread (idle) until the loader is closed, so everything about the run,
-     * including per-thread counters a benchmark reads, outlives the last batch.
+     * Keeps a pipeline thread (idle) until the loader is closed, so everything about the run,
+     * including per-thread counters a benchmark reads after the last batch, outlives it.
      */
-    private void awaitClose() {
-        while (!stopping && !Thread.currentThread().isInterrupted()) {
-            java.util.concurrent.locks.LockSupport.parkNanos(WAIT_SLICE_MS * 1_000_000L);
+    private void idleUntilClosed() {
+        while (!closed && !Thread.currentThread().isInterrupted()) {
+            LockSupport.parkNanos(WAIT_SLICE_MS * 1_000_000L);
         }
     }
 
@@ -832,7 +837,6 @@ public final class SpriteLoader implements AutoCloseable {
             return;
         }
         closed = true;
-        closing = true;
         stopping = true;
         if (endedNanos == 0) {
             endedNanos = System.nanoTime();
