@@ -234,7 +234,8 @@ public final class Bench {
         RecordSpace space = new RecordSpace(source.ranges());
         OrderedSink.Target target = new OrderedSink.Target() {
             @Override
-            public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) {
+            public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<ByteBuffer, ByteBuffer> record, Object note,
+                               long position) {
                 count[0]++;
             }
 

@@ -86,10 +86,16 @@ public record BenchReport(
         return Double.isFinite(v) ? v : null;
     }
 
-    /** Samples per second of CPU the whole process used (NaN without a CPU measurement). */
+    /** Samples per second of CPU the whole process used, JIT compilation left out (NaN without a CPU measurement). */
     private static double perCpu(Stage s) {
         Double cores = s.cpuCores() == null ? null : s.cpuCores().get("total");
-        return cores == null || cores <= 0 ? Double.NaN : s.samplesPerSecond() / cores;
+        if (cores == null) {
+            return Double.NaN;
+        }
+        // JIT compilation is a start-up cost of the JVM: still running in a short benchmark, long
+        // over in a training job, and it falls on the stages unevenly.
+        double working = cores - s.cpuCores().getOrDefault(CpuUse.JIT, 0.0);
+        return working <= 0 ? Double.NaN : s.samplesPerSecond() / working;
     }
 
     private static Stage find(List<Stage> stages, String name) {
@@ -123,8 +129,8 @@ public record BenchReport(
                 + "loader heap beyond Kafka %.0f B/sample   peak direct memory %.1f MB%n", loaderOverCeiling,
                 loaderOverCeilingPerCpu == null ? Double.NaN : loaderOverCeilingPerCpu, loaderOverNaive, loaderHeapBeyondKafka, peakDirectBytes / 1e6));
         sb.append("(MB/s: decoded pixels, except kafka read: encoded bytes; heap: bytes allocated by the stage's threads;\n"
-                + " CPU: cores busy on average, by thread role; per CPU second: samples per second of process CPU, which\n"
-                + " compares the stages when the machine lends them unequal CPU)");
+                + " CPU: cores busy on average, by thread role; per CPU second: samples per second of process CPU less JIT\n"
+                + " compilation, which compares the stages when the machine lends them unequal CPU)");
         return sb.toString();
     }
 

@@ -11,7 +11,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * from {@link io.spritestream.loader.replay.EpochOrder}) says which record comes at each position;
  * {@link #fetchPlan()} lists the blocks to read in the order they are first needed, and records that
  * arrive before their turn wait here. Memory is bounded by how far the order reaches ahead of the
- * read plan (the shuffle buffer) plus the reader's window.
+ * read plan (the shuffle buffer) plus the reader's window, and two references a record of the space.
+ *
+ * <p>Records wait in a table indexed by record index (record and note side by side), not in a
+ * hash map: a record is handed out long after it arrived, and each lookup of a hash map missed
+ * the cache on a shuffled read (a tenth of the reader's time). The {@link Target#arrived} note is
+ * made while the record's objects are still in cache, for the same reason.
  *
  * <p>Offsets that do not exist (gaps left by transactions or compaction) are reported as missing
  * when their block is complete, and skipped. Confined to the reader thread.
@@ -20,7 +25,17 @@ public final class OrderedSink implements RangeReader.Sink {
 
     /** Receives records in order, each with its position in the order. */
     public interface Target {
-        void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) throws InterruptedException;
+        /**
+         * Called once per record as it arrives from Kafka, while its objects are still in the CPU's
+         * cache; what it returns comes back with the record in {@link #accept}. Reading the record's
+         * headers here rather than at its turn, thousands of records later, saves several cache
+         * misses a record.
+         */
+        default Object arrived(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
+            return null;
+        }
+
+        void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, Object note, long position) throws InterruptedException;
 
         /** The record at {@code position} does not exist in the topic. */
         void missing(long position, int partition, long offset);
@@ -33,7 +48,8 @@ public final class OrderedSink implements RangeReader.Sink {
     private final int start;
     private final int[] uses;
     private final boolean[] missing;
-    private final WaitingRecords waiting = new WaitingRecords();
+    /** Slot 2i: the record of index i that arrived before its last turn; slot 2i + 1: its note. */
+    private final Object[] waiting;
     private int next;
 
     /**
@@ -50,6 +66,7 @@ public final class OrderedSink implements RangeReader.Sink {
         this.target = target;
         this.uses = new int[space.size()];
         this.missing = new boolean[space.size()];
+        this.waiting = new Object[2 * space.size()];
         for (int q = start; q < order.length; q++) {
             uses[order[q]]++;
         }
@@ -85,11 +102,13 @@ public final class OrderedSink implements RangeReader.Sink {
         if (index < 0 || uses[index] == 0) {
             return;
         }
+        Object note = target.arrived(record);
         if (next < order.length && order[next] == index) {
-            handOut(index, record);
+            handOut(index, record, note);
             drain();
         } else {
-            waiting.put(index, record);
+            waiting[2 * index] = record;
+            waiting[2 * index + 1] = note;
         }
     }
 
@@ -97,19 +116,20 @@ public final class OrderedSink implements RangeReader.Sink {
     public void endBlock(OffsetRange block) throws InterruptedException {
         int first = space.indexOf(block.partition(), block.start());
         for (int i = first; i < first + block.size(); i++) {
-            if (uses[i] > 0 && !waiting.containsKey(i)) {
+            if (uses[i] > 0 && waiting[2 * i] == null) {
                 missing[i] = true;
             }
         }
         drain();
     }
 
+    @SuppressWarnings("unchecked")
     private void drain() throws InterruptedException {
         while (next < order.length) {
             int index = order[next];
-            ConsumerRecord<ByteBuffer, ByteBuffer> record = waiting.get(index);
+            Object record = waiting[2 * index];
             if (record != null) {
-                handOut(index, record);
+                handOut(index, (ConsumerRecord<ByteBuffer, ByteBuffer>) record, waiting[2 * index + 1]);
             } else if (missing[index]) {
                 target.missing(next, space.partitionOf(index), space.offsetOf(index));
                 uses[index]--;
@@ -120,14 +140,17 @@ public final class OrderedSink implements RangeReader.Sink {
         }
     }
 
-    private void handOut(int index, ConsumerRecord<ByteBuffer, ByteBuffer> record) throws InterruptedException {
+    private void handOut(int index, ConsumerRecord<ByteBuffer, ByteBuffer> record, Object note)
+            throws InterruptedException {
         long position = next++;
         if (--uses[index] == 0) {
-            waiting.remove(index);
+            waiting[2 * index] = null;
+            waiting[2 * index + 1] = null;
         } else {
-            waiting.put(index, record);
+            waiting[2 * index] = record;
+            waiting[2 * index + 1] = note;
         }
-        target.accept(record, position);
+        target.accept(record, note, position);
     }
 
     /** Positions handed out (or skipped as missing) so far. */

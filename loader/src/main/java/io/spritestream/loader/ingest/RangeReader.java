@@ -107,14 +107,16 @@ public final class RangeReader implements AutoCloseable {
             if (read.window.peekFirst().isComplete()) {
                 Block head = read.window.pollFirst();
                 read.planned -= head.range.size();
+                long bytes = 0;
                 for (ConsumerRecord<ByteBuffer, ByteBuffer> r : head.records) {
-                    recordsRead.incrementAndGet();
                     ByteBuffer value = r.value();
                     if (value != null) {
-                        bytesRead.addAndGet(value.remaining());
+                        bytes += value.remaining();
                     }
                     sink.accept(r);
                 }
+                recordsRead.addAndGet(head.records.size());
+                bytesRead.addAndGet(bytes);
                 sink.endBlock(head.range);
                 // Time spent in the sink (a slow trainer) is not time Kafka failed to answer.
                 read.restartStallClock(System.nanoTime());

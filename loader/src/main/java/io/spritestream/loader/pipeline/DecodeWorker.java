@@ -62,19 +62,22 @@ final class DecodeWorker implements Runnable {
 
     private void decodeChunk(SpriteDecoder decoder, BatchSlots slots, int from, int to) {
         long began = System.nanoTime();
+        long slotBegan = began;
         int ok = 0;
         for (int slot = from; slot < to; slot++) {
-            long slotBegan = System.nanoTime();
             RejectReason reason = decoder.decodeInto(slots.value(slot), slotMats.slot(slots.lease(), slot));
-            listener.decoded(System.nanoTime() - slotBegan);
             if (reason == null) {
                 slots.decoded(slot);
                 ok++;
             } else {
                 slots.reject(slot, reason, decoder.lastError());
             }
+            // One clock read a sample: the end of one is the start of the next.
+            long now = System.nanoTime();
+            listener.decoded(now - slotBegan);
+            slotBegan = now;
         }
-        stats.decodeNanos.add(System.nanoTime() - began);
+        stats.decodeNanos.add(slotBegan - began);
         stats.decoded.add(ok);
     }
 }

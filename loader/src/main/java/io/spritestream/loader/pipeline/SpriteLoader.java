@@ -669,7 +669,12 @@ public final class SpriteLoader implements AutoCloseable {
                 final String owner = "filling, epoch " + epoch;
                 OrderedSink sink = new OrderedSink(space, order, start, config.order.blockSize(), new OrderedSink.Target() {
                     @Override
-                    public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, long position)
+                    public Object arrived(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
+                        return label(record);
+                    }
+
+                    @Override
+                    public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, Object label, long position)
                             throws InterruptedException {
                         if (config.keySplit != null && !config.keySplit.accepts(record.key())) {
                             return;
@@ -677,7 +682,7 @@ public final class SpriteLoader implements AutoCloseable {
                         if (filling[0] == null) {
                             filling[0] = slotsFor(pool.acquire(owner), e);
                         }
-                        add(filling[0], record, position);
+                        add(filling[0], record, (byte[]) label, position);
                         if (filling[0].isFull()) {
                             dispatch(filling);
                         }
@@ -792,8 +797,13 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record, long position) {
-        slots.add(position, record.partition(), record.offset(), record.timestamp(), record.key(),
-                label(record), record.value());
+        add(slots, record, label(record), position);
+    }
+
+    private static void add(BatchSlots slots, ConsumerRecord<ByteBuffer, ByteBuffer> record, byte[] label,
+                            long position) {
+        slots.add(position, record.partition(), record.offset(), record.timestamp(), record.key(), label,
+                record.value());
     }
 
     /**

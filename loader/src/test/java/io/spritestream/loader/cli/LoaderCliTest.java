@@ -143,6 +143,8 @@ class LoaderCliTest {
             assertTrue(s.get("samples_per_s").asDouble() > 0, s.toString());
             assertTrue(s.get("heap_bytes_per_sample").asDouble() >= 0, s.toString());
             assertTrue(s.get("cpu_cores").get("total").asDouble() > 0, s.toString());
+            double jit = s.get("cpu_cores").get("JIT").asDouble(-1);
+            assertTrue(jit >= 0 && jit <= s.get("cpu_cores").get("total").asDouble(), s.toString());
         }
         double wait = stages.get("loader + step").get("trainer_wait_ratio").asDouble();
         assertTrue(wait >= 0 && wait <= 1, "trainer wait " + wait);
