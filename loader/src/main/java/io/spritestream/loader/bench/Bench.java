@@ -248,9 +248,11 @@ public final class Bench {
             cpu.start();
             alloc.start();
             long began = System.nanoTime();
+            OrderedSink sink = null;
             for (int epoch = 0; epoch < options.epochs; epoch++) {
                 int[] order = EpochOrder.compute(space, LOADER_ORDER, epoch, List.of(), 1, 0);
-                OrderedSink sink = new OrderedSink(space, order, 0, LOADER_ORDER.blockSize(), target);
+                sink = sink == null ? new OrderedSink(space, order, 0, LOADER_ORDER.blockSize(), target)
+                        : sink.following(order, 0, target);
                 reader.read(sink.fetchPlan(), sink);
             }
             double seconds = (System.nanoTime() - began) / 1e9;

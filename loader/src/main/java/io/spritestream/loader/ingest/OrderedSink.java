@@ -58,18 +58,37 @@ public final class OrderedSink implements RangeReader.Sink {
      * @param blockSize records per block to fetch
      */
     public OrderedSink(RecordSpace space, int[] order, int start, int blockSize, Target target) {
+        this(space, order, start, blockSize, target, new int[space.size()], new boolean[space.size()],
+                new Object[2 * space.size()]);
+    }
+
+    private OrderedSink(RecordSpace space, int[] order, int start, int blockSize, Target target, int[] uses,
+                        boolean[] missing, Object[] waiting) {
         this.space = space;
         this.order = order;
         this.start = start;
         this.next = start;
         this.blockSize = blockSize;
         this.target = target;
-        this.uses = new int[space.size()];
-        this.missing = new boolean[space.size()];
-        this.waiting = new Object[2 * space.size()];
+        this.uses = uses;
+        this.missing = missing;
+        this.waiting = waiting;
         for (int q = start; q < order.length; q++) {
             uses[order[q]]++;
         }
+    }
+
+    /**
+     * A sink for another order over the same records (the next epoch). It reuses this sink's tables
+     * if this one handed out its whole order, since they are clear then: a table a record is not
+     * allocated again every epoch.
+     */
+    public OrderedSink following(int[] nextOrder, int nextStart, Target nextTarget) {
+        if (next < order.length) {
+            return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget);
+        }
+        java.util.Arrays.fill(missing, false);
+        return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget, uses, missing, waiting);
     }
 
     /** The blocks holding the records still to hand out, in the order they are first needed. */

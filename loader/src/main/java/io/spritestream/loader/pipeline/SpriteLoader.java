@@ -659,6 +659,7 @@ public final class SpriteLoader implements AutoCloseable {
     /** The reader thread: every epoch's order, record by record, into slabs. */
     private void readAll() {
         BatchSlots[] filling = {null};
+        OrderedSink previous = null;
         try {
             for (int epoch = config.startEpoch(); epoch < config.epochs && !stopping; epoch++) {
                 boolean first = epoch == config.startEpoch();
@@ -667,7 +668,7 @@ public final class SpriteLoader implements AutoCloseable {
                 int start = first ? (int) Math.min(order.length, config.startPosition()) : 0;
                 final int e = epoch;
                 final String owner = "filling, epoch " + epoch;
-                OrderedSink sink = new OrderedSink(space, order, start, config.order.blockSize(), new OrderedSink.Target() {
+                OrderedSink.Target target = new OrderedSink.Target() {
                     @Override
                     public Object arrived(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
                         return label(record);
@@ -692,9 +693,13 @@ public final class SpriteLoader implements AutoCloseable {
                     public void missing(long position, int partition, long offset) {
                         stats.missing.incrementAndGet();
                     }
-                });
+                };
+                OrderedSink sink = previous == null
+                        ? new OrderedSink(space, order, start, config.order.blockSize(), target)
+                        : previous.following(order, start, target);
                 reader.read(sink.fetchPlan(), sink);
                 sink.finish();
+                previous = sink;
                 if (filling[0] != null) {
                     dispatch(filling);
                 }

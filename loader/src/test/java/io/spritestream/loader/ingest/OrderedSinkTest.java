@@ -122,6 +122,40 @@ class OrderedSinkTest {
     }
 
     @Test
+    void theNextEpochsSinkStartsCleanWhenItReusesTheTables() throws InterruptedException {
+        Recording first = new Recording();
+        OrderedSink sink = new OrderedSink(SPACE, new int[] {8, 1, 13, 6, 8}, 0, 4, first);
+        deliver(sink, Set.of("0/11", "1/103"));
+        sink.finish();
+
+        Recording second = new Recording();
+        OrderedSink next = sink.following(new int[] {1, 13, 6, 0, 15}, 0, second);
+        deliver(next, Set.of());
+        next.finish();
+
+        // Records missing last epoch are there now, and nothing is left over from the first order.
+        assertEquals(List.of(1, 13, 6, 0, 15), second.indices);
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), second.positions);
+        assertTrue(second.missing.isEmpty(), second.missing.toString());
+    }
+
+    @Test
+    void aSinkThatStoppedHalfWayHandsFreshTablesToTheNext() throws InterruptedException {
+        OrderedSink sink = new OrderedSink(SPACE, new int[] {2, 3, 12}, 0, 4, new Recording());
+        sink.accept(new ConsumerRecord<>("t", 0, 13L, null, null)); // index 3 waits for index 2
+
+        // The record that waited in the first sink must not stand in for one missing now.
+        Recording second = new Recording();
+        OrderedSink next = sink.following(new int[] {3, 2}, 0, second);
+        deliver(next, Set.of("0/13"));
+        next.finish();
+
+        assertEquals(List.of("0@0/13"), second.missing);
+        assertEquals(List.of(2), second.indices);
+        assertEquals(List.of(1L), second.positions);
+    }
+
+    @Test
     void finishNamesTheFirstRecordThatNeverArrived() throws InterruptedException {
         int[] order = {0, 10};
         OrderedSink sink = new OrderedSink(SPACE, order, 0, 4, new Recording());
