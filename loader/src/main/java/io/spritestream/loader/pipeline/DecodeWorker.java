@@ -50,7 +50,7 @@ final class DecodeWorker implements Runnable {
 
     /**
      * Claims and decodes chunks of {@code slots} until none is left unclaimed. Decode threads do it
-     * for every slab; the trainer's thread does it for the slab it waits for (so a wait turns into
+     * for every slab; the assembler thread does it while it waits for a slab (so a wait turns into
      * decoding, and the slab it needs first is done sooner).
      */
     void decodeUnclaimed(SpriteDecoder decoder, BatchSlots slots) {

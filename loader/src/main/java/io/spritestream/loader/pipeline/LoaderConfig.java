@@ -19,6 +19,11 @@ import java.util.Objects;
  */
 public final class LoaderConfig implements Cloneable {
 
+    /** The automatic pool: room for this many samples, within these bounds (see {@link #slabs}). */
+    static final long AUTO_POOL_SAMPLES = 2048;
+    static final long AUTO_POOL_MAX_SLABS = 64;
+    static final long AUTO_POOL_BYTES = 256L << 20;
+
     /** Default samples per batch. */
     public static final int DEFAULT_BATCH = 64;
     DatasetRef dataset;
@@ -36,9 +41,6 @@ public final class LoaderConfig implements Cloneable {
     OrderSpec order = OrderSpec.inOffsetOrder();
     int worldSize = 1;
     int rank;
-    static final long AUTO_POOL_SAMPLES = 2048;
-    static final long AUTO_POOL_MAX_SLABS = 64;
-    static final long AUTO_POOL_BYTES = 256L << 20;
     int readAheadRecords = 8192;
     BadRecordPolicy badRecords = BadRecordPolicy.DLQ;
     java.util.function.Consumer<String> notices = System.err::println;

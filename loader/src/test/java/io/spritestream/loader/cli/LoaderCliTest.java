@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
 import io.spritestream.cli.Cli;
+import io.spritestream.cli.CliRun;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
@@ -24,8 +25,6 @@ import io.spritestream.loader.testing.Datasets;
 import io.spritestream.loader.testing.NpyFile;
 import io.spritestream.producer.source.Sprite;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +37,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The loader's command line, run in-process as a user would run it. */
 @ExtendWith(SharedKafka.class)
@@ -55,7 +53,7 @@ class LoaderCliTest {
     }
 
     private static CliRun run(String... args) {
-        return CliRun.run(args);
+        return CliRun.run(new LoaderMain(), args);
     }
 
     @Test

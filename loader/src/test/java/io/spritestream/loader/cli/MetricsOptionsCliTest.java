@@ -7,13 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
 import io.spritestream.cli.Cli;
+import io.spritestream.cli.CliRun;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.testing.Datasets;
 import io.spritestream.loader.testing.PrometheusProcess;
 import io.spritestream.loader.testing.PrometheusText;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-import picocli.CommandLine;
 
 /** {@code --metrics-port} and {@code --metrics-bind} on the loader's command line, run in-process. */
 @ExtendWith(SharedKafka.class)
@@ -48,7 +46,7 @@ class MetricsOptionsCliTest {
     }
 
     private static CliRun run(String... args) {
-        return CliRun.run(args);
+        return CliRun.run(new LoaderMain(), args);
     }
 
     private static int freePort() throws IOException {

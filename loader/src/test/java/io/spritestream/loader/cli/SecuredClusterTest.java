@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.cli.Cli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.spritestream.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** A SASL/PLAIN-secured broker: the credentials of --kafka-config reach every client, and never any output. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -59,7 +57,7 @@ class SecuredClusterTest {
     }
 
     private static CliRun run(String... args) {
-        return CliRun.run(args);
+        return CliRun.run(new LoaderMain(), args);
     }
 
     @Test

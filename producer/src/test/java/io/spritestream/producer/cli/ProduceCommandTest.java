@@ -8,10 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
 import io.spritestream.cli.Cli;
+import io.spritestream.cli.CliRun;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -21,7 +20,6 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The producer's command line, run in-process with its output captured. */
 @ExtendWith(SharedKafka.class)
@@ -30,50 +28,32 @@ class ProduceCommandTest {
     @TempDir
     Path dir;
 
-    /** What one run of the command line returned and printed. */
-    private record Run(int exitCode, String out, String err) {
-        List<String> errLines() {
-            return err.lines().toList();
-        }
-
-        @Override
-        public String toString() {
-            return "exit " + exitCode + "\n--- out:\n" + out + "--- err:\n" + err;
-        }
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = Cli.commandLine(new ProducerMain());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int exitCode = cli.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(new ProducerMain(), args);
     }
 
     @Test
     void helpExitsZeroAndListsTheCommands() {
-        Run run = run("--help");
+        CliRun run = run("--help");
 
-        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(0, run.exit(), run.toString());
         assertTrue(run.out().contains("produce"), run.toString());
         assertTrue(run.out().contains("datasets"), run.toString());
     }
 
     @Test
     void noCommandPrintsTheUsageOnTheCommandLinesOutput() {
-        Run run = run();
+        CliRun run = run();
 
-        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(0, run.exit(), run.toString());
         assertTrue(run.out().contains("Usage: spritestream-producer"), run.toString());
     }
 
     @Test
     void produceWithoutASourceExitsTwoWithAOneLineReason() {
-        Run run = run("produce", "--dataset", "x");
+        CliRun run = run("produce", "--dataset", "x");
 
-        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
         String reason = run.errLines().get(0);
         assertTrue(reason.contains("Missing required argument"), run.toString());
         assertTrue(reason.contains("--dir") && reason.contains("--synthetic") && reason.contains("--sheet"), reason);
@@ -82,18 +62,18 @@ class ProduceCommandTest {
 
     @Test
     void aSyntheticCountOfZeroExitsTwoNamingTheOptionAndValue() {
-        Run run = run("produce", "--dataset", "x", "--synthetic", "0");
+        CliRun run = run("produce", "--dataset", "x", "--synthetic", "0");
 
-        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
         assertTrue(run.errLines().get(0).startsWith("error: --synthetic: 0 "), run.toString());
         assertEquals("", run.out());
     }
 
     @Test
     void aDatasetNameWithASpaceExitsTwoNamingTheOption() {
-        Run run = run("produce", "--dataset", "bad name", "--synthetic", "5");
+        CliRun run = run("produce", "--dataset", "bad name", "--synthetic", "5");
 
-        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
         assertTrue(run.errLines().get(0).startsWith("error: --dataset: 'bad name' "), run.toString());
     }
 
@@ -102,9 +82,9 @@ class ProduceCommandTest {
         Path sheet = dir.resolve("sheet.png");
         ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB), "png", sheet.toFile());
 
-        Run run = run("produce", "--dataset", "x", "--sheet", sheet.toString(), "--tile", "3y4");
+        CliRun run = run("produce", "--dataset", "x", "--sheet", sheet.toString(), "--tile", "3y4");
 
-        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
         assertTrue(run.errLines().get(0).startsWith("error: --tile: '3y4' "), run.toString());
     }
 
@@ -112,9 +92,9 @@ class ProduceCommandTest {
     void aMissingDirectoryExitsTwoNamingThePath() {
         Path missing = dir.resolve("no-such-folder");
 
-        Run run = run("produce", "--dataset", "x", "--dir", missing.toString());
+        CliRun run = run("produce", "--dataset", "x", "--dir", missing.toString());
 
-        assertEquals(Cli.USAGE, run.exitCode(), run.toString());
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
         assertTrue(run.errLines().get(0).startsWith("error: "), run.toString());
         assertTrue(run.errLines().get(0).contains(missing.toString()), run.toString());
     }
@@ -123,10 +103,10 @@ class ProduceCommandTest {
     void producingToTheBrokerExitsZeroAndPrintsTheSummaryOnStdout(EmbeddedKafka kafka) {
         String dataset = unique("cli-ok");
 
-        Run run = run("produce", "--dataset", dataset, "--synthetic", "50", "--classes", "3", "--size", "16",
+        CliRun run = run("produce", "--dataset", dataset, "--synthetic", "50", "--classes", "3", "--size", "16",
                 "--bootstrap", kafka.bootstrapServers(), "--quiet");
 
-        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(0, run.exit(), run.toString());
         assertTrue(run.out().startsWith("produced 50 records "), run.toString());
         assertTrue(run.out().contains("dataset " + dataset + "@1"), run.toString());
         assertEquals("", run.err());
@@ -136,11 +116,11 @@ class ProduceCommandTest {
     void theDatasetsCommandListsAProducedDataset(EmbeddedKafka kafka) {
         String dataset = unique("cli-listed");
         assertEquals(0, run("produce", "--dataset", dataset, "--synthetic", "20", "--classes", "2", "--size", "16",
-                "--bootstrap", kafka.bootstrapServers(), "--quiet").exitCode());
+                "--bootstrap", kafka.bootstrapServers(), "--quiet").exit());
 
-        Run run = run("datasets", "--bootstrap", kafka.bootstrapServers());
+        CliRun run = run("datasets", "--bootstrap", kafka.bootstrapServers());
 
-        assertEquals(0, run.exitCode(), run.toString());
+        assertEquals(0, run.exit(), run.toString());
         String line = run.out().lines().filter(l -> l.startsWith(dataset + "@1 ")).findFirst().orElse(null);
         assertTrue(line != null, "no line for " + dataset + "@1: " + run);
         assertEquals(List.of(dataset + "@1", "20", "2", "sprites." + dataset),
@@ -151,10 +131,10 @@ class ProduceCommandTest {
     void anUnreachableBrokerExitsOneWithOneErrorLineAndNoStackTrace() throws IOException {
         String address = "127.0.0.1:" + closedPort();
 
-        Run run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("produce", "--dataset", unique("cli-down"),
+        CliRun run = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> run("produce", "--dataset", unique("cli-down"),
                 "--synthetic", "5", "--bootstrap", address, "--broker-timeout", "2", "--quiet"));
 
-        assertEquals(Cli.FAILURE, run.exitCode(), run.toString());
+        assertEquals(Cli.FAILURE, run.exit(), run.toString());
         assertEquals(1, run.errLines().size(), run.toString());
         assertTrue(run.errLines().get(0).startsWith("error: cannot reach Kafka at " + address), run.toString());
         assertFalse(run.err().contains("\tat "), run.toString());
