@@ -8,8 +8,10 @@ WORKDIR /src
 COPY pom.xml ./
 COPY producer/pom.xml producer/
 COPY loader/pom.xml loader/
+COPY loader/broker/pom.xml loader/broker/
 COPY producer/src producer/src
 COPY loader/src loader/src
+COPY loader/broker/src loader/broker/src
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl loader -am package
 
 FROM eclipse-temurin:17-jre

@@ -6,8 +6,12 @@ FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY producer/pom.xml producer/
+COPY loader/pom.xml loader/
+COPY loader/broker/pom.xml loader/broker/
 COPY producer/src producer/src
-RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl producer package
+# The producer's tests use the embedded broker module: it is built (not shipped: it is not in lib/).
+COPY loader/broker/src loader/broker/src
+RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl producer -am package
 
 FROM eclipse-temurin:17-jre
 WORKDIR /app

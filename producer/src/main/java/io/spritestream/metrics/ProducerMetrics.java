@@ -27,13 +27,13 @@ public final class ProducerMetrics implements ProduceListener {
 
     public ProducerMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.records = Counter.builder(MetricNames.PRODUCER_RECORDS_SENT)
+        this.records = Counter.builder(ProducerMetricNames.PRODUCER_RECORDS_SENT)
                 .description("Records acknowledged by Kafka").register(registry);
-        this.bytes = Counter.builder(MetricNames.PRODUCER_BYTES_SENT)
+        this.bytes = Counter.builder(ProducerMetricNames.PRODUCER_BYTES_SENT)
                 .description("Value bytes of the records acknowledged by Kafka").register(registry);
-        this.errors = Counter.builder(MetricNames.PRODUCER_SEND_ERRORS)
+        this.errors = Counter.builder(ProducerMetricNames.PRODUCER_SEND_ERRORS)
                 .description("Records Kafka did not take").register(registry);
-        this.send = Timer.builder(MetricNames.PRODUCER_SEND)
+        this.send = Timer.builder(ProducerMetricNames.PRODUCER_SEND)
                 .description("Time from send to acknowledgement of one record")
                 .publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(50_000))

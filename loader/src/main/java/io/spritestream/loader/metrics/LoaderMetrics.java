@@ -1,6 +1,6 @@
 package io.spritestream.loader.metrics;
 
-import static io.spritestream.metrics.MetricNames.*;
+import static io.spritestream.loader.metrics.LoaderMetricNames.*;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
@@ -19,7 +19,7 @@ import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
 
 /**
- * The loader's meters ({@code spritestream_*}, names in {@link io.spritestream.metrics.MetricNames}):
+ * The loader's meters ({@code spritestream_*}, names in {@link LoaderMetricNames}):
  * counters and gauges that read the pipeline's own views ({@link LoaderStats}, the slab pool, queue
  * depths, epoch progress), timers with histograms fed by the pipeline's {@link LoaderListener}
  * events, and Micrometer's Kafka client meters of the loader's consumer ({@code kafka_consumer_*}).

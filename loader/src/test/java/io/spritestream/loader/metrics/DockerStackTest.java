@@ -79,13 +79,31 @@ class DockerStackTest {
             assertTrue(from.get(0).contains("maven") && from.get(0).endsWith(" AS build"), from.get(0));
             String text = Files.readString(dockerfile);
             assertTrue(text.contains("mvn ") && text.contains(" package"), dockerfile + " builds with Maven");
+            List<String> copied = new ArrayList<>();
             for (String line : Files.readAllLines(dockerfile)) {
                 if (line.startsWith("COPY ") && !line.startsWith("COPY --from")) {
                     String source = line.split("\\s+")[1];
                     assertTrue(Files.exists(context.resolve(source)), dockerfile + " copies " + source);
+                    copied.add(source);
                 }
             }
+            // Maven reads every module of the root pom, even for -pl one module: each must be there.
+            for (String module : modules()) {
+                assertTrue(copied.contains(module + "/pom.xml"), dockerfile + " copies " + module + "/pom.xml");
+            }
         }
+    }
+
+    /** The modules the root pom lists, e.g. {@code producer}, {@code loader/broker}. */
+    private static List<String> modules() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<module>([^<]+)</module>")
+                .matcher(Files.readString(RepoFiles.resolve("pom.xml")));
+        List<String> modules = new ArrayList<>();
+        while (m.find()) {
+            modules.add(m.group(1).strip());
+        }
+        assertTrue(modules.contains("loader"), modules.toString());
+        return modules;
     }
 
     @Test

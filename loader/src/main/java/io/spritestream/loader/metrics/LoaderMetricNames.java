@@ -1,13 +1,13 @@
-package io.spritestream.metrics;
+package io.spritestream.loader.metrics;
 
 /**
- * Every meter name and tag spritestream registers, in one place. Names are Micrometer's dotted
- * form; the comment of each gives the name Prometheus serves (what the Grafana dashboard queries).
- * Tags are low-cardinality only: fixed sets of values.
+ * Every meter name and tag the loader registers, in one place. Names are Micrometer's dotted form;
+ * the comment of each gives the name Prometheus serves (what the Grafana dashboard queries). Tags
+ * are low-cardinality only: fixed sets of values.
  */
-public final class MetricNames {
+public final class LoaderMetricNames {
 
-    private MetricNames() {}
+    private LoaderMetricNames() {}
 
     // Loader: counters.
 
@@ -49,17 +49,6 @@ public final class MetricNames {
     public static final String EPOCH = "spritestream.epoch";
     /** {@code spritestream_epoch_progress_ratio}: share of the current epoch's records done, 0..1. */
     public static final String EPOCH_PROGRESS = "spritestream.epoch.progress.ratio";
-
-    // Producer.
-
-    /** {@code spritestream_producer_records_sent_total}: records acknowledged by Kafka. */
-    public static final String PRODUCER_RECORDS_SENT = "spritestream.producer.records.sent";
-    /** {@code spritestream_producer_bytes_sent_total}: value bytes of those records. */
-    public static final String PRODUCER_BYTES_SENT = "spritestream.producer.bytes.sent";
-    /** {@code spritestream_producer_send_errors_total}: records Kafka did not take. */
-    public static final String PRODUCER_SEND_ERRORS = "spritestream.producer.send.errors";
-    /** {@code spritestream_producer_send_seconds}: send to acknowledgement of one record. */
-    public static final String PRODUCER_SEND = "spritestream.producer.send";
 
     // Tags and their values.
 
