@@ -1,5 +1,6 @@
 package io.spritestream.catalog;
 
+import io.spritestream.config.InvalidSettingException;
 import io.spritestream.record.SpriteRecords;
 import java.util.OptionalInt;
 
@@ -12,11 +13,11 @@ public record DatasetRef(String name, OptionalInt version) {
     /**
      * Parses {@code NAME} or {@code NAME@VERSION}.
      *
-     * @throws IllegalArgumentException naming the value and the expected form
+     * @throws InvalidSettingException naming the setting ({@code dataset}), the value and the expected form
      */
     public static DatasetRef parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("--dataset: '" + text + "' (expected NAME or NAME@VERSION)");
+            throw InvalidSettingException.of("dataset", text, "NAME or NAME@VERSION");
         }
         int at = text.lastIndexOf('@');
         if (at < 0) {
@@ -31,7 +32,7 @@ public record DatasetRef(String name, OptionalInt version) {
             }
             return new DatasetRef(name, OptionalInt.of(version));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--dataset: '" + text + "' (expected NAME@VERSION with VERSION >= 1)");
+            throw InvalidSettingException.of("dataset", text, "NAME@VERSION with VERSION >= 1");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.spritestream.cli;
 
 import java.io.PrintWriter;
+import io.spritestream.config.NamesSettings;
 import java.util.Arrays;
 import picocli.CommandLine;
 
@@ -26,7 +27,7 @@ public final class Cli {
             boolean verbose = Arrays.asList(parseResult.originalArgs().toArray(new String[0])).contains("--verbose");
             PrintWriter err = commandLine.getErr();
             if (ex instanceof IllegalArgumentException) {
-                err.println("error: " + oneLine(ex));
+                err.println("error: " + commandLineMessage(ex));
                 err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
                 if (verbose) {
                     ex.printStackTrace(err);
@@ -34,7 +35,7 @@ public final class Cli {
                 err.flush();
                 return USAGE;
             }
-            err.println("error: " + oneLine(ex));
+            err.println("error: " + commandLineMessage(ex));
             if (verbose) {
                 ex.printStackTrace(err);
             }
@@ -47,6 +48,15 @@ public final class Cli {
     /** Runs {@code command} with {@code args} and returns the exit code. */
     public static int run(Object command, String... args) {
         return commandLine(command).execute(args);
+    }
+
+    /**
+     * The message of {@code e} as the command line shows it: settings it names as their options
+     * ({@code --batch}, see {@link NamesSettings}), on one line.
+     */
+    public static String commandLineMessage(Throwable e) {
+        String named = NamesSettings.forCommandLine(e);
+        return named != null ? named.replace('\n', ' ').replace('\r', ' ').strip() : oneLine(e);
     }
 
     /** The message of {@code e}, or of its first cause that has one, on one line. */

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import io.spritestream.config.InvalidSettingException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -55,7 +56,7 @@ public final class KafkaSettings {
             return this;
         }
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--kafka-config: " + file + " (expected a readable .properties file)");
+            throw InvalidSettingException.of("kafka-config", file.toString(), "a readable .properties file");
         }
         Properties props = new Properties();
         try (Reader reader = Files.newBufferedReader(file)) {

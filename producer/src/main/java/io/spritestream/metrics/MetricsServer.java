@@ -3,6 +3,9 @@ package io.spritestream.metrics;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.SettingText;
+import io.spritestream.config.SettingsFailure;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -60,7 +63,7 @@ public final class MetricsServer implements AutoCloseable {
      */
     public static MetricsServer start(InetAddress bind, int port) {
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--metrics-port: " + port + " (expected 0..65535, 0 for any free port)");
+            throw InvalidSettingException.of("metrics-port", port, "0..65535, 0 for any free port");
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
@@ -80,8 +83,8 @@ public final class MetricsServer implements AutoCloseable {
             heapPressure.close();
             registry.close();
             String why = e instanceof BindException ? e.getMessage() : e.toString();
-            throw new IllegalStateException("cannot serve metrics on " + bind.getHostAddress() + ":" + port + " ("
-                    + why + "; choose another --metrics-port or --metrics-bind)", e);
+            throw new SettingsFailure(SettingText.format("cannot serve metrics on %s:%s (%s; choose another {metrics-port} "
+                    + "or {metrics-bind})", bind.getHostAddress(), port, why), e);
         }
         ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "spritestream-metrics-http");

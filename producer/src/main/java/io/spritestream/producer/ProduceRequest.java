@@ -1,5 +1,6 @@
 package io.spritestream.producer;
 
+import io.spritestream.config.Setting;
 import io.spritestream.record.SpriteRecords;
 import java.util.Objects;
 
@@ -15,6 +16,13 @@ import java.util.Objects;
  */
 public record ProduceRequest(String dataset, String topic, int partitions, double ratePerSecond, boolean append) {
 
+    /** Partitions of a topic the producer creates. */
+    public static final Setting<Integer> PARTITIONS = Setting.integer("partitions", 4, 1, 10_000,
+            "Partitions of a new topic");
+    /** Records per second at most (0: as fast as Kafka takes them). */
+    public static final Setting<Double> RATE = Setting.of("rate", Double.class, 0.0, "0", v -> v != null && v >= 0,
+            ">= 0", "Records per second at most; 0: as fast as Kafka takes them");
+
     public ProduceRequest(String dataset, String topic, int partitions, double ratePerSecond) {
         this(dataset, topic, partitions, ratePerSecond, false);
     }
@@ -22,17 +30,13 @@ public record ProduceRequest(String dataset, String topic, int partitions, doubl
     public ProduceRequest {
         SpriteRecords.requireValidDatasetName(dataset);
         topic = topic == null ? SpriteRecords.topicFor(dataset) : topic;
-        if (partitions < 1 || partitions > 10_000) {
-            throw new IllegalArgumentException("--partitions: " + partitions + " (expected 1..10000)");
-        }
-        if (ratePerSecond < 0 || Double.isNaN(ratePerSecond)) {
-            throw new IllegalArgumentException("--rate: " + ratePerSecond + " (expected >= 0)");
-        }
+        PARTITIONS.check(partitions);
+        RATE.check(ratePerSecond);
         Objects.requireNonNull(topic);
     }
 
     public static ProduceRequest of(String dataset) {
-        return new ProduceRequest(dataset, null, 4, 0);
+        return new ProduceRequest(dataset, null, PARTITIONS.defaultValue(), RATE.defaultValue());
     }
 
     /** The same request, adding to the dataset's latest version. */

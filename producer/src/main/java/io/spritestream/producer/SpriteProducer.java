@@ -1,5 +1,7 @@
 package io.spritestream.producer;
 
+import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.SettingText;
 import io.spritestream.catalog.DatasetCatalog;
 import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.kafka.KafkaSettings;
@@ -154,8 +156,8 @@ public final class SpriteProducer {
     /** The request on the topic of the version it appends to. */
     private static ProduceRequest appendingTo(DatasetManifest previous, ProduceRequest asked) {
         if (!asked.topic().equals(previous.topic()) && !asked.topic().equals(SpriteRecords.topicFor(asked.dataset()))) {
-            throw new IllegalArgumentException("--topic: " + asked.topic() + " (appending to " + previous.key()
-                    + ", whose records are in " + previous.topic() + ")");
+            throw InvalidSettingException.format("{topic}: %s (appending to %s, whose records are in %s)", asked.topic(),
+                    previous.key(), previous.topic());
         }
         return asked.onTopic(previous.topic());
     }
@@ -163,8 +165,8 @@ public final class SpriteProducer {
     private static DatasetManifest latest(DatasetCatalog catalog, String dataset) {
         return catalog.list().stream().filter(m -> m.dataset().equals(dataset))
                 .max(java.util.Comparator.comparingInt(DatasetManifest::version))
-                .orElseThrow(() -> new ProduceException("--append: dataset '" + dataset
-                        + "' has no version yet (produce it once without --append)", null));
+                .orElseThrow(() -> new ProduceException(SettingText.format(
+                        "{append}: dataset '%s' has no version yet (produce it once without {append})", dataset), null));
     }
 
     private Map<String, Object> producerConfig() {

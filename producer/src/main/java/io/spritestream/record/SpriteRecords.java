@@ -1,5 +1,6 @@
 package io.spritestream.record;
 
+import io.spritestream.config.InvalidSettingException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -50,13 +51,12 @@ public final class SpriteRecords {
      * Checks a dataset name: letters, digits, {@code . _ -}, 1 to 200 characters, so that the
      * default topic name is a legal Kafka topic and {@code NAME@VERSION} parses unambiguously.
      *
-     * @throws IllegalArgumentException naming the option users give a name with ({@code --dataset}),
-     *                                  the value and what was expected
+     * @throws InvalidSettingException naming the setting users give a name with ({@code dataset}), the
+     *                                 value and what was expected
      */
     public static String requireValidDatasetName(String name) {
         if (name == null || !name.matches("[A-Za-z0-9._-]{1,200}")) {
-            throw new IllegalArgumentException("--dataset: '" + name
-                    + "' (expected 1-200 characters of letters, digits, '.', '_' or '-')");
+            throw InvalidSettingException.of("dataset", name, "1-200 characters of letters, digits, '.', '_' or '-'");
         }
         return name;
     }

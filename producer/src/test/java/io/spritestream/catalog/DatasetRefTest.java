@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spritestream.cli.Cli;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -26,9 +27,10 @@ class DatasetRefTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"a@0", "a@-1", "a@x", "a@", "bad name", "@3", "a@1@2", ""})
-    void aMalformedReferenceIsRejectedNamingTheDatasetOption(String text) {
+    void aMalformedReferenceIsRejectedNamingTheDatasetSettingAndOnTheCommandLineItsOption(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DatasetRef.parse(text));
 
-        assertTrue(e.getMessage().startsWith("--dataset: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("dataset: "), e.getMessage());
+        assertTrue(Cli.commandLineMessage(e).startsWith("--dataset: "), Cli.commandLineMessage(e));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spritestream.cli.Cli;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +87,8 @@ class KafkaSettingsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> KafkaSettings.of("h:1").withConfigFile(missing));
 
-        assertTrue(e.getMessage().startsWith("--kafka-config: "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("kafka-config: "), e.getMessage());
+        assertTrue(Cli.commandLineMessage(e).startsWith("--kafka-config: "), Cli.commandLineMessage(e));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spritestream.cli.Cli;
 import io.spritestream.cli.MetricsOptions;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -108,7 +109,9 @@ class MetricsServerTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> startFromOptions("--metrics-port", String.valueOf(taken.getLocalPort())));
             assertTrue(e.getMessage().startsWith("cannot serve metrics on 127.0.0.1:" + taken.getLocalPort()), e.getMessage());
-            assertTrue(e.getMessage().contains("--metrics-port"), e.getMessage());
+            assertTrue(e.getMessage().contains("choose another metrics-port or metrics-bind"), e.getMessage());
+            assertTrue(Cli.commandLineMessage(e).contains("choose another --metrics-port or --metrics-bind"),
+                    Cli.commandLineMessage(e));
         }
     }
 

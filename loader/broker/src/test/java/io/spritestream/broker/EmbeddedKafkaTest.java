@@ -29,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -64,9 +65,7 @@ class EmbeddedKafkaTest {
         createTopic(kafka, new NewTopic("default-partitions", Optional.empty(), Optional.empty()));
 
         try (Admin admin = Admin.create(adminProperties(kafka))) {
-            Map<String, TopicDescription> topics = admin
-                    .describeTopics(List.of("three-partitions", "default-partitions"))
-                    .allTopicNames().get();
+            Map<String, TopicDescription> topics = describeOnceKnown(admin, List.of("three-partitions", "default-partitions"));
             assertEquals(3, topics.get("three-partitions").partitions().size());
             assertEquals(4, topics.get("default-partitions").partitions().size());
             assertEquals(1, topics.get("default-partitions").partitions().get(0).replicas().size());
@@ -130,6 +129,24 @@ class EmbeddedKafkaTest {
 
             assertTrue(e.getMessage().contains("port " + port), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The topics' descriptions, asking again while the broker's metadata does not know them yet: a
+     * created topic reaches the metadata cache a moment after {@code createTopics} returns.
+     */
+    private static Map<String, TopicDescription> describeOnceKnown(Admin admin, List<String> names) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return admin.describeTopics(names).allTopicNames().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.onSpinWait();
+            }
         }
     }
 

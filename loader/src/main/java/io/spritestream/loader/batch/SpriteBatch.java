@@ -3,6 +3,7 @@ package io.spritestream.loader.batch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import io.spritestream.loader.memory.SlabLayout;
 import io.spritestream.loader.tensor.SlabViews;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,12 @@ public final class SpriteBatch implements AutoCloseable {
     public NDArray labels() {
         checkOpen();
         return labels;
+    }
+
+    /** What each row is: {@code height x width x channels} uint8 (the slab's layout). */
+    public SlabLayout layout() {
+        checkOpen();
+        return slots.lease.layout();
     }
 
     /** Number of samples (rows). Equal to the batch size except for a last, partial batch. */

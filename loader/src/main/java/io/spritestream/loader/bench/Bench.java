@@ -13,9 +13,11 @@ import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.decode.SpriteDecoder;
 import io.spritestream.loader.ingest.OrderedSink;
 import io.spritestream.loader.ingest.RangeReader;
-import io.spritestream.loader.ingest.ReadPlan;
 import io.spritestream.loader.ingest.ResolvedSource;
+import io.spritestream.loader.ingest.RecordTarget;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.replay.EpochOrder;
 import io.spritestream.loader.replay.OrderSpec;
@@ -152,27 +154,24 @@ public final class Bench {
     /** Every record's value, in offset order (not timed). */
     private List<byte[]> readAll() throws InterruptedException {
         List<byte[]> values = new ArrayList<>();
+        RecordSpace space = new RecordSpace(source.ranges());
+        int[] offsetOrder = new int[space.size()];
+        java.util.Arrays.setAll(offsetOrder, i -> i);
+        RecordTarget keep = (record, position) -> {
+            ByteBuffer v = record.value();
+            if (v != null) {
+                byte[] copy = new byte[v.remaining()];
+                v.duplicate().get(copy);
+                values.add(copy);
+            }
+        };
+        OrderedSink sink = new OrderedSink(space, offsetOrder, 0, 4096, keep);
         try (RangeReader reader = new RangeReader(kafka, source.topic(), 8192, false)) {
             reader.notices(progress);
-            reader.read(plan(), record -> {
-                ByteBuffer v = record.value();
-                if (v != null) {
-                    byte[] copy = new byte[v.remaining()];
-                    v.duplicate().get(copy);
-                    values.add(copy);
-                }
-            });
+            reader.read(sink.fetchPlan(), sink);
         }
+        sink.finish();
         return values;
-    }
-
-    private ReadPlan plan() {
-        RecordSpace space = new RecordSpace(source.ranges());
-        List<io.spritestream.loader.ingest.OffsetRange> blocks = new ArrayList<>();
-        for (int[] b : space.blocks(4096)) {
-            blocks.add(space.toOffsets(b[0], b[1]));
-        }
-        return new ReadPlan(blocks);
     }
 
     /** (a) OpenCV decode + conversion of in-memory bytes, {@code threads} threads, nothing else. */
@@ -232,17 +231,7 @@ public final class Bench {
         ThreadAllocations alloc = new ThreadAllocations(n -> n.equals(Thread.currentThread().getName()));
         long[] count = {0};
         RecordSpace space = new RecordSpace(source.ranges());
-        OrderedSink.Target target = new OrderedSink.Target() {
-            @Override
-            public void accept(org.apache.kafka.clients.consumer.ConsumerRecord<ByteBuffer, ByteBuffer> record, Object note,
-                               long position) {
-                count[0]++;
-            }
-
-            @Override
-            public void missing(long position, int partition, long offset) {
-            }
-        };
+        RecordTarget target = (record, position) -> count[0]++;
         try (RangeReader reader = new RangeReader(kafka, source.topic(), 8192, LOADER_ORDER.shuffle())) {
             CpuUse cpu = new CpuUse(roles("reader"));
             cpu.start();
@@ -263,9 +252,8 @@ public final class Bench {
 
     /** (c) The loader, batches closed at once; (e) with a trainer that holds each batch. */
     private BenchReport.Stage loader(double stepMs) throws InterruptedException {
-        LoaderConfig config = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
-                .pixels(options.pixels).threads(options.threads).epochs(options.epochs)
-                .order(LOADER_ORDER).notices(progress);
+        LoaderSettings config = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
+                .pixels(options.pixels).threads(options.threads).epochs(options.epochs).order(LOADER_ORDER).conclude();
         String caller = Thread.currentThread().getName();
         ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-") && !n.startsWith("spritestream-bench")
                 || n.equals(caller));
@@ -273,7 +261,7 @@ public final class Bench {
         long waitNanos = 0;
         CpuUse cpu = new CpuUse(roles("trainer"));
         alloc.start();
-        SpriteLoader loader = SpriteLoader.open(config, kafka, manager);
+        SpriteLoader loader = SpriteLoader.open(config, kafka, manager, LoaderListener.NONE.withNotices(progress));
         try (loader) {
             // Steady state: timed from the first batch, so opening (consumer, metadata, first fetch)
             // is not counted, as the ceiling does not count reading the bytes.

@@ -1,6 +1,6 @@
 package io.spritestream.loader.cli;
 
-import io.spritestream.cli.Sizes;
+import io.spritestream.config.Sizes;
 import ai.djl.ndarray.NDManager;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.catalog.DatasetRef;
@@ -102,7 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int[] wh = Sizes.parse(targetSize != null ? "--target-size" : "--size", targetSize != null ? targetSize : String.valueOf(size));
+        int[] wh = Sizes.parse(targetSize != null ? "target-size" : "size", targetSize != null ? targetSize : String.valueOf(size));
         Bench.Options options = new Bench.Options(threads != null ? threads : Runtime.getRuntime().availableProcessors(),
                 batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup);
         EmbeddedKafka broker = null;

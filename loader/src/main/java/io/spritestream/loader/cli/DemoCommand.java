@@ -17,6 +17,7 @@ import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.KeySplit;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.train.EpochResult;
 import io.spritestream.loader.train.SpriteDataset;
 import io.spritestream.loader.train.SpriteTrainer;
@@ -121,14 +122,14 @@ public final class DemoCommand implements Callable<Integer> {
             out().printf(Locale.ROOT, "3/4 loading demo@%d for %d epochs with %d decode threads ...%n",
                     produced.manifest().version(), epochs, decodeThreads);
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-                LoaderConfig load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads)
-                        .batchSize(64);
+                LoaderSettings load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads)
+                        .conclude();
                 RunReport report = new LoadRun(load, kafka, manager).listener(loaderMetrics).run();
                 out().println("    " + report.summary());
 
                 Path sheet = preview.toAbsolutePath();
-                PreviewCommand.write(LoaderConfig.dataset(DatasetRef.parse("demo")).batchSize(64).maxBatches(1)
-                        .pixels(new PixelSpec(size, size, 4, Fit.PAD)).threads(decodeThreads),
+                PreviewCommand.write(LoaderConfig.dataset(DatasetRef.parse("demo")).maxBatches(1)
+                        .pixels(new PixelSpec(size, size, 4, Fit.PAD)).threads(decodeThreads).conclude(),
                         kafka, new ContactSheet.Layout(8, 0, 2, true, true), sheet);
                 out().println("    preview of the first batch: " + sheet);
             }
@@ -144,16 +145,18 @@ public final class DemoCommand implements Callable<Integer> {
         if (trainSteps == 0) {
             return;
         }
-        LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("demo")).threads(decodeThreads).batchSize(64)
-                .pixels(new PixelSpec(size, size, 4, Fit.PAD)).listener(listener).trainerWaitReportedByCaller(true);
-        try (SpriteDataset train = SpriteDataset.builder(config.copy().maxBatches(trainSteps), kafka)
-                     .split(KeySplit.train(0.1)).device(Device.cpu()).build();
+        LoaderSettings config = LoaderConfig.dataset(DatasetRef.parse("demo")).threads(decodeThreads)
+                .pixels(new PixelSpec(size, size, 4, Fit.PAD)).conclude();
+        double held = KeySplit.VALIDATION_FRACTION.defaultValue();
+        try (SpriteDataset train = SpriteDataset.builder(config.toConfig().maxBatches(trainSteps), kafka)
+                     .listener(listener).split(KeySplit.train(held)).device(Device.cpu()).build();
              SpriteDataset validation = SpriteDataset.builder(config, kafka)
-                     .split(KeySplit.validation(0.1)).device(Device.cpu()).build()) {
+                     .listener(listener).split(KeySplit.validation(held)).device(Device.cpu()).build()) {
             train.prepare();
             validation.prepare();
             SpriteTrainer.seed(42);
-            try (SpriteTrainer trainer = new SpriteTrainer(train.classes().size(), config.pixels(), 64, Device.cpu(), 2e-3f)) {
+            try (SpriteTrainer trainer = new SpriteTrainer(train.classes().size(), config.pixels(), config.batchSize(),
+                    Device.cpu(), SpriteTrainer.LEARNING_RATE.defaultValue())) {
                 TrainingReport report = trainer.fit(train, validation, 1, null);
                 EpochResult r = report.history().get(0);
                 out().printf(Locale.ROOT, "    %d training steps in %.1f s: train loss %.3f accuracy %.3f; validation accuracy %.3f"

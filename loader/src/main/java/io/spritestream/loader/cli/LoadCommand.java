@@ -11,6 +11,8 @@ import io.spritestream.loader.memory.LeakDetection;
 import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.BadRecordPolicy;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.metrics.MetricsServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -20,7 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code load}: reads a dataset version (or a topic) into batches, as a training job would. */
-@Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
         description = {"Loads a dataset from Kafka into batches of decoded sprites (zero-copy DJL arrays over "
                 + "pooled off-heap memory), closing each batch at once, and reports the throughput."},
         footer = {"", "Examples:",
@@ -54,57 +56,55 @@ public final class LoadCommand implements Callable<Integer> {
         String topic;
     }
 
-    @Option(names = "--batch", paramLabel = "B", description = "Samples per batch (default: 64, or the resumed run's).")
+    @Option(names = "--batch", paramLabel = "B",
+            description = "Samples per batch (default: ${bundle:batch.default}, or the resumed run's).")
     Integer batch;
 
     @Mixin
     PixelOptions pixels;
 
-    @Option(names = "--epochs", paramLabel = "E", description = "Epochs (default: 1, or the resumed run's).")
+    @Option(names = "--epochs", paramLabel = "E",
+            description = "Epochs (default: ${bundle:epochs.default}, or the resumed run's).")
     Integer epochs;
 
     @Mixin
     ReplayOptions replay;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
+    @Option(names = "--threads", paramLabel = "N", descriptionKey = "threads.doc")
     Integer threads;
 
-    @Option(names = "--max-batches", defaultValue = "0", paramLabel = "N", description = "Stop after N batches (0: no limit).")
+    @Option(names = "--max-batches", defaultValue = "${bundle:max-batches.default}", descriptionKey = "max-batches.doc",
+            paramLabel = "N")
     long maxBatches;
 
-    @Option(names = "--drop-last", description = "Leave out each epoch's last, partial batch.")
+    @Option(names = "--drop-last", descriptionKey = "drop-last.doc")
     boolean dropLast;
 
-    @Option(names = "--max-pixels", defaultValue = "16777216", paramLabel = "N",
-            description = "Images declaring more pixels are dead-lettered before decoding (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-pixels", defaultValue = "${bundle:max-pixels.default}", descriptionKey = "max-pixels.doc",
+            paramLabel = "N")
     long maxPixels;
 
-    @Option(names = "--max-record-bytes", defaultValue = "16777216", paramLabel = "N",
-            description = "Larger records are dead-lettered (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-record-bytes", defaultValue = "${bundle:max-record-bytes.default}",
+            descriptionKey = "max-record-bytes.doc", paramLabel = "N")
     int maxRecordBytes;
 
-    @Option(names = "--on-bad-record", defaultValue = "dlq", paramLabel = "dlq|skip|fail",
-            description = "A record that cannot become a sample: written to <topic>.dlq, only counted, or the run "
-                    + "stops naming it (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--on-bad-record", defaultValue = "${bundle:on-bad-record.default}",
+            descriptionKey = "on-bad-record.doc", paramLabel = "dlq|skip|fail")
     BadRecordPolicy onBadRecord;
 
-    @Option(names = "--slabs", defaultValue = "0", paramLabel = "N",
-            description = "Batch slabs in the memory pool (default: room for 2,048 samples, 2 x threads + 4 to 64 slabs, at most 256 MB).")
+    @Option(names = "--slabs", defaultValue = "${bundle:slabs.default}", descriptionKey = "slabs.doc", paramLabel = "N")
     int slabs;
 
-    @Option(names = "--leak-detection", defaultValue = "simple", paramLabel = "LEVEL",
-            description = "off, simple or paranoid (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--leak-detection", defaultValue = "${bundle:leak-detection.default}",
+            descriptionKey = "leak-detection.doc", paramLabel = "LEVEL")
     LeakDetection leakDetection;
 
-    @Option(names = "--report-json", paramLabel = "FILE", description = "Write a JSON report of the run.")
-    Path reportJson;
+    @Mixin
+    ReportOptions report;
 
     @Option(names = "--export-npy", paramLabel = "DIR",
             description = "Write what was delivered as images.npy, labels.npy, keys.txt, offsets.txt, classes.txt.")
     Path exportNpy;
-
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
 
     @Mixin
     MetricsOptions metrics;
@@ -119,19 +119,22 @@ public final class LoadCommand implements Callable<Integer> {
         if (epochs != null) {
             config.epochs(epochs);
         }
-        config.pixels(pixels.spec())
-                .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
-                .maxBatches(maxBatches).dropLast(dropLast).limits(new DecodeLimits(maxPixels, maxRecordBytes))
-                .slabs(slabs).leakDetection(leakDetection).onBadRecord(onBadRecord)
-                .notices(message -> spec.commandLine().getErr().println(message)).build();
+        if (threads != null) {
+            config.threads(threads);
+        }
+        LoaderSettings run = config.pixels(pixels.spec()).maxBatches(maxBatches).dropLast(dropLast)
+                .limits(new DecodeLimits(maxPixels, maxRecordBytes)).slabs(slabs).leakDetection(leakDetection)
+                .onBadRecord(onBadRecord).conclude();
         try (MetricsServer server = metrics.start(out());
              NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-            RunReport report = new LoadRun(config, settings, manager).exportTo(exportNpy).quiet(quiet)
-                    .listener(LoaderMetrics.listener(server)).run();
-            out().println(report.summary());
-            if (reportJson != null) {
-                report.write(reportJson);
-                out().println("report: " + reportJson);
+            LoaderListener listener = LoaderMetrics.listener(server)
+                    .withNotices(message -> spec.commandLine().getErr().println(message));
+            RunReport result = new LoadRun(run, settings, manager).exportTo(exportNpy).quiet(report.quiet)
+                    .listener(listener).run();
+            out().println(result.summary());
+            if (report.reportJson != null) {
+                result.write(report.reportJson);
+                out().println("report: " + report.reportJson);
             }
             if (exportNpy != null) {
                 out().println("exported: " + exportNpy + " (images.npy, labels.npy, keys.txt, offsets.txt, classes.txt)");

@@ -6,7 +6,7 @@ import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.export.NpyExport;
 import io.spritestream.loader.export.RunReport;
-import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import java.io.IOException;
@@ -20,14 +20,14 @@ import me.tongfei.progressbar.ProgressBar;
  */
 final class LoadRun {
 
-    private final LoaderConfig config;
+    private final LoaderSettings config;
     private final KafkaSettings kafka;
     private final NDManager manager;
     private Path exportDir;
     private boolean quiet;
     private LoaderListener listener = LoaderListener.NONE;
 
-    LoadRun(LoaderConfig config, KafkaSettings kafka, NDManager manager) {
+    LoadRun(LoaderSettings config, KafkaSettings kafka, NDManager manager) {
         this.config = config;
         this.kafka = kafka;
         this.manager = manager;
@@ -50,8 +50,7 @@ final class LoadRun {
     }
 
     RunReport run() throws IOException, InterruptedException {
-        config.listener(listener);
-        try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
+        try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager, listener)) {
             long total = loader.plannedRecords();
             if (config.maxBatches() > 0) {
                 total = Math.min(total, config.maxBatches() * config.batchSize());
@@ -82,7 +81,7 @@ final class LoadRun {
                     export.close();
                 }
             }
-            return RunReport.of(loader);
+            return loader.report();
         }
     }
 }

@@ -1,27 +1,26 @@
 package io.spritestream.loader.cli;
 
-import io.spritestream.cli.Sizes;
 import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
 import picocli.CommandLine.Option;
 
-/** {@code --size}, {@code --channels}, {@code --fit}: what every sample looks like (a picocli mixin). */
+/**
+ * {@code --size}, {@code --channels}, {@code --fit}: what every sample looks like (a picocli mixin;
+ * defaults and docs from {@link PixelSpec}'s declarations).
+ */
 public final class PixelOptions {
 
-    @Option(names = "--size", defaultValue = "32", paramLabel = "S|WxH",
-            description = "Sample size: S (square) or WxH (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", defaultValue = "${bundle:size.default}", descriptionKey = "size.doc", paramLabel = "S|WxH")
     String size;
 
-    @Option(names = "--channels", defaultValue = "4", paramLabel = "C",
-            description = "4 = RGBA, 3 = RGB, 1 = gray (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--channels", defaultValue = "${bundle:channels.default}", descriptionKey = "channels.doc",
+            paramLabel = "C")
     int channels;
 
-    @Option(names = "--fit", defaultValue = "pad", paramLabel = "MODE",
-            description = "pad, stretch or crop; nearest-neighbour only (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--fit", defaultValue = "${bundle:fit.default}", descriptionKey = "fit.doc", paramLabel = "MODE")
     Fit fit;
 
     public PixelSpec spec() {
-        int[] wh = Sizes.parse("--size", size);
-        return new PixelSpec(wh[0], wh[1], channels, fit);
+        return PixelSpec.of(size, channels, fit);
     }
 }

@@ -8,6 +8,8 @@ import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.export.ContactSheet;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code preview}: a PNG contact sheet of one batch exactly as the loader delivers it. */
-@Command(name = "preview", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "preview", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
         description = {"Writes a PNG contact sheet of one batch as the loader delivers it (after decoding, channel "
                 + "conversion and --fit): every sample in a grid, upscaled with nearest-neighbour, optionally with its "
                 + "class name, so you can check colours, alpha and fitting by eye."},
@@ -40,7 +42,8 @@ public final class PreviewCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "%nWhat to read (one of):%n")
     LoadCommand.Target target;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples in the batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "${bundle:batch.default}", paramLabel = "B",
+            description = "Samples in the batch (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Mixin
@@ -66,7 +69,7 @@ public final class PreviewCommand implements Callable<Integer> {
             description = "The PNG to write (default: ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
+    @Option(names = "--threads", descriptionKey = "threads.doc", paramLabel = "N")
     Integer threads;
 
     @Override
@@ -77,9 +80,11 @@ public final class PreviewCommand implements Callable<Integer> {
         ContactSheet.Layout layout = new ContactSheet.Layout(columns, scale, 2, labels, checker);
         LoaderConfig config = (target.dataset != null ? LoaderConfig.dataset(DatasetRef.parse(target.dataset))
                 : LoaderConfig.topic(target.topic))
-                .batchSize(batch).pixels(pixels.spec()).maxBatches(skip + 1)
-                .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors()).build();
-        String written = write(config, kafka.settings(), layout, output);
+                .batchSize(batch).pixels(pixels.spec()).maxBatches(skip + 1);
+        if (threads != null) {
+            config.threads(threads);
+        }
+        String written = write(config.conclude(), kafka.settings(), layout, output);
         if (written == null) {
             throw new IllegalStateException("no batch to preview: the source has fewer than " + (skip + 1) + " batches");
         }
@@ -92,10 +97,10 @@ public final class PreviewCommand implements Callable<Integer> {
      *
      * @return a description of what was written, or null if the source ran out first
      */
-    static String write(LoaderConfig config, KafkaSettings kafka, ContactSheet.Layout layout, Path file)
+    static String write(LoaderSettings config, KafkaSettings kafka, ContactSheet.Layout layout, Path file)
             throws IOException, InterruptedException {
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
-             SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
+             SpriteLoader loader = SpriteLoader.open(config, kafka, manager, LoaderListener.NONE)) {
             String written = null;
             for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
                 try (SpriteBatch b = next) {

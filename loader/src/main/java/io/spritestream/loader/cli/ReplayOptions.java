@@ -2,10 +2,11 @@ package io.spritestream.loader.cli;
 
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.kafka.KafkaSettings;
-import io.spritestream.loader.ingest.OffsetRange;
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.Remainder;
@@ -37,23 +38,24 @@ public final class ReplayOptions {
     @Option(names = "--no-shuffle", description = "Offset order (each partition's blocks in turn) instead of a shuffle.")
     boolean noShuffle;
 
-    @Option(names = "--shuffle-block", defaultValue = "" + OrderSpec.DEFAULT_BLOCK, paramLabel = "N",
-            description = "Consecutive offsets read as one block; blocks are permuted each epoch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shuffle-block", defaultValue = "${bundle:shuffle-block.default}",
+            descriptionKey = "shuffle-block.doc", paramLabel = "N")
     int shuffleBlock;
 
-    @Option(names = "--shuffle-buffer", defaultValue = "" + OrderSpec.DEFAULT_BUFFER, paramLabel = "N",
-            description = "Records mixed in the bounded shuffle buffer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--shuffle-buffer", defaultValue = "${bundle:shuffle-buffer.default}",
+            descriptionKey = "shuffle-buffer.doc", paramLabel = "N")
     int shuffleBuffer;
 
-    @Option(names = "--remainder", defaultValue = "drop", paramLabel = "drop|pad",
-            description = "Records that do not divide among the ranks: left out of that epoch, or completed by "
-                    + "repeating the first ones (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--remainder", defaultValue = "${bundle:remainder.default}", descriptionKey = "remainder.doc",
+            paramLabel = "drop|pad")
     Remainder remainder;
 
-    @Option(names = "--rank", paramLabel = "R", description = "This process's rank (default: 0, or the state's).")
+    @Option(names = "--rank", paramLabel = "R",
+            description = "This process's rank (default: ${bundle:rank.default}, or the state's).")
     Integer rank;
 
-    @Option(names = "--world-size", paramLabel = "N", description = "Number of ranks (default: 1, or the state's).")
+    @Option(names = "--world-size", paramLabel = "N",
+            description = "Number of ranks (default: ${bundle:world-size.default}, or the state's).")
     Integer worldSize;
 
     @Option(names = "--save-state", paramLabel = "FILE",
@@ -78,7 +80,7 @@ public final class ReplayOptions {
             + "committed only for closed batches (at-least-once). Stop it with --max-batches.")
     boolean follow;
 
-    @Option(names = "--group", defaultValue = "spritestream-loader", paramLabel = "ID",
+    @Option(names = "--group", defaultValue = "${bundle:group.default}", paramLabel = "ID",
             description = "Consumer group of --follow (default: ${DEFAULT-VALUE}).")
     String group;
 
@@ -138,7 +140,8 @@ public final class ReplayOptions {
             config = dataset != null ? LoaderConfig.dataset(DatasetRef.parse(dataset)) : LoaderConfig.topic(topic);
         }
         out.println(noShuffle ? "order: offset order" : "order: shuffled with seed " + s + " (the same order again: --seed " + s + ")");
-        config.order(order).shard(rank == null ? 0 : rank, worldSize == null ? 1 : worldSize);
+        config.order(order).shard(rank == null ? LoaderSettings.RANK.defaultValue() : rank,
+                worldSize == null ? LoaderSettings.WORLD_SIZE.defaultValue() : worldSize);
         if (follow) {
             out.println("following " + (topic != null ? topic : dataset) + " as consumer group '" + group
                     + "' (offsets committed for closed batches)");

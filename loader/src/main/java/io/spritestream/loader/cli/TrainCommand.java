@@ -31,7 +31,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code train}: trains SpriteNet on a dataset streamed from Kafka, with DJL's EasyTrain. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
         description = {"Trains SpriteNet, a small CNN (3x3 convolutions of 16 and 32 filters, each with ReLU and "
                 + "2x2 max-pooling, a 64-unit hidden layer, one output per class), on a dataset streamed from Kafka: "
                 + "DJL's EasyTrain over a Dataset of the loader's batches, a train/validation split by key hash, the "
@@ -56,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "The dataset version to train on (default version: the latest).")
     String dataset;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "${bundle:batch.default}", descriptionKey = "batch.doc", paramLabel = "B")
     int batch;
 
     @Mixin
@@ -65,17 +65,16 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--validation-fraction", defaultValue = "0.1", paramLabel = "F",
-            description = "Share of the keys held out for validation, by a hash of the key: the same split on every "
-                    + "run; 0 for none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--validation-fraction", defaultValue = "${bundle:validation-fraction.default}",
+            descriptionKey = "validation-fraction.doc", paramLabel = "F")
     double validationFraction;
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
             description = "auto, cpu or gpu; auto takes the first GPU the PyTorch engine sees (default: ${DEFAULT-VALUE}).")
     DeviceChoice device;
 
-    @Option(names = "--learning-rate", defaultValue = "0.002", paramLabel = "LR",
-            description = "Adam's learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--learning-rate", defaultValue = "${bundle:learning-rate.default}",
+            descriptionKey = "learning-rate.doc", paramLabel = "LR")
     float learningRate;
 
     @Option(names = "--mean", split = ",", paramLabel = "M",
@@ -94,22 +93,19 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-shuffle", description = "Offset order every epoch instead of a new shuffle each epoch.")
     boolean noShuffle;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
+    @Option(names = "--threads", descriptionKey = "threads.doc", paramLabel = "N")
     Integer threads;
 
-    @Option(names = "--prefetch", defaultValue = "2", paramLabel = "N",
-            description = "Batches prepared on the device ahead of the training step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prefetch", defaultValue = "${bundle:prefetch.default}", descriptionKey = "prefetch.doc",
+            paramLabel = "N")
     int prefetch;
 
     @Option(names = "--save-model", paramLabel = "DIR",
             description = "Save the trained parameters, synset.txt (class names) and spritestream-input.json there.")
     Path saveModel;
 
-    @Option(names = "--report-json", paramLabel = "FILE", description = "Write a JSON report of the run.")
-    Path reportJson;
-
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin
+    ReportOptions reporting;
 
     @Mixin
     MetricsOptions metrics;
@@ -129,9 +125,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
             throw new IllegalArgumentException("--epochs: " + epochs + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
         }
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("--learning-rate: " + learningRate + " (expected > 0)");
-        }
+        SpriteTrainer.LEARNING_RATE.check(learningRate);
         try (MetricsServer server = metrics.start(out())) {
             return train(LoaderMetrics.listener(server), pixelSpec, normalization);
         }
@@ -140,12 +134,13 @@ public final class TrainCommand implements Callable<Integer> {
     private int train(LoaderListener listener, PixelSpec pixelSpec, PixelNormalization normalization) throws Exception {
         long s = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
         LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse(dataset)).batchSize(batch).pixels(pixelSpec)
-                .order(noShuffle ? OrderSpec.inOffsetOrder() : OrderSpec.shuffled(s))
-                .threads(threads != null ? threads : Runtime.getRuntime().availableProcessors())
-                .listener(listener).trainerWaitReportedByCaller(true).build();
+                .order(noShuffle ? OrderSpec.inOffsetOrder() : OrderSpec.shuffled(s));
+        if (threads != null) {
+            config.threads(threads);
+        }
         Device target = device.resolve();
-        SpriteDataset.Builder data = SpriteDataset.builder(config, kafka.settings()).normalization(normalization)
-                .prefetch(prefetch).device(target);
+        SpriteDataset.Builder data = SpriteDataset.builder(config, kafka.settings()).listener(listener)
+                .normalization(normalization).prefetch(prefetch).device(target);
         boolean validate = validationFraction > 0;
         SpriteDataset.Split split = validate ? SpriteDataset.split(data, validationFraction) : null;
         try (SpriteDataset train = validate ? split.train() : data.build();
@@ -174,9 +169,9 @@ public final class TrainCommand implements Callable<Integer> {
                 out().println("model: " + saveModel + " (" + SpriteTrainer.MODEL_NAME + "-"
                         + String.format(Locale.ROOT, "%04d", epochs) + ".params, synset.txt, spritestream-input.json)");
             }
-            if (reportJson != null) {
-                report.write(reportJson);
-                out().println("report: " + reportJson);
+            if (reporting.reportJson != null) {
+                report.write(reporting.reportJson);
+                out().println("report: " + reporting.reportJson);
             }
         }
         return 0;
@@ -213,7 +208,7 @@ public final class TrainCommand implements Callable<Integer> {
 
         @Override
         public void epochStarted(int epoch, long expectedSamples) {
-            if (!quiet) {
+            if (!reporting.quiet) {
                 bar = ConsoleProgress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), expectedSamples,
                         "sprites");
             }

@@ -1,6 +1,8 @@
 package io.spritestream.loader.export;
 
+import io.spritestream.config.InvalidSettingException;
 import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.memory.SlabLayout;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,10 +45,10 @@ public final class ContactSheet {
     public record Layout(int columns, int scale, int gap, boolean labels, boolean checker) {
         public Layout {
             if (columns < 0 || columns > 1024) {
-                throw new IllegalArgumentException("--columns: " + columns + " (expected 0..1024, 0 for automatic)");
+                throw InvalidSettingException.of("columns", columns, "0..1024, 0 for automatic");
             }
             if (scale < 0 || scale > 64) {
-                throw new IllegalArgumentException("--scale: " + scale + " (expected 0..64, 0 for automatic)");
+                throw InvalidSettingException.of("scale", scale, "0..64, 0 for automatic");
             }
             if (gap < 0 || gap > 64) {
                 throw new IllegalArgumentException("gap: " + gap + " (expected 0..64)");
@@ -146,8 +148,8 @@ public final class ContactSheet {
 
     /** {@code [n, H, W, C]} of the batch's images. */
     private static int[] shapeOf(SpriteBatch batch) {
-        long[] s = batch.images().getShape().getShape();
-        return new int[] {(int) s[0], (int) s[1], (int) s[2], (int) s[3]};
+        SlabLayout l = batch.layout();
+        return new int[] {batch.size(), l.height(), l.width(), l.channels()};
     }
 
     /** ARGB of one delivered pixel: RGBA as is, RGB opaque, gray replicated and opaque. */

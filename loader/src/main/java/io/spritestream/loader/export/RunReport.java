@@ -4,15 +4,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.spritestream.loader.decode.RejectReason;
-import io.spritestream.loader.pipeline.LoaderStats;
-import io.spritestream.loader.pipeline.SpriteLoader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * {@code --report-json FILE}: what a run did. {@code records_read = samples - repeated + dead_lettered
@@ -36,22 +32,6 @@ public record RunReport(
         @JsonProperty("topic") String topic) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
-    /** The report of a loader's run so far. */
-    public static RunReport of(SpriteLoader loader) {
-        LoaderStats stats = loader.stats();
-        Map<String, Long> reasons = new TreeMap<>();
-        for (RejectReason r : RejectReason.values()) {
-            if (stats.rejected(r) > 0) {
-                reasons.put(r.code(), stats.rejected(r));
-            }
-        }
-        double seconds = loader.seconds();
-        return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), seconds,
-                seconds > 0 ? stats.samplesDelivered() / seconds : 0, stats.rejectedTotal(), reasons,
-                stats.recordsAccounted(), stats.dropped(), stats.repeated(),
-                loader.source().manifest().map(m -> m.key()).orElse(null), loader.source().topic());
-    }
 
     public void write(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();

@@ -1,5 +1,6 @@
 package io.spritestream.loader.ingest;
 
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.replay.RecordSpace;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -13,42 +14,25 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * arrive before their turn wait here. Memory is bounded by how far the order reaches ahead of the
  * read plan (the shuffle buffer) plus the reader's window, and two references a record of the space.
  *
- * <p>Records wait in a table indexed by record index (record and note side by side), not in a
+ * <p>Records wait in a table indexed by record index (record and label side by side), not in a
  * hash map: a record is handed out long after it arrived, and each lookup of a hash map missed
- * the cache on a shuffled read (a tenth of the reader's time). The {@link Target#arrived} note is
- * made while the record's objects are still in cache, for the same reason.
+ * the cache on a shuffled read (a tenth of the reader's time). The label header is read when the
+ * record arrives, while its objects are still in cache, for the same reason.
  *
  * <p>Offsets that do not exist (gaps left by transactions or compaction) are reported as missing
  * when their block is complete, and skipped. Confined to the reader thread.
  */
 public final class OrderedSink implements RangeReader.Sink {
 
-    /** Receives records in order, each with its position in the order. */
-    public interface Target {
-        /**
-         * Called once per record as it arrives from Kafka, while its objects are still in the CPU's
-         * cache; what it returns comes back with the record in {@link #accept}. Reading the record's
-         * headers here rather than at its turn, thousands of records later, saves several cache
-         * misses a record.
-         */
-        default Object arrived(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
-            return null;
-        }
-
-        void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, Object note, long position) throws InterruptedException;
-
-        /** The record at {@code position} does not exist in the topic. */
-        void missing(long position, int partition, long offset);
-    }
-
     private final RecordSpace space;
     private final int[] order;
     private final int blockSize;
-    private final Target target;
+    private final RecordTarget target;
+    private final RecordView view = new RecordView();
     private final int start;
     private final int[] uses;
     private final boolean[] missing;
-    /** Slot 2i: the record of index i that arrived before its last turn; slot 2i + 1: its note. */
+    /** Slot 2i: the record of index i that arrived before its last turn; slot 2i + 1: its label. */
     private final Object[] waiting;
     private int next;
 
@@ -57,12 +41,12 @@ public final class OrderedSink implements RangeReader.Sink {
      * @param start     the first position to hand out (a resumed run skips the ones before)
      * @param blockSize records per block to fetch
      */
-    public OrderedSink(RecordSpace space, int[] order, int start, int blockSize, Target target) {
+    public OrderedSink(RecordSpace space, int[] order, int start, int blockSize, RecordTarget target) {
         this(space, order, start, blockSize, target, new int[space.size()], new boolean[space.size()],
                 new Object[2 * space.size()]);
     }
 
-    private OrderedSink(RecordSpace space, int[] order, int start, int blockSize, Target target, int[] uses,
+    private OrderedSink(RecordSpace space, int[] order, int start, int blockSize, RecordTarget target, int[] uses,
                         boolean[] missing, Object[] waiting) {
         this.space = space;
         this.order = order;
@@ -83,7 +67,7 @@ public final class OrderedSink implements RangeReader.Sink {
      * if this one handed out its whole order, since they are clear then: a table a record is not
      * allocated again every epoch.
      */
-    public OrderedSink following(int[] nextOrder, int nextStart, Target nextTarget) {
+    public OrderedSink following(int[] nextOrder, int nextStart, RecordTarget nextTarget) {
         if (next < order.length) {
             return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget);
         }
@@ -121,13 +105,13 @@ public final class OrderedSink implements RangeReader.Sink {
         if (index < 0 || uses[index] == 0) {
             return;
         }
-        Object note = target.arrived(record);
+        byte[] label = RecordView.labelOf(record);
         if (next < order.length && order[next] == index) {
-            handOut(index, record, note);
+            handOut(index, record, label);
             drain();
         } else {
             waiting[2 * index] = record;
-            waiting[2 * index + 1] = note;
+            waiting[2 * index + 1] = label;
         }
     }
 
@@ -148,7 +132,7 @@ public final class OrderedSink implements RangeReader.Sink {
             int index = order[next];
             Object record = waiting[2 * index];
             if (record != null) {
-                handOut(index, (ConsumerRecord<ByteBuffer, ByteBuffer>) record, waiting[2 * index + 1]);
+                handOut(index, (ConsumerRecord<ByteBuffer, ByteBuffer>) record, (byte[]) waiting[2 * index + 1]);
             } else if (missing[index]) {
                 target.missing(next, space.partitionOf(index), space.offsetOf(index));
                 uses[index]--;
@@ -159,7 +143,7 @@ public final class OrderedSink implements RangeReader.Sink {
         }
     }
 
-    private void handOut(int index, ConsumerRecord<ByteBuffer, ByteBuffer> record, Object note)
+    private void handOut(int index, ConsumerRecord<ByteBuffer, ByteBuffer> record, byte[] label)
             throws InterruptedException {
         long position = next++;
         if (--uses[index] == 0) {
@@ -167,9 +151,9 @@ public final class OrderedSink implements RangeReader.Sink {
             waiting[2 * index + 1] = null;
         } else {
             waiting[2 * index] = record;
-            waiting[2 * index + 1] = note;
+            waiting[2 * index + 1] = label;
         }
-        target.accept(record, note, position);
+        target.accept(view.of(record, label), position);
     }
 
     /** Positions handed out (or skipped as missing) so far. */

@@ -1,5 +1,6 @@
 package io.spritestream.loader.ingest;
 
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.kafka.KafkaUnreachableException;
 import java.nio.ByteBuffer;

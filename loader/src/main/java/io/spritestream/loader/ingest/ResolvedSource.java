@@ -1,5 +1,6 @@
 package io.spritestream.loader.ingest;
 
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.catalog.DatasetManifest;
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,7 @@
 package io.spritestream.loader.ingest;
 
+import io.spritestream.config.InvalidSettingException;
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.catalog.DatasetCatalog;
 import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.catalog.DatasetRef;
@@ -30,6 +32,24 @@ public final class SourceResolver {
 
     public SourceResolver(KafkaSettings kafka) {
         this.kafka = kafka;
+    }
+
+    /**
+     * What a run reads: {@code ranges} of {@code topic} when given (a time window, or a resumed
+     * state's ranges; with the dataset version's classes when {@code dataset} is known), else the
+     * dataset version, else the bare topic.
+     *
+     * @param dataset a dataset version, or null
+     * @param topic   a bare topic, or null (with {@code ranges}: their topic)
+     * @param ranges  exact ranges, or null
+     */
+    public ResolvedSource resolve(DatasetRef dataset, String topic, List<OffsetRange> ranges) {
+        if (ranges != null) {
+            ResolvedSource known = dataset != null ? dataset(dataset) : null;
+            return new ResolvedSource(topic, ranges, known == null ? List.of() : known.classes(),
+                    known == null ? Optional.empty() : known.manifest());
+        }
+        return dataset != null ? dataset(dataset) : topic(topic);
     }
 
     public ResolvedSource dataset(DatasetRef ref) {
@@ -89,8 +109,8 @@ public final class SourceResolver {
         ResolvedSource whole = topic(topic);
         for (Integer p : fromOffsets.keySet()) {
             if (whole.ranges().stream().noneMatch(r -> r.partition() == p)) {
-                throw new IllegalArgumentException("--from-offsets: partition " + p + " (topic " + topic + " has partitions 0.."
-                        + (whole.ranges().size() - 1) + ")");
+                throw InvalidSettingException.format("{from-offsets}: partition %s (topic %s has partitions 0..%s)", p, topic,
+                        whole.ranges().size() - 1);
             }
         }
         try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.spritestream.loader.decode.RejectReason;
+import io.spritestream.loader.ingest.ClientObserver;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderStats;
 import io.spritestream.loader.pipeline.SpriteLoader;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import org.apache.kafka.clients.consumer.Consumer;
 
 /**
  * The loader's meters ({@code spritestream_*}, names in {@link LoaderMetricNames}):
@@ -25,7 +27,7 @@ import java.util.function.ToLongFunction;
  * events, and Micrometer's Kafka client meters of the loader's consumer ({@code kafka_consumer_*}).
  *
  * <pre>{@code
- * LoaderConfig config = ...listener(new LoaderMetrics(registry));
+ * SpriteLoader.open(settings, kafka, manager, new LoaderMetrics(registry));
  * }</pre>
  *
  * <p>One instance per registry, for loaders opened one after another (as {@code demo} does):
@@ -41,7 +43,7 @@ public final class LoaderMetrics implements LoaderListener {
     private final Timer trainerWait;
     private final Timer endToEnd;
     private volatile Run run = new Run(null, Totals.ZERO);
-    private KafkaClientBinding consumer;
+    private final ConsumerMeters clients = new ConsumerMeters();
 
     public LoaderMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -121,8 +123,12 @@ public final class LoaderMetrics implements LoaderListener {
         Run previous = run;
         Totals base = previous.loader() == null ? previous.base() : previous.base().plus(Totals.of(previous.loader()));
         run = new Run(loader, base);
-        closeConsumer();
-        consumer = KafkaClientBinding.of(loader.consumerForMetrics(), registry);
+    }
+
+    /** Binds the meters of the run's Kafka consumer while it is open ({@code kafka_consumer_*}). */
+    @Override
+    public ClientObserver clients() {
+        return clients;
     }
 
     @Override
@@ -148,17 +154,31 @@ public final class LoaderMetrics implements LoaderListener {
         deviceCopy.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    @Override
-    public synchronized void closed(SpriteLoader loader) {
-        if (run.loader() == loader) {
-            closeConsumer();
-        }
-    }
+    /** Kafka client meters of one consumer at a time: the current loader's. */
+    private final class ConsumerMeters implements ClientObserver {
+        private KafkaClientBinding binding;
+        private Consumer<?, ?> bound;
 
-    private void closeConsumer() {
-        if (consumer != null) {
-            consumer.close();
-            consumer = null;
+        @Override
+        public synchronized void consumerOpened(Consumer<?, ?> consumer) {
+            unbind();
+            binding = KafkaClientBinding.of(consumer, registry);
+            bound = consumer;
+        }
+
+        @Override
+        public synchronized void consumerClosed(Consumer<?, ?> consumer) {
+            if (bound == consumer) {
+                unbind();
+            }
+        }
+
+        private void unbind() {
+            if (binding != null) {
+                binding.close();
+                binding = null;
+                bound = null;
+            }
         }
     }
 

@@ -7,14 +7,15 @@ import io.spritestream.loader.decode.RejectReason;
 import io.spritestream.loader.decode.SlotMats;
 import io.spritestream.loader.decode.SpriteDecoder;
 import java.util.concurrent.BlockingQueue;
-import java.util.function.Consumer;
 
 /**
- * A decode thread's loop: takes sealed slabs from the reader, claims chunks of their slots, and
- * decodes each slot's record into the slot's memory. A record that does not decode is marked
- * rejected (a value, not an error); anything thrown is a bug and stops the pipeline.
+ * The decoders' work: take sealed slabs from the reader, claim chunks of their slots, and decode
+ * each slot's record into the slot's memory. A record that does not decode is marked rejected (a
+ * value, not an error); anything thrown is a bug and stops the pipeline. One instance serves every
+ * decode thread ({@link #run}) and the assembler thread while it waits ({@link #decodeUnclaimed});
+ * each thread has its own {@link SpriteDecoder}.
  */
-final class DecodeWorker implements Runnable {
+final class DecodeWorker {
 
     private final BlockingQueue<BatchSlots> readerToDecoders;
     private final SlotMats slotMats;
@@ -22,30 +23,29 @@ final class DecodeWorker implements Runnable {
     private final DecodeLimits limits;
     private final LoaderStats stats;
     private final LoaderListener listener;
-    private final Consumer<Throwable> onFailure;
 
     DecodeWorker(BlockingQueue<BatchSlots> readerToDecoders, SlotMats slotMats, PixelSpec pixels,
-                 DecodeLimits limits, LoaderStats stats, LoaderListener listener, Consumer<Throwable> onFailure) {
+                 DecodeLimits limits, LoaderStats stats, LoaderListener listener) {
         this.readerToDecoders = readerToDecoders;
         this.slotMats = slotMats;
         this.pixels = pixels;
         this.limits = limits;
         this.stats = stats;
         this.listener = listener;
-        this.onFailure = onFailure;
     }
 
-    @Override
-    public void run() {
-        try (SpriteDecoder decoder = new SpriteDecoder(pixels, limits)) {
-            while (!Thread.currentThread().isInterrupted()) {
+    /** A decode thread's loop, until it is interrupted. */
+    void run() throws InterruptedException {
+        try (SpriteDecoder decoder = newDecoder()) {
+            while (true) {
                 decodeUnclaimed(decoder, readerToDecoders.take());
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Throwable t) {
-            onFailure.accept(t);
         }
+    }
+
+    /** A decoder for one thread (the caller closes it). */
+    SpriteDecoder newDecoder() {
+        return new SpriteDecoder(pixels, limits);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.config.Setting;
 import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.Objects;
@@ -21,10 +22,12 @@ public record KeySplit(double validationFraction, Side side) {
     /** Which side of the split a loader reads. */
     public enum Side { TRAIN, VALIDATION }
 
+    /** The share of keys held out for validation. */
+    public static final Setting<Double> VALIDATION_FRACTION = Setting.decimal("validation-fraction", 0.1, 0, 1,
+            "Share of the keys held out for validation, by a hash of the key: the same split on every run; 0 for none");
+
     public KeySplit {
-        if (!(validationFraction >= 0 && validationFraction <= 1)) {
-            throw new IllegalArgumentException("--validation-fraction: " + validationFraction + " (expected 0..1)");
-        }
+        VALIDATION_FRACTION.check(validationFraction);
         Objects.requireNonNull(side, "side");
     }
 

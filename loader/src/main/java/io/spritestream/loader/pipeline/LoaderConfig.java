@@ -2,63 +2,90 @@ package io.spritestream.loader.pipeline;
 
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.loader.decode.DecodeLimits;
-import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
-import io.spritestream.loader.ingest.OffsetRange;
 import io.spritestream.loader.memory.LeakDetection;
 import io.spritestream.loader.replay.LoaderState;
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.replay.OrderSpec;
-import io.spritestream.loader.replay.Split;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything a {@link SpriteLoader} run is told, with defaults, validated once by {@link #build()}
- * (messages name the option, the value and what was expected).
+ * What a caller asks of a loader run, written setting by setting, each starting at its declared
+ * default ({@link LoaderSettings}); {@link #conclude()} checks them all and returns the immutable
+ * {@link LoaderSettings} a loader runs with (messages name the setting, the value and what was
+ * expected). Like Aeron's {@code Context}: fill in, then conclude.
+ *
+ * <pre>{@code
+ * LoaderSettings settings = LoaderConfig.dataset(DatasetRef.parse("icons@2"))
+ *         .batchSize(64).pixels(new PixelSpec(32, 32, 4, Fit.PAD)).epochs(3).conclude();
+ * }</pre>
+ *
+ * <p>Not thread-safe: one thread writes a config, then concludes it.
  */
-public final class LoaderConfig implements Cloneable {
+public final class LoaderConfig {
 
-    /** The automatic pool: room for this many samples, within these bounds (see {@link #slabs}). */
-    static final long AUTO_POOL_SAMPLES = 2048;
-    static final long AUTO_POOL_MAX_SLABS = 64;
-    static final long AUTO_POOL_BYTES = 256L << 20;
-
-    /** Default samples per batch. */
-    public static final int DEFAULT_BATCH = 64;
     DatasetRef dataset;
     String topic;
     List<OffsetRange> ranges;
-    int batchSize = DEFAULT_BATCH;
-    PixelSpec pixels = new PixelSpec(32, 32, 4, Fit.PAD);
-    int epochs = 1;
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    long maxBatches;
-    boolean dropLast;
+    int batchSize = LoaderSettings.BATCH.defaultValue();
+    PixelSpec pixels = PixelSpec.of(PixelSpec.SIZE.defaultValue(), PixelSpec.CHANNELS.defaultValue(),
+            PixelSpec.FIT.defaultValue());
+    int epochs = LoaderSettings.EPOCHS.defaultValue();
+    int threads = LoaderSettings.THREADS.defaultValue();
+    long maxBatches = LoaderSettings.MAX_BATCHES.defaultValue();
+    boolean dropLast = LoaderSettings.DROP_LAST.defaultValue();
     DecodeLimits limits = DecodeLimits.DEFAULT;
-    int slabs;
-    LeakDetection leakDetection = LeakDetection.SIMPLE;
+    int slabs = LoaderSettings.SLABS.defaultValue();
+    LeakDetection leakDetection = LoaderSettings.LEAK_DETECTION.defaultValue();
     OrderSpec order = OrderSpec.inOffsetOrder();
-    int worldSize = 1;
-    int rank;
-    int readAheadRecords = 8192;
-    BadRecordPolicy badRecords = BadRecordPolicy.DLQ;
-    java.util.function.Consumer<String> notices = System.err::println;
+    int worldSize = LoaderSettings.WORLD_SIZE.defaultValue();
+    int rank = LoaderSettings.RANK.defaultValue();
+    int readAhead = LoaderSettings.READ_AHEAD.defaultValue();
+    BadRecordPolicy onBadRecord = LoaderSettings.ON_BAD_RECORD.defaultValue();
     LoaderState resume;
     Path saveState;
     String followGroup;
-    LoaderListener listener = LoaderListener.NONE;
     boolean trainerWaitReportedByCaller;
     KeySplit keySplit;
 
     private LoaderConfig() {}
 
+    /** A config with every value of {@code settings}. */
+    LoaderConfig(LoaderSettings s) {
+        this.dataset = s.dataset();
+        this.topic = s.topic();
+        this.ranges = s.ranges();
+        this.batchSize = s.batchSize();
+        this.pixels = s.pixels();
+        this.epochs = s.epochs();
+        this.threads = s.threads();
+        this.maxBatches = s.maxBatches();
+        this.dropLast = s.dropLast();
+        this.limits = s.limits();
+        this.slabs = s.slabs();
+        this.leakDetection = s.leakDetection();
+        this.order = s.order();
+        this.worldSize = s.worldSize();
+        this.rank = s.rank();
+        this.readAhead = s.readAhead();
+        this.onBadRecord = s.onBadRecord();
+        this.resume = s.resumeState();
+        this.saveState = s.saveStatePath();
+        this.followGroup = s.followGroup();
+        this.trainerWaitReportedByCaller = s.trainerWaitReportedByCaller();
+        this.keySplit = s.keySplit();
+    }
+
+    /** Reads a dataset version ({@code NAME} for the latest). */
     public static LoaderConfig dataset(DatasetRef ref) {
         LoaderConfig c = new LoaderConfig();
         c.dataset = Objects.requireNonNull(ref);
         return c;
     }
 
+    /** Reads a bare topic, from its beginning to the end offsets seen at start. */
     public static LoaderConfig topic(String topic) {
         LoaderConfig c = new LoaderConfig();
         c.topic = Objects.requireNonNull(topic);
@@ -91,11 +118,18 @@ public final class LoaderConfig implements Cloneable {
         return c;
     }
 
+    /** Checks every setting and how they go together; the settings a loader runs with. */
+    public LoaderSettings conclude() {
+        return new LoaderSettings(this);
+    }
+
+    /** Samples per batch ({@link LoaderSettings#BATCH}). */
     public LoaderConfig batchSize(int value) {
         this.batchSize = value;
         return this;
     }
 
+    /** What every sample looks like ({@link PixelSpec#settings()}). */
     public LoaderConfig pixels(PixelSpec value) {
         this.pixels = Objects.requireNonNull(value);
         return this;
@@ -106,6 +140,7 @@ public final class LoaderConfig implements Cloneable {
         return this;
     }
 
+    /** Decode threads ({@link LoaderSettings#THREADS}; default: the number of cores). */
     public LoaderConfig threads(int value) {
         this.threads = value;
         return this;
@@ -143,12 +178,8 @@ public final class LoaderConfig implements Cloneable {
         return this;
     }
 
-    /** How each epoch's sample order is made (default: offset order). */
+    /** How each epoch's sample order is made (default: offset order); a resumed run keeps its own. */
     public LoaderConfig order(OrderSpec value) {
-        if (resume != null && !value.equals(resume.orderSpec())) {
-            throw new IllegalArgumentException("the order (" + value + ") differs from the resumed state's ("
-                    + resume.orderSpec() + "): a resumed run keeps its order");
-        }
         this.order = Objects.requireNonNull(value);
         return this;
     }
@@ -165,15 +196,8 @@ public final class LoaderConfig implements Cloneable {
      * offsets only for closed batches (at-least-once). Epochs, ranges and states do not apply.
      */
     public LoaderConfig follow(String group) {
-        if (group == null || group.isBlank()) {
-            throw new IllegalArgumentException("--group: '" + group + "' (expected a consumer group id)");
-        }
-        this.followGroup = group;
+        this.followGroup = LoaderSettings.GROUP.check(group);
         return this;
-    }
-
-    public boolean following() {
-        return followGroup != null;
     }
 
     /** Keep the run's state in {@code file} after every delivered batch (written atomically). */
@@ -184,25 +208,13 @@ public final class LoaderConfig implements Cloneable {
 
     /** Records fetched ahead of the one being handed out (at least one block). */
     public LoaderConfig readAheadRecords(int value) {
-        this.readAheadRecords = value;
+        this.readAhead = value;
         return this;
     }
 
     /** What happens to a record that cannot become a sample (default: dead-letter it). */
     public LoaderConfig onBadRecord(BadRecordPolicy value) {
-        this.badRecords = Objects.requireNonNull(value);
-        return this;
-    }
-
-    /** Where one-line notices go while the run waits (e.g. for a broker that is down); default stderr. */
-    public LoaderConfig notices(java.util.function.Consumer<String> value) {
-        this.notices = Objects.requireNonNull(value);
-        return this;
-    }
-
-    /** Who is told about the run as it goes (metrics); {@link LoaderListener#NONE} by default. */
-    public LoaderConfig listener(LoaderListener value) {
-        this.listener = Objects.requireNonNull(value);
+        this.onBadRecord = Objects.requireNonNull(value);
         return this;
     }
 
@@ -226,133 +238,13 @@ public final class LoaderConfig implements Cloneable {
         return this;
     }
 
-    /** An independent copy (every setting is a value), to derive one run's settings from another's. */
-    public LoaderConfig copy() {
-        try {
-            return (LoaderConfig) super.clone();
-        } catch (CloneNotSupportedException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /** Validates; returns this. */
-    public LoaderConfig build() {
-        require("--batch", batchSize, 1, 65536);
-        require("--epochs", epochs, 1, 1_000_000);
-        require("--threads", threads, 1, 256);
-        require("--slabs", slabs, 0, 4096);
-        require("--world-size", worldSize, 1, 1 << 16);
-        if (rank < 0 || rank >= worldSize) {
-            throw new IllegalArgumentException("--rank: " + rank + " (expected 0.." + (worldSize - 1) + " for --world-size "
-                    + worldSize + ")");
-        }
-        require("read-ahead", readAheadRecords, 1, 1 << 24);
-        if (maxBatches < 0) {
-            throw new IllegalArgumentException("--max-batches: " + maxBatches + " (expected >= 0, 0 for no limit)");
-        }
-        if (followGroup != null && (resume != null || saveState != null || worldSize != 1 || ranges != null)) {
-            throw new IllegalArgumentException("--follow: a live tail keeps its position in the consumer group "
-                    + "(expected no --resume, --save-state, --rank/--world-size or time window)");
-        }
-        if (slabs != 0 && slabs < 2) {
-            throw new IllegalArgumentException("--slabs: " + slabs + " (expected 0 for automatic, or >= 2)");
-        }
-        if (followGroup != null && keySplit != null) {
-            throw new IllegalArgumentException("--validation-fraction: a split by key reads a dataset version or a "
-                    + "topic's ranges (expected no --follow)");
-        }
-        return this;
-    }
-
-    public int effectiveSlabs() {
-        if (slabs != 0) {
-            return slabs;
-        }
-        int floor = 2 * threads + 4;
-        long slabBytes = (long) batchSize * pixels.sampleBytes();
-        long byMemory = Math.max(1, AUTO_POOL_BYTES / Math.max(1, slabBytes));
-        long wanted = Math.min(AUTO_POOL_MAX_SLABS, (AUTO_POOL_SAMPLES + batchSize - 1) / batchSize);
-        return (int) Math.max(floor, Math.min(wanted, byMemory));
-    }
-
+    /** The dataset version this config reads, or null (a bare topic). */
     public DatasetRef dataset() {
         return dataset;
     }
 
+    /** The bare topic this config reads, or null (a dataset version). */
     public String topic() {
         return topic;
-    }
-
-    public int batchSize() {
-        return batchSize;
-    }
-
-    public PixelSpec pixels() {
-        return pixels;
-    }
-
-    public int epochs() {
-        return epochs;
-    }
-
-    public int threads() {
-        return threads;
-    }
-
-    public long maxBatches() {
-        return maxBatches;
-    }
-
-    public boolean dropLast() {
-        return dropLast;
-    }
-
-    public OrderSpec order() {
-        return order;
-    }
-
-    public int worldSize() {
-        return worldSize;
-    }
-
-    public int rank() {
-        return rank;
-    }
-
-    public LoaderState resumeState() {
-        return resume;
-    }
-
-    public Path saveStatePath() {
-        return saveState;
-    }
-
-    /** The epoch the run starts in (0, or the resumed one). */
-    int startEpoch() {
-        return resume == null ? 0 : resume.epoch();
-    }
-
-    /** Positions of the start epoch's order already consumed. */
-    long startPosition() {
-        return resume == null ? 0 : resume.position();
-    }
-
-    /** Splits of the start epoch (elastic resume). */
-    List<Split> startSplits() {
-        return resume == null ? List.of() : resume.splits();
-    }
-
-    public LoaderListener listener() {
-        return listener;
-    }
-
-    public KeySplit keySplit() {
-        return keySplit;
-    }
-
-    private static void require(String name, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(name + ": " + value + " (expected " + min + ".." + max + ")");
-        }
     }
 }

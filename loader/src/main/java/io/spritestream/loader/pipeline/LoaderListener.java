@@ -1,17 +1,84 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.ingest.ClientObserver;
+import java.util.function.Consumer;
+
 /**
  * What a {@link SpriteLoader} tells an observer (the metrics binder), as plain numbers: the pipeline
  * knows nothing of how they are recorded. Every method has an empty default.
  *
- * <p>Set it with {@link LoaderConfig#listener}. Implementations must be quick, thread-safe and must
- * not throw: {@link #decoded} is called by every decode thread, the others by the thread that calls
+ * <p>Give it to {@link SpriteLoader#open(LoaderSettings, io.spritestream.kafka.KafkaSettings,
+ * ai.djl.ndarray.NDManager, LoaderListener)}. Implementations must be quick, thread-safe and must not
+ * throw: {@link #decoded} is called by every decode thread, {@link #notice} and the Kafka client
+ * events ({@link #clients()}) by the reader, the others by the thread that calls
  * {@link SpriteLoader#next()} (or, for {@link #copiedToDevice}, the training loop's device stage).
  */
 public interface LoaderListener {
 
-    /** Observes nothing. */
+    /** Observes nothing; notices go to standard error. */
     LoaderListener NONE = new LoaderListener() { };
+
+    /**
+     * Who is told when the run's Kafka consumer opens and closes (a metrics binder reads its client
+     * metrics); none by default. The pipeline passes it to the ingest side unopened.
+     */
+    default ClientObserver clients() {
+        return ClientObserver.NONE;
+    }
+
+    /**
+     * A one-line notice for the user while the run waits (e.g. for a broker that is down); printed
+     * on standard error unless a listener routes it elsewhere ({@link #withNotices}).
+     */
+    default void notice(String message) {
+        System.err.println(message);
+    }
+
+    /** This listener, with its notices sent to {@code notices} instead. */
+    default LoaderListener withNotices(Consumer<String> notices) {
+        LoaderListener events = this;
+        return new LoaderListener() {
+            @Override
+            public ClientObserver clients() {
+                return events.clients();
+            }
+
+            @Override
+            public void notice(String message) {
+                notices.accept(message);
+            }
+
+            @Override
+            public void opened(SpriteLoader loader) {
+                events.opened(loader);
+            }
+
+            @Override
+            public void decoded(long nanos) {
+                events.decoded(nanos);
+            }
+
+            @Override
+            public void delivered(int samples, long assemblyNanos, long oldestRecordMillis) {
+                events.delivered(samples, assemblyNanos, oldestRecordMillis);
+            }
+
+            @Override
+            public void trainerWaited(long nanos) {
+                events.trainerWaited(nanos);
+            }
+
+            @Override
+            public void copiedToDevice(long nanos) {
+                events.copiedToDevice(nanos);
+            }
+
+            @Override
+            public void closed(SpriteLoader loader) {
+                events.closed(loader);
+            }
+        };
+    }
 
     /**
      * A loader was opened, its threads not yet started. Observers may keep it to read its views

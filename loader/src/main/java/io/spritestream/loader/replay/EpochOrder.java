@@ -1,5 +1,6 @@
 package io.spritestream.loader.replay;
 
+import io.spritestream.config.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,8 +34,8 @@ public final class EpochOrder {
     public static int[] compute(RecordSpace space, OrderSpec spec, int epoch, List<Split> splits,
                                 int worldSize, int rank) {
         if (worldSize < 1 || rank < 0 || rank >= worldSize) {
-            throw new IllegalArgumentException("--rank " + rank + " --world-size " + worldSize
-                    + " (expected 0 <= rank < world size)");
+            throw InvalidSettingException.format("{rank} %s {world-size} %s (expected 0 <= rank < world size)", rank,
+                    worldSize);
         }
         int[] sequence = readOrder(space, spec, epoch);
         for (int level = 0; ; level++) {

@@ -1,5 +1,6 @@
 package io.spritestream.loader.replay;
 
+import io.spritestream.config.InvalidSettingException;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -7,7 +8,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.spritestream.loader.ingest.OffsetRange;
+import io.spritestream.loader.replay.OffsetRange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,6 +85,22 @@ public record LoaderState(
         classes = classes == null ? List.of() : List.copyOf(classes);
     }
 
+    /** The state of a run that has delivered nothing yet. */
+    public static LoaderState fresh(String dataset, int datasetVersion, String topic, List<OffsetRange> ranges,
+                                    OrderSpec order, int epochs, int worldSize, int rank, List<String> classes,
+                                    int batchSize) {
+        return new LoaderState(FORMAT, dataset, datasetVersion, topic, rangesOf(ranges), order.seed(), order.shuffle(),
+                order.blockSize(), order.bufferSize(), order.remainder().name().toLowerCase(java.util.Locale.ROOT),
+                epochs, 0, 0, worldSize, rank, List.of(), classes, batchSize, 0, 0, java.time.Instant.now().toString());
+    }
+
+    /** This resumed state as the run that continues it starts: its epochs, ranks and batch size. */
+    public LoaderState continuing(int newEpochs, int newWorldSize, int newRank, int newBatchSize) {
+        return new LoaderState(FORMAT, dataset, datasetVersion, topic, ranges, seed, shuffle, blockSize, shuffleBuffer,
+                remainder, newEpochs, epoch, position, newWorldSize, newRank, splits, classes, newBatchSize,
+                batchesDelivered, samplesDelivered, java.time.Instant.now().toString());
+    }
+
     @JsonIgnore
     public OrderSpec orderSpec() {
         return new OrderSpec(seed, shuffle, blockSize, shuffleBuffer, Remainder.valueOf(remainder.toUpperCase(java.util.Locale.ROOT)));
@@ -144,18 +161,17 @@ public record LoaderState(
 
     public static LoaderState read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--resume: " + file + " (expected a state file written by --save-state)");
+            throw InvalidSettingException.format("{resume}: %s (expected a state file written by {save-state})", file);
         }
         LoaderState state;
         try {
             state = JSON.readValue(file.toFile(), LoaderState.class);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--resume: " + file + " is not a readable state file: "
-                    + e.getMessage().lines().findFirst().orElse(""));
+            throw InvalidSettingException.format("{resume}: %s is not a readable state file: %s", file,
+                    e.getMessage().lines().findFirst().orElse(""));
         }
         if (state.format() != FORMAT) {
-            throw new IllegalArgumentException("--resume: " + file + " has format " + state.format()
-                    + " (expected " + FORMAT + ")");
+            throw InvalidSettingException.format("{resume}: %s has format %s (expected %s)", file, state.format(), FORMAT);
         }
         return state;
     }

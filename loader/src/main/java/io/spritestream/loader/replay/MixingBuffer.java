@@ -1,5 +1,6 @@
 package io.spritestream.loader.replay;
 
+import io.spritestream.config.InvalidSettingException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,7 +19,7 @@ public final class MixingBuffer<T> {
 
     public MixingBuffer(int capacity, long seed) {
         if (capacity < 1) {
-            throw new IllegalArgumentException("--shuffle-buffer: " + capacity + " (expected >= 1)");
+            throw InvalidSettingException.of("shuffle-buffer", capacity, ">= 1");
         }
         this.items = new Object[capacity];
         this.rng = SplitMix64.of(seed, 0x466F6C6C6FL);

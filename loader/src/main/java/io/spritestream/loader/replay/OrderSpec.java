@@ -1,5 +1,8 @@
 package io.spritestream.loader.replay;
 
+import io.spritestream.config.Setting;
+import java.util.List;
+
 /**
  * How an epoch's sample order is made.
  *
@@ -18,30 +21,36 @@ package io.spritestream.loader.replay;
  */
 public record OrderSpec(long seed, boolean shuffle, int blockSize, int bufferSize, Remainder remainder) {
 
-    /** Default records per block. */
-    public static final int DEFAULT_BLOCK = 512;
-    /** Default records in the mixing buffer. */
-    public static final int DEFAULT_BUFFER = 4096;
+    /** Records per block. */
+    public static final Setting<Integer> SHUFFLE_BLOCK = Setting.integer("shuffle-block", 512, 1, 1 << 20,
+            "Consecutive offsets read as one block; blocks are permuted each epoch");
+    /** Records in the mixing buffer. */
+    public static final Setting<Integer> SHUFFLE_BUFFER = Setting.integer("shuffle-buffer", 4096, 1, 1 << 24,
+            "Records mixed in the bounded shuffle buffer");
+    /** What happens to records that do not divide among the ranks. */
+    public static final Setting<Remainder> REMAINDER = Setting.choice("remainder", Remainder.class, Remainder.DROP,
+            "Records that do not divide among the ranks: left out of that epoch, or completed by repeating the "
+                    + "first ones");
 
     public OrderSpec {
-        if (blockSize < 1 || blockSize > (1 << 20)) {
-            throw new IllegalArgumentException("--shuffle-block: " + blockSize + " (expected 1..1048576)");
-        }
-        if (bufferSize < 1 || bufferSize > (1 << 24)) {
-            throw new IllegalArgumentException("--shuffle-buffer: " + bufferSize + " (expected 1..16777216)");
-        }
-        if (remainder == null) {
-            throw new IllegalArgumentException("--remainder: null (expected drop or pad)");
-        }
+        SHUFFLE_BLOCK.check(blockSize);
+        SHUFFLE_BUFFER.check(bufferSize);
+        REMAINDER.check(remainder);
     }
 
     /** Offset order, no shuffling. */
     public static OrderSpec inOffsetOrder() {
-        return new OrderSpec(0, false, DEFAULT_BLOCK, 1, Remainder.DROP);
+        return new OrderSpec(0, false, SHUFFLE_BLOCK.defaultValue(), 1, REMAINDER.defaultValue());
     }
 
     /** Shuffled with the defaults. */
     public static OrderSpec shuffled(long seed) {
-        return new OrderSpec(seed, true, DEFAULT_BLOCK, DEFAULT_BUFFER, Remainder.DROP);
+        return new OrderSpec(seed, true, SHUFFLE_BLOCK.defaultValue(), SHUFFLE_BUFFER.defaultValue(),
+                REMAINDER.defaultValue());
+    }
+
+    /** Every setting an order is made of. */
+    public static List<Setting<?>> settings() {
+        return List.of(SHUFFLE_BLOCK, SHUFFLE_BUFFER, REMAINDER);
     }
 }

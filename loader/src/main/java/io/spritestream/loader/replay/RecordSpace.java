@@ -1,6 +1,6 @@
 package io.spritestream.loader.replay;
 
-import io.spritestream.loader.ingest.OffsetRange;
+import io.spritestream.loader.replay.OffsetRange;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.spritestream.loader.replay;
 
+import io.spritestream.config.InvalidSettingException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,26 +26,26 @@ public final class Resume {
         if (oldWorld == worldSize) {
             LoaderState own = perRank ? LoaderState.read(LoaderState.forRank(pattern, rank)) : rankZero;
             if (own.rank() != rank) {
-                throw new IllegalArgumentException("--resume: " + pattern + " holds rank " + own.rank()
-                        + "'s state (expected rank " + rank + "; name one file per rank with {rank})");
+                throw InvalidSettingException.format("{resume}: %s holds rank %s's state (expected rank %s; name one "
+                        + "file per rank with %s)", pattern, own.rank(), rank, "{rank}");
             }
             return own;
         }
         if (!perRank && oldWorld > 1) {
-            throw new IllegalArgumentException("--resume: " + pattern + " is one rank's state of " + oldWorld
-                    + "; resuming with --world-size " + worldSize + " needs every old rank's state (a path with {rank})");
+            throw InvalidSettingException.format("{resume}: %s is one rank's state of %s; resuming with {world-size} %s "
+                    + "needs every old rank's state (a path with %s)", pattern, oldWorld, worldSize, "{rank}");
         }
         List<LoaderState> old = new ArrayList<>();
         for (int r = 0; r < oldWorld; r++) {
             LoaderState s = perRank ? LoaderState.read(LoaderState.forRank(pattern, r)) : rankZero;
             if (s.rank() != r || s.worldSize() != oldWorld) {
-                throw new IllegalArgumentException("--resume: " + LoaderState.forRank(pattern, r) + " is rank " + s.rank()
-                        + " of " + s.worldSize() + " (expected rank " + r + " of " + oldWorld + ")");
+                throw InvalidSettingException.format("{resume}: %s is rank %s of %s (expected rank %s of %s)",
+                        LoaderState.forRank(pattern, r), s.rank(), s.worldSize(), r, oldWorld);
             }
             if (s.epoch() != rankZero.epoch() || !s.splits().equals(rankZero.splits())
                     || !s.orderSpec().equals(rankZero.orderSpec()) || !s.topic().equals(rankZero.topic())) {
-                throw new IllegalArgumentException("--resume: the old ranks' states are not of one run at one epoch"
-                        + " (rank 0 is in epoch " + rankZero.epoch() + ", rank " + r + " in epoch " + s.epoch() + ")");
+                throw InvalidSettingException.format("{resume}: the old ranks' states are not of one run at one epoch"
+                        + " (rank 0 is in epoch %s, rank %s in epoch %s)", rankZero.epoch(), r, s.epoch());
             }
             old.add(s);
         }

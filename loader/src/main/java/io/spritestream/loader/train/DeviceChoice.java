@@ -1,5 +1,6 @@
 package io.spritestream.loader.train;
 
+import io.spritestream.config.InvalidSettingException;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
@@ -27,9 +28,9 @@ public enum DeviceChoice {
             return Device.gpu();
         }
         if (this == GPU) {
-            throw new IllegalArgumentException("--device gpu: the PyTorch engine sees no GPU (PyTorch "
-                    + engine.getVersion() + "; the CPU native library is loaded unless a CUDA flavour is installed:"
-                    + " see README, Training on a GPU)");
+            throw InvalidSettingException.format("{device} gpu: the PyTorch engine sees no GPU (PyTorch %s; the CPU "
+                    + "native library is loaded unless a CUDA flavour is installed: see README, Training on a GPU)",
+                    engine.getVersion());
         }
         return Device.cpu();
     }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.pipeline.SpriteLoader;
+import io.spritestream.loader.pipeline.Stage;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -30,15 +32,27 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class DeviceStage implements AutoCloseable {
 
+    /** What the stage hands the trainer's thread, in order. */
+    sealed interface Item {
+    }
+
+    /** A batch on the device, its input prepared. */
+    record Prepared(StreamBatch batch) implements Item {}
+
     /** Put after the loader's last batch. */
-    static final Object END = new Object();
+    record End() implements Item {}
+
+    /** A failure of the stage, handed to the consumer in order. */
+    record Failure(Throwable cause) implements Item {}
+
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     private final Source source;
     private final NDManager deviceManager;
     private final Device device;
     private final PixelNormalization normalization;
-    private final BlockingQueue<Object> deviceToTrainer;
-    private final Thread thread;
+    private final BlockingQueue<Item> deviceToTrainer;
+    private final Stage stage;
     private final LongAdder prepareNanos = new LongAdder();
     private long epochSamples;
     private volatile long expectedEpochSamples;
@@ -46,8 +60,6 @@ final class DeviceStage implements AutoCloseable {
     private volatile boolean stopping;
     private int currentEpoch = -1;
 
-    /** A failure of the stage, handed to the consumer in order. */
-    record Failure(Throwable cause) {}
 
     /** Where the stage takes batches from: a {@link SpriteLoader}, in order. */
     interface Source {
@@ -95,20 +107,19 @@ final class DeviceStage implements AutoCloseable {
         this.normalization = normalization;
         this.deviceToTrainer = new ArrayBlockingQueue<>(depth);
         this.expectedEpochSamples = expectedEpochSamples;
-        this.thread = new Thread(this::run, "spritestream-device");
-        this.thread.setDaemon(true);
+        this.stage = new Stage("spritestream-device", this::run, this::failed);
     }
 
     void start() {
-        thread.start();
+        stage.start();
     }
 
     Device device() {
         return device;
     }
 
-    /** The next item, waiting at most {@code timeout}: a {@link StreamBatch}, {@link #END}, a {@link Failure}, or null. */
-    Object poll(long timeout, TimeUnit unit) throws InterruptedException {
+    /** The next item, waiting at most {@code timeout}; null if none came. */
+    Item poll(long timeout, TimeUnit unit) throws InterruptedException {
         return deviceToTrainer.poll(timeout, unit);
     }
 
@@ -126,33 +137,32 @@ final class DeviceStage implements AutoCloseable {
         return prepareNanos.sum();
     }
 
-    private void run() {
-        try {
-            while (true) {
-                SpriteBatch sprites = source.next();
-                if (sprites == null) {
-                    deviceToTrainer.put(END);
-                    return;
-                }
-                long settled = source.epochsCompleted();
-                StreamBatch batch = prepare(sprites);
-                try {
-                    deviceToTrainer.put(batch);
-                } catch (InterruptedException e) {
-                    batch.close();
-                    throw e;
-                }
-                settledEpochs = settled;
+    private void run() throws InterruptedException {
+        while (true) {
+            SpriteBatch sprites = source.next();
+            if (sprites == null) {
+                deviceToTrainer.put(new End());
+                return;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (Throwable t) {
-            if (!stopping) {
-                try {
-                    deviceToTrainer.put(new Failure(t));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            long settled = source.epochsCompleted();
+            StreamBatch batch = prepare(sprites);
+            try {
+                deviceToTrainer.put(new Prepared(batch));
+            } catch (InterruptedException e) {
+                batch.close();
+                throw e;
+            }
+            settledEpochs = settled;
+        }
+    }
+
+    /** The stage's error path: the failure goes to the consumer, in order, unless the stage is stopping. */
+    private void failed(Throwable t) {
+        if (!stopping) {
+            try {
+                deviceToTrainer.put(new Failure(t));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -215,21 +225,22 @@ final class DeviceStage implements AutoCloseable {
 
     /**
      * Stops the thread and closes every batch it prepared that nobody took. Does not close the loader.
+     *
+     * @throws IllegalStateException if the thread did not stop in time (its batches are left to it)
      */
     @Override
     public void close() {
         stopping = true;
-        thread.interrupt();
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        stage.interrupt();
+        if (!stage.join(STOP_TIMEOUT)) {
+            throw new IllegalStateException(stage.role() + " did not stop within " + STOP_TIMEOUT.toSeconds()
+                    + " s; the batches it holds are left to it");
         }
-        List<Object> left = new ArrayList<>();
+        List<Item> left = new ArrayList<>();
         deviceToTrainer.drainTo(left);
-        for (Object item : left) {
-            if (item instanceof StreamBatch batch) {
-                batch.close();
+        for (Item item : left) {
+            if (item instanceof Prepared prepared) {
+                prepared.batch().close();
             }
         }
     }

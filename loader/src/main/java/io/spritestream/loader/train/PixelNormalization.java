@@ -1,5 +1,6 @@
 package io.spritestream.loader.train;
 
+import io.spritestream.config.InvalidSettingException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -42,17 +43,17 @@ public final class PixelNormalization {
      */
     public static PixelNormalization meanStd(float[] mean, float[] std) {
         if (mean.length == 0 || mean.length != std.length) {
-            throw new IllegalArgumentException("--mean/--std: " + mean.length + " and " + std.length
-                    + " values (expected one of each per channel)");
+            throw InvalidSettingException.format("{mean}/{std}: %s and %s values (expected one of each per channel)",
+                    mean.length, std.length);
         }
         for (float s : std) {
             if (!(s > 0) || Float.isInfinite(s)) {
-                throw new IllegalArgumentException("--std: " + s + " (expected > 0)");
+                throw InvalidSettingException.of("std", s, "> 0");
             }
         }
         for (float m : mean) {
             if (!Float.isFinite(m)) {
-                throw new IllegalArgumentException("--mean: " + m + " (expected a finite number)");
+                throw InvalidSettingException.of("mean", m, "a finite number");
             }
         }
         return new PixelNormalization(mean.clone(), std.clone());
@@ -87,8 +88,8 @@ public final class PixelNormalization {
         }
         long channels = pixels.getShape().get(3);
         if (mean != null && mean.length != channels) {
-            throw new IllegalArgumentException("--mean/--std: " + mean.length + " values for " + channels
-                    + " channels (expected one per channel)");
+            throw InvalidSettingException.format("{mean}/{std}: %s values for %s channels (expected one per channel)",
+                    mean.length, channels);
         }
         NDArray x = pixels.toType(DataType.FLOAT32, false); // new memory: the input is uint8
         x.divi(255f);

@@ -7,7 +7,12 @@ import ai.djl.training.dataset.Dataset;
 import ai.djl.util.Progress;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.pipeline.KeySplit;
+import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.Setting;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.LoaderSettings;
+import io.spritestream.loader.pipeline.Stages;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.ingest.ResolvedSource;
 import java.util.Iterator;
@@ -51,10 +56,14 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     /** Epochs the loader is told to read: more passes than a training job makes (later ones are empty). */
     public static final int MAX_PASSES = 10_000;
+    /** Batches the device stage prepares ahead of the trainer. */
+    public static final Setting<Integer> PREFETCH = Setting.integer("prefetch", 2, 1, 64,
+            "Batches prepared on the device ahead of the training step");
     private static final long WAIT_SLICE_MS = 50;
 
-    private final LoaderConfig config;
+    private final LoaderSettings settings;
     private final KafkaSettings kafka;
+    private final LoaderListener listener;
     private final PixelNormalization normalization;
     private final int depth;
     private Device device;
@@ -73,20 +82,27 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     private long totalSamples;
 
     private SpriteDataset(Builder b) {
-        LoaderConfig c = b.config.copy().epochs(MAX_PASSES).keySplit(b.split);
+        // The loader's next() is called by the device stage: the wait that counts is the pass's.
+        LoaderSettings asked = b.config.toConfig().epochs(MAX_PASSES).keySplit(b.split)
+                .trainerWaitReportedByCaller(true).conclude();
         // The device side holds a few slabs (queued, being prepared, kept for the next pass, in the
         // trainer's hands): add them, so that the decoders keep as many as they would otherwise.
-        this.config = c.slabs(c.effectiveSlabs() + b.depth + 3);
+        this.settings = asked.toConfig().slabs(asked.effectiveSlabs() + b.depth + 3).conclude();
         this.kafka = b.kafka;
+        this.listener = b.listener;
         this.normalization = b.normalization;
         this.depth = b.depth;
         this.device = b.device;
-        config.build();
     }
 
-    /** A dataset over what {@code config} reads (its settings are copied; {@code epochs} is not used). */
+    /** A dataset over what {@code config} reads (concluded now; its {@code epochs} is not used). */
     public static Builder builder(LoaderConfig config, KafkaSettings kafka) {
-        return new Builder(config, kafka);
+        return new Builder(config.conclude(), kafka);
+    }
+
+    /** A dataset over what {@code settings} read ({@code epochs} is not used). */
+    public static Builder builder(LoaderSettings settings, KafkaSettings kafka) {
+        return new Builder(settings, kafka);
     }
 
     /**
@@ -101,8 +117,8 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     /** {@link #split(LoaderConfig, KafkaSettings, double)} with the settings of {@code template}. */
     public static Split split(Builder template, double validationFraction) {
         if (template.config.dataset() == null) {
-            throw new IllegalArgumentException("--validation-fraction: a split by key needs --dataset (the version's "
-                    + "class list gives both sides the same label ids); got --topic " + template.config.topic());
+            throw InvalidSettingException.format("{validation-fraction}: a split by key needs {dataset} (the version's "
+                    + "class list gives both sides the same label ids); got {topic} %s", template.config.topic());
         }
         SpriteDataset train = template.copy().split(KeySplit.train(validationFraction)).build();
         SpriteDataset validation = template.copy().split(KeySplit.validation(validationFraction)).build();
@@ -132,7 +148,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     /** The split side this dataset reads, or null. */
     public KeySplit keySplit() {
-        return config.keySplit();
+        return settings.keySplit();
     }
 
     /** The loader behind the passes (its statistics and pool), or null before the first. */
@@ -232,7 +248,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         if (loader == null) {
             hostManager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
             try {
-                loader = SpriteLoader.open(config, kafka, hostManager);
+                loader = SpriteLoader.open(settings, kafka, hostManager, listener);
             } catch (RuntimeException e) {
                 hostManager.close();
                 hostManager = null;
@@ -257,7 +273,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             return 0;
         }
         long records = loader.source().records();
-        KeySplit split = config.keySplit();
+        KeySplit split = settings.keySplit();
         if (split == null) {
             return records;
         }
@@ -289,7 +305,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             b.close();
         }
         while (!streamEnded) {
-            Object item = stage.poll(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
+            DeviceStage.Item item = stage.poll(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
             if (item == null && epochOver(epoch)) {
                 item = stage.poll(0, TimeUnit.MILLISECONDS);
                 if (item == null) {
@@ -299,12 +315,13 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             if (item == null) {
                 continue;
             }
-            if (item == DeviceStage.END) {
+            if (item instanceof DeviceStage.End) {
                 streamEnded = true;
             } else if (item instanceof DeviceStage.Failure f) {
                 streamEnded = true;
-                throw rethrow(f.cause());
-            } else if (item instanceof StreamBatch b) {
+                throw Stages.unchecked(f.cause());
+            } else if (item instanceof DeviceStage.Prepared prepared) {
+                StreamBatch b = prepared.batch();
                 if (b.epoch() == epoch) {
                     return b;
                 }
@@ -333,16 +350,6 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             return true;
         }
         return stage.settledEpochs() > epoch || completed >= epoch + 2L;
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException re) {
-            return re;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t.getMessage(), t);
     }
 
     private void finished(Pass pass) {
@@ -437,25 +444,33 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     /** How a {@link SpriteDataset} is made. */
     public static final class Builder {
-        private final LoaderConfig config;
+        private final LoaderSettings config;
         private final KafkaSettings kafka;
+        private LoaderListener listener = LoaderListener.NONE;
         private KeySplit split;
         private PixelNormalization normalization = PixelNormalization.scaleOnly();
-        private int depth = 2;
+        private int depth = PREFETCH.defaultValue();
         private Device device;
 
-        private Builder(LoaderConfig config, KafkaSettings kafka) {
-            this.config = Objects.requireNonNull(config, "config").copy();
+        private Builder(LoaderSettings config, KafkaSettings kafka) {
+            this.config = Objects.requireNonNull(config, "config");
             this.kafka = Objects.requireNonNull(kafka, "kafka");
         }
 
         private Builder copy() {
             Builder b = new Builder(config, kafka);
+            b.listener = listener;
             b.split = split;
             b.normalization = normalization;
             b.depth = depth;
             b.device = device;
             return b;
+        }
+
+        /** Who is told about the loader's run (metrics), and given its notices (default: nobody, stderr). */
+        public Builder listener(LoaderListener value) {
+            this.listener = Objects.requireNonNull(value);
+            return this;
         }
 
         /** Only one side of a split by key (default: every record). */
@@ -472,10 +487,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
         /** Batches the device stage prepares ahead of the trainer (default 2). */
         public Builder prefetch(int batches) {
-            if (batches < 1 || batches > 64) {
-                throw new IllegalArgumentException("--prefetch: " + batches + " (expected 1..64)");
-            }
-            this.depth = batches;
+            this.depth = PREFETCH.check(batches);
             return this;
         }
 

@@ -1,5 +1,7 @@
 package io.spritestream.loader.train;
 
+import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.Setting;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -36,6 +38,10 @@ import java.util.Map;
  */
 public final class SpriteTrainer implements AutoCloseable {
 
+    /** Adam's learning rate. */
+    public static final Setting<Float> LEARNING_RATE = Setting.of("learning-rate", Float.class, 0.002f, "0.002",
+            v -> v != null && v > 0 && !v.isInfinite(), "> 0", "Adam's learning rate");
+
     /** The name of the saved parameters ({@code spritenet-NNNN.params}). */
     public static final String MODEL_NAME = "spritenet";
 
@@ -58,8 +64,8 @@ public final class SpriteTrainer implements AutoCloseable {
         if (classes < 1) {
             throw new IllegalArgumentException("classes: " + classes + " (expected >= 1)");
         }
-        if (!(learningRate > 0)) {
-            throw new IllegalArgumentException("--learning-rate: " + learningRate + " (expected > 0)");
+        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
+            throw InvalidSettingException.of("learning-rate", learningRate, "> 0");
         }
         this.classes = classes;
         this.device = device;
@@ -99,7 +105,7 @@ public final class SpriteTrainer implements AutoCloseable {
     public TrainingReport fit(SpriteDataset train, SpriteDataset validation, int epochs, EpochObserver observer)
             throws IOException, TranslateException {
         if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
-            throw new IllegalArgumentException("--epochs: " + epochs + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
+            throw InvalidSettingException.of("epochs", epochs, "1.." + SpriteDataset.MAX_PASSES);
         }
         reporter.begin(train, validation, epochs, observer == null ? new EpochObserver() { } : observer);
         long began = System.nanoTime();

@@ -5,8 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.replay.RecordSpace;
+import io.spritestream.record.SpriteRecords;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -20,26 +28,22 @@ class OrderedSinkTest {
     private static final RecordSpace SPACE = new RecordSpace(List.of(
             new OffsetRange(0, 10, 20), new OffsetRange(1, 100, 106)));
 
-    private static final class Recording implements OrderedSink.Target {
+    /** Label headers read so far (by every record made here). */
+    private static final AtomicInteger LABEL_READS = new AtomicInteger();
+
+    private static final class Recording implements RecordTarget {
         final List<Long> positions = new ArrayList<>();
         final List<Integer> indices = new ArrayList<>();
-        final List<Object> notes = new ArrayList<>();
+        final List<String> labels = new ArrayList<>();
         final List<String> missing = new ArrayList<>();
-        final List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = new ArrayList<>();
-        int arrivals;
+        final List<ByteBuffer> values = new ArrayList<>();
 
         @Override
-        public Object arrived(ConsumerRecord<ByteBuffer, ByteBuffer> record) {
-            arrivals++;
-            return "note " + record.partition() + "/" + record.offset();
-        }
-
-        @Override
-        public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record, Object note, long position) {
+        public void accept(RecordView record, long position) {
             positions.add(position);
             indices.add(SPACE.indexOf(record.partition(), record.offset()));
-            notes.add(note);
-            records.add(record);
+            labels.add(new String(record.label(), StandardCharsets.UTF_8));
+            values.add(record.value());
         }
 
         @Override
@@ -48,12 +52,31 @@ class OrderedSinkTest {
         }
     }
 
+    /** A record as the reader gets it: its own value buffer, a label header that counts its reads. */
+    private static ConsumerRecord<ByteBuffer, ByteBuffer> record(int partition, long offset) {
+        byte[] label = ("label " + partition + "/" + offset).getBytes(StandardCharsets.UTF_8);
+        Header counted = new Header() {
+            @Override
+            public String key() {
+                return SpriteRecords.LABEL;
+            }
+
+            @Override
+            public byte[] value() {
+                LABEL_READS.incrementAndGet();
+                return label;
+            }
+        };
+        return new ConsumerRecord<>("t", partition, offset, 0L, TimestampType.CREATE_TIME, 0, 0, null,
+                ByteBuffer.allocate(1), new RecordHeaders(new Header[] {counted}), Optional.empty());
+    }
+
     /** Delivers every planned block as the reader would, leaving out the offsets in {@code gaps}. */
     private static void deliver(OrderedSink sink, Set<String> gaps) throws InterruptedException {
         for (OffsetRange block : sink.fetchPlan().blocks()) {
             for (long offset = block.start(); offset < block.end(); offset++) {
                 if (!gaps.contains(block.partition() + "/" + offset)) {
-                    sink.accept(new ConsumerRecord<>("t", block.partition(), offset, null, null));
+                    sink.accept(record(block.partition(), offset));
                 }
             }
             sink.endBlock(block);
@@ -61,20 +84,22 @@ class OrderedSinkTest {
     }
 
     @Test
-    void handsOutRecordsInTheOrderWithTheirArrivalNotesAndPositions() throws InterruptedException {
+    void handsOutRecordsInTheOrderWithTheirLabelsAndPositions() throws InterruptedException {
         int[] order = {12, 3, 0, 15, 7, 10, 1, 14, 9, 4};
         Recording target = new Recording();
         OrderedSink sink = new OrderedSink(SPACE, order, 0, 4, target);
 
+        int readsBefore = LABEL_READS.get();
         deliver(sink, Set.of());
         sink.finish();
 
         assertEquals(List.of(12, 3, 0, 15, 7, 10, 1, 14, 9, 4), target.indices);
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), target.positions);
-        assertEquals("note 1/102", target.notes.get(0));
-        assertEquals("note 0/13", target.notes.get(1));
-        // Records of a fetched block that the order does not use are neither noted nor handed out.
-        assertEquals(order.length, target.arrivals);
+        assertEquals("label 1/102", target.labels.get(0));
+        assertEquals("label 0/13", target.labels.get(1));
+        // A label is read once, on arrival; records of a fetched block that the order does not use
+        // are neither read nor handed out.
+        assertEquals(order.length, LABEL_READS.get() - readsBefore);
         assertTrue(target.missing.isEmpty());
     }
 
@@ -84,13 +109,14 @@ class OrderedSinkTest {
         Recording target = new Recording();
         OrderedSink sink = new OrderedSink(SPACE, order, 0, 4, target);
 
+        int readsBefore = LABEL_READS.get();
         deliver(sink, Set.of());
         sink.finish();
 
         assertEquals(List.of(5, 2, 5, 11, 2), target.indices);
-        assertSame(target.records.get(0), target.records.get(2));
-        assertEquals(target.notes.get(1), target.notes.get(4));
-        assertEquals(3, target.arrivals);
+        assertSame(target.values.get(0), target.values.get(2));
+        assertEquals(target.labels.get(1), target.labels.get(4));
+        assertEquals(3, LABEL_READS.get() - readsBefore);
     }
 
     @Test
@@ -142,7 +168,7 @@ class OrderedSinkTest {
     @Test
     void aSinkThatStoppedHalfWayHandsFreshTablesToTheNext() throws InterruptedException {
         OrderedSink sink = new OrderedSink(SPACE, new int[] {2, 3, 12}, 0, 4, new Recording());
-        sink.accept(new ConsumerRecord<>("t", 0, 13L, null, null)); // index 3 waits for index 2
+        sink.accept(record(0, 13)); // index 3 waits for index 2
 
         // The record that waited in the first sink must not stand in for one missing now.
         Recording second = new Recording();
@@ -159,7 +185,7 @@ class OrderedSinkTest {
     void finishNamesTheFirstRecordThatNeverArrived() throws InterruptedException {
         int[] order = {0, 10};
         OrderedSink sink = new OrderedSink(SPACE, order, 0, 4, new Recording());
-        sink.accept(new ConsumerRecord<>("t", 0, 10L, null, null));
+        sink.accept(record(0, 10));
 
         IllegalStateException e = assertThrows(IllegalStateException.class, sink::finish);
         assertTrue(e.getMessage().startsWith("record 1/100 of the plan never arrived (1 records left)"), e.getMessage());

@@ -168,9 +168,9 @@ class DashboardQueriesTest {
 
         private void run() {
             LoaderConfig config = LoaderConfig.topic(TOPIC).batchSize(32).epochs(100_000).threads(1)
-                    .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).listener(metrics);
+                    .pixels(new PixelSpec(16, 16, 4, Fit.PAD));
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
-                 SpriteLoader loader = SpriteLoader.open(config, kafka, manager)) {
+                 SpriteLoader loader = SpriteLoader.open(config.conclude(), kafka, manager, metrics)) {
                 while (!stop.get()) {
                     try (SpriteBatch batch = loader.next(); NDManager device = manager.newSubManager()) {
                         long began = System.nanoTime();

@@ -76,9 +76,9 @@ class LoaderMetricsTest {
         manager.close();
     }
 
-    private LoaderConfig config(LoaderMetrics metrics) {
+    private LoaderConfig config() {
         return LoaderConfig.topic(TOPIC).batchSize(BATCH).epochs(EPOCHS).threads(2).slabs(SLABS)
-                .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).leakDetection(LeakDetection.PARANOID).listener(metrics);
+                .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).leakDetection(LeakDetection.PARANOID);
     }
 
     private static PrometheusText scrape(PrometheusMeterRegistry registry) {
@@ -102,7 +102,7 @@ class LoaderMetricsTest {
     void countersEqualTheKnownCountsAndPoolGaugesReturnToIdleAfterClose() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
-        SpriteLoader loader = SpriteLoader.open(config(metrics), kafka, manager);
+        SpriteLoader loader = SpriteLoader.open(config().conclude(), kafka, manager, metrics);
         PrometheusText whileOpen;
         try (loader) {
             whileOpen = loadAll(loader, registry);
@@ -148,7 +148,7 @@ class LoaderMetricsTest {
     void whileLoadingTheKafkaConsumerMetersAndEpochProgressAreServed() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
-        try (SpriteLoader loader = SpriteLoader.open(config(metrics).epochs(1), kafka, manager)) {
+        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).conclude(), kafka, manager, metrics)) {
             for (int i = 0; i < 2; i++) {
                 loader.next().close();
             }
@@ -170,7 +170,7 @@ class LoaderMetricsTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
         for (int run = 0; run < 2; run++) {
-            try (SpriteLoader loader = SpriteLoader.open(config(metrics).epochs(1), kafka, manager)) {
+            try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).conclude(), kafka, manager, metrics)) {
                 loadAll(loader, registry);
             }
         }
@@ -189,8 +189,8 @@ class LoaderMetricsTest {
         LoaderMetrics metrics = new LoaderMetrics(registry);
         long reported = 0;
         int batches = 0;
-        try (SpriteLoader loader = SpriteLoader.open(config(metrics).epochs(1).trainerWaitReportedByCaller(true),
-                kafka, manager)) {
+        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).trainerWaitReportedByCaller(true).conclude(),
+                kafka, manager, metrics)) {
             // A stage between loader and training loop, as a device stage is: its thread calls next().
             java.util.concurrent.BlockingQueue<Object> stageToTrainer = new java.util.concurrent.ArrayBlockingQueue<>(1);
             Object end = new Object();
@@ -231,7 +231,8 @@ class LoaderMetricsTest {
     void deviceCopiesReportedByTheDeviceStageAreTimed() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
-        try (SpriteLoader loader = SpriteLoader.open(config(metrics).epochs(1).maxBatches(1), kafka, manager)) {
+        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).maxBatches(1).conclude(), kafka, manager,
+                metrics)) {
             try (SpriteBatch batch = loader.next()) {
                 long began = System.nanoTime();
                 try (ai.djl.ndarray.NDManager copies = manager.newSubManager()) {

@@ -69,8 +69,8 @@ class BrokerFaultsTest {
                 current[0] = EmbeddedKafka.builder().port(port).dataDir(data).start();
             });
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
-                 SpriteLoader loader = SpriteLoader.open(slowReading("outage", dir.resolve("state.json"))
-                         .notices(notices::add), kafka, manager)) {
+                 SpriteLoader loader = SpriteLoader.open(slowReading("outage", dir.resolve("state.json")).conclude(),
+                         kafka, manager, LoaderListener.NONE.withNotices(notices::add))) {
                 for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
                     try (SpriteBatch batch = next) {
                         for (int i = 0; i < batch.size(); i++) {
@@ -99,7 +99,8 @@ class BrokerFaultsTest {
             Path state = dir.resolve("state.json");
             int delivered = 0;
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
-                 SpriteLoader loader = SpriteLoader.open(slowReading("gone", state).notices(n -> { }), kafka, manager)) {
+                 SpriteLoader loader = SpriteLoader.open(slowReading("gone", state).conclude(), kafka, manager,
+                         LoaderListener.NONE.withNotices(n -> { }))) {
                 try (SpriteBatch first = loader.next()) {
                     delivered += first.size();
                 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spritestream.cli.Cli;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -61,9 +62,10 @@ class KeySplitTest {
     }
 
     @Test
-    void aFractionOutside0To1IsRefusedNamingTheOption() {
+    void aFractionOutside0To1IsRefusedNamingTheSetting() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeySplit.train(1.5));
-        assertEquals("--validation-fraction: 1.5 (expected 0..1)", e.getMessage());
+        assertEquals("validation-fraction: 1.5 (expected 0..1)", e.getMessage());
+        assertEquals("--validation-fraction: 1.5 (expected 0..1)", Cli.commandLineMessage(e));
         assertThrows(IllegalArgumentException.class, () -> KeySplit.validation(Double.NaN));
     }
 }

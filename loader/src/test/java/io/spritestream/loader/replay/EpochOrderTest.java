@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.spritestream.loader.ingest.OffsetRange;
+import io.spritestream.cli.Cli;
+import io.spritestream.loader.replay.OffsetRange;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -166,7 +167,8 @@ class EpochOrderTest {
     void aRankOutsideTheWorldIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> EpochOrder.compute(SPACE, shuffled(1), 0, List.of(), 2, 2));
-        assertTrue(e.getMessage().contains("--rank 2 --world-size 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("rank 2 world-size 2"), e.getMessage());
+        assertTrue(Cli.commandLineMessage(e).contains("--rank 2 --world-size 2"), Cli.commandLineMessage(e));
     }
 
     @Test

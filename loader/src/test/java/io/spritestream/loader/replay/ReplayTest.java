@@ -13,7 +13,7 @@ import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
-import io.spritestream.loader.ingest.OffsetRange;
+import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.SpriteLoader;

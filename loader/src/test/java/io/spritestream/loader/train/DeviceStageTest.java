@@ -62,8 +62,8 @@ class DeviceStageTest {
         };
     }
 
-    private static Object take(DeviceStage stage) throws InterruptedException {
-        Object item;
+    private static DeviceStage.Item take(DeviceStage stage) throws InterruptedException {
+        DeviceStage.Item item;
         do {
             item = stage.poll(100, TimeUnit.MILLISECONDS);
         } while (item == null);
@@ -76,14 +76,14 @@ class DeviceStageTest {
                 PixelNormalization.scaleOnly(), 2, 24)) {
             stage.start();
             for (int i = 0; i < 3; i++) {
-                try (StreamBatch batch = (StreamBatch) take(stage)) {
+                try (StreamBatch batch = assertInstanceOf(DeviceStage.Prepared.class, take(stage)).batch()) {
                     assertEquals(i, batch.sprites().index(), "in order");
                     assertEquals(new Shape(8, 4, 4, 4), batch.getData().singletonOrThrow().getShape());
                     assertEquals(8L * (i + 1), batch.getProgress(), "samples of the epoch so far");
                     assertEquals(24, batch.getProgressTotal());
                 }
             }
-            assertSame(DeviceStage.END, take(stage));
+            assertInstanceOf(DeviceStage.End.class, take(stage));
         }
         assertEquals(batches.pool().capacity(), batches.pool().freeCount());
     }
@@ -107,7 +107,7 @@ class DeviceStageTest {
         };
         try (DeviceStage stage = new DeviceStage(failing, device, PixelNormalization.scaleOnly(), 2, 0)) {
             stage.start();
-            ((StreamBatch) take(stage)).close();
+            assertInstanceOf(DeviceStage.Prepared.class, take(stage)).batch().close();
             DeviceStage.Failure failure = assertInstanceOf(DeviceStage.Failure.class, take(stage));
             assertEquals("decoder died", failure.cause().getMessage());
         }

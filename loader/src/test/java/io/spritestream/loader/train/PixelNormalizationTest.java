@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.spritestream.cli.Cli;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -97,7 +98,8 @@ class PixelNormalizationTest {
     void aMeanPerChannelIsRequired() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PixelNormalization.meanStd(new float[] {0.5f, 0.5f, 0.5f}, new float[] {1, 1, 1}).apply(pixels()));
-        assertEquals("--mean/--std: 3 values for 4 channels (expected one per channel)", e.getMessage());
+        assertEquals("mean/std: 3 values for 4 channels (expected one per channel)", e.getMessage());
+        assertEquals("--mean/--std: 3 values for 4 channels (expected one per channel)", Cli.commandLineMessage(e));
         assertThrows(IllegalArgumentException.class,
                 () -> PixelNormalization.meanStd(new float[] {0.5f}, new float[] {0f}));
         assertThrows(IllegalArgumentException.class,

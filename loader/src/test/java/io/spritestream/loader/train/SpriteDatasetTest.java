@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.spritestream.cli.Cli;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -291,6 +292,8 @@ class SpriteDatasetTest {
     void aSplitOverABareTopicIsRefusedBecauseLabelIdsWouldDiffer() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SpriteDataset.split(LoaderConfig.topic("sprites.dataset-test"), kafka, 0.1));
-        assertTrue(e.getMessage().startsWith("--validation-fraction: a split by key needs --dataset"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("validation-fraction: a split by key needs dataset"), e.getMessage());
+        assertTrue(Cli.commandLineMessage(e).startsWith("--validation-fraction: a split by key needs --dataset"),
+                Cli.commandLineMessage(e));
     }
 }

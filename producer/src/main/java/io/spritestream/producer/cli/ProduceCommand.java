@@ -2,7 +2,7 @@ package io.spritestream.producer.cli;
 
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.KafkaOptions;
-import io.spritestream.cli.Sizes;
+import io.spritestream.config.Sizes;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.metrics.MetricsServer;
@@ -136,7 +136,7 @@ public final class ProduceCommand implements Callable<Integer> {
             return synthetic(source.synthetic);
         }
         SheetOptions s = source.sheet;
-        int[] tile = Sizes.parse("--tile", s.tile);
+        int[] tile = Sizes.parse("tile", s.tile);
         return new SpriteSheetSource(s.sheet, tile[0], tile[1], s.label);
     }
 

@@ -1,4 +1,4 @@
-package io.spritestream.loader.ingest;
+package io.spritestream.loader.replay;
 
 /**
  * Offsets {@code [start, end)} of one partition.

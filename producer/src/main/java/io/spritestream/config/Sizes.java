@@ -1,4 +1,4 @@
-package io.spritestream.cli;
+package io.spritestream.config;
 
 import java.util.Locale;
 
@@ -10,10 +10,10 @@ public final class Sizes {
     /**
      * Parses {@code S} or {@code WxH} into {@code {width, height}}.
      *
-     * @param option the option being parsed, named in the error
-     * @throws IllegalArgumentException naming the option, the value and the expected form
+     * @param setting the setting being parsed ({@code size}, {@code tile}, ...), named in the error
+     * @throws InvalidSettingException naming the setting, the value and the expected form
      */
-    public static int[] parse(String option, String text) {
+    public static int[] parse(String setting, String text) {
         String[] parts = text == null ? new String[0] : text.toLowerCase(Locale.ROOT).split("x", -1);
         try {
             if (parts.length < 1 || parts.length > 2) {
@@ -26,8 +26,7 @@ public final class Sizes {
             }
             return new int[] {w, h};
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + ": '" + text
-                    + "' (expected S or WxH with positive integers, e.g. 32 or 64x48)");
+            throw InvalidSettingException.of(setting, text, "S or WxH with positive integers, e.g. 32 or 64x48");
         }
     }
 }

@@ -1,0 +1,103 @@
+package io.spritestream.loader;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The loader's packages are layers whose dependencies point one way, and each outside library stays
+ * in the layer that owns it (README, "How it works"). These rules read the compiled classes, so
+ * the layering cannot rot unseen.
+ */
+class PackageRulesTest {
+
+    private static final String LOADER = "io.spritestream.loader";
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages(LOADER);
+    }
+
+    @Test
+    void eachLayerUsesOnlyTheLayersBelowIt() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("memory").definedBy(LOADER + ".memory..")
+                .layer("decode").definedBy(LOADER + ".decode..")
+                .layer("tensor").definedBy(LOADER + ".tensor..")
+                .layer("batch").definedBy(LOADER + ".batch..")
+                .layer("export").definedBy(LOADER + ".export..")
+                .layer("replay").definedBy(LOADER + ".replay..")
+                .layer("ingest").definedBy(LOADER + ".ingest..")
+                .layer("pipeline").definedBy(LOADER + ".pipeline..")
+                .layer("metrics").definedBy(LOADER + ".metrics..")
+                .layer("train").definedBy(LOADER + ".train..")
+                .layer("bench").definedBy(LOADER + ".bench..")
+                .layer("cli").definedBy(LOADER + ".cli..")
+                .whereLayer("memory").mayNotAccessAnyLayer()
+                .whereLayer("decode").mayOnlyAccessLayers("memory")
+                .whereLayer("tensor").mayOnlyAccessLayers("memory")
+                .whereLayer("batch").mayOnlyAccessLayers("memory", "decode", "tensor")
+                .whereLayer("export").mayOnlyAccessLayers("memory", "decode", "tensor", "batch")
+                .whereLayer("replay").mayNotAccessAnyLayer()
+                .whereLayer("ingest").mayOnlyAccessLayers("replay")
+                .whereLayer("pipeline").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "export", "replay",
+                        "ingest")
+                .whereLayer("metrics").mayOnlyAccessLayers("memory", "decode", "ingest", "pipeline")
+                .whereLayer("train").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "replay", "ingest",
+                        "pipeline")
+                .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "replay", "ingest",
+                        "pipeline")
+                .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+                .check(classes);
+    }
+
+    @Test
+    void noTwoPackagesDependOnEachOther() {
+        slices().matching(LOADER + ".(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void kafkaStaysOnTheIngestSideAndInTheBinderOfItsClientMetrics() {
+        noClasses().that().resideOutsideOfPackages(LOADER + ".ingest..", LOADER + ".metrics..")
+                .should().dependOnClassesThat().resideInAPackage("org.apache.kafka..")
+                .because("the pipeline sees records as RecordView and the consumer only through ClientObserver")
+                .check(classes);
+    }
+
+    @Test
+    void openCvStaysInDecodeAndTheBenchmarksCeiling() {
+        noClasses().that().resideOutsideOfPackages(LOADER + ".decode..", LOADER + ".bench..")
+                .should().dependOnClassesThat().resideInAPackage("org.opencv..")
+                .check(classes);
+    }
+
+    @Test
+    void djlStaysAboveTheMemoryDecodeAndKafkaLayers() {
+        noClasses().that().resideInAnyPackage(LOADER + ".memory..", LOADER + ".decode..", LOADER + ".replay..",
+                        LOADER + ".ingest..", LOADER + ".export..", LOADER + ".metrics..")
+                .should().dependOnClassesThat().resideInAPackage("ai.djl..")
+                .check(classes);
+    }
+
+    @Test
+    void micrometerIsImportedByTheMetricsPackageAlone() {
+        noClasses().that().resideOutsideOfPackage(LOADER + ".metrics..")
+                .should().dependOnClassesThat().resideInAPackage("io.micrometer..")
+                .check(classes);
+    }
+
+    @Test
+    void theCommandLineIsTheOnlyUserOfPicocli() {
+        noClasses().that().resideOutsideOfPackage(LOADER + ".cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("picocli..", "io.spritestream.cli..")
+                .check(classes);
+    }
+}
