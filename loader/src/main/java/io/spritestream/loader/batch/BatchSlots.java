@@ -193,7 +193,8 @@ public final class BatchSlots {
         }
     }
 
-    // Read by the assembler and the rejection sink, after awaitDecoded.
+    // Read once every chunk is done (isDecoded): by the assembler thread and its rejection sink, and,
+    // for a delivered batch's rows, by whoever closes the batch (BatchClosed), before the slab returns.
 
     public int partition(int slot) {
         return partitions[slot];
