@@ -4,15 +4,18 @@ import ai.djl.ndarray.NDManager;
 import java.nio.ByteBuffer;
 
 /**
- * Turns decoded slabs, in order, into delivered batches of exactly B samples (except an epoch's
- * last): rejected records are taken out and the batch is filled with the next good samples.
+ * Turns decoded slabs, in order, into delivered batches of exactly B samples (except the one
+ * {@link #endEpoch} delivers: an epoch's last, or a live tail's when it goes idle): rejected records
+ * are taken out and the batch is filled with the next good samples.
  *
  * <p>Fast path: a full slab with no rejection is delivered as it is. Otherwise good samples are
  * moved down to fill the gaps (a copy of slot memory within or between slabs, only on this path);
  * the partly filled slab is carried until the next slab's samples complete it. A batch never spans
  * two epochs.
  *
- * <p>Confined to one thread (the thread that asks for batches).
+ * <p>Confined to one thread: the loader's assembler thread ({@code spritestream-assembler}). It is
+ * set up before that thread starts and {@linkplain #discard discarded} after it stops. The
+ * {@link SpriteBatch}es it makes leave that thread: whoever holds one closes it.
  */
 public final class BatchAssembler {
 
@@ -123,7 +126,7 @@ public final class BatchAssembler {
 
     /**
      * Ends the epoch: the partly filled batch, if any, is delivered (or dropped with
-     * {@code dropLast}).
+     * {@code dropLast}). A live tail calls it too when it goes idle, to deliver what it has.
      *
      * @return the epoch's last, partial batch, or {@code null}
      */

@@ -5,6 +5,7 @@ import io.spritestream.loader.memory.SlabLease;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A slab on its way to becoming a batch: up to B records, one per slot, with where each came from.
@@ -30,11 +31,20 @@ public final class BatchSlots {
     final ByteBuffer[] values;
     final RejectReason[] rejects;
     final String[] errors;
-    private final AtomicInteger nextSlot = new AtomicInteger();
+    /** The slot part of {@link #cursor} between uses: nothing can be claimed. */
+    private static final long CLOSED = Integer.MAX_VALUE;
+    /**
+     * The next unclaimed slot (low 32 bits) of the use numbered in the high 32 bits. {@link #reuse}
+     * closes it first; {@link #seal} opens it at slot 0, last. A decoder holding a token of an earlier
+     * use, or one that read the cursor before a reuse, finds it closed or fails to swap it: it claims
+     * nothing. (A plain flag checked before the claim was not enough: the slots could be reused and
+     * filled between the check and the claim.)
+     */
+    private final AtomicLong cursor = new AtomicLong(CLOSED);
     private final AtomicInteger pendingChunks = new AtomicInteger();
     private int chunkSize;
-    /** Written last by {@link #seal}: a decoder holding a token of an earlier use sees false and claims nothing. */
-    private volatile boolean sealed;
+    /** Uses so far, the high half of {@link #cursor} (reader thread). */
+    private long use;
 
     public BatchSlots(SlabLease lease, int epoch) {
         this(lease, epoch, lease.layout().batch());
@@ -64,11 +74,11 @@ public final class BatchSlots {
         if (newLease.layout().batch() != capacity) {
             throw new IllegalArgumentException("lease of " + newLease.layout().batch() + " slots for " + capacity + " slots");
         }
-        this.sealed = false;
+        this.use++;
+        this.cursor.set(use << 32 | CLOSED);
         this.lease = newLease;
         this.epoch = newEpoch;
         this.count = 0;
-        this.nextSlot.set(0);
         this.pendingChunks.set(0);
         return this;
     }
@@ -117,7 +127,7 @@ public final class BatchSlots {
         this.chunkSize = chunkSize;
         int chunks = (count + chunkSize - 1) / chunkSize;
         pendingChunks.set(chunks);
-        sealed = true;
+        cursor.set(use << 32);
         return chunks;
     }
 
@@ -126,22 +136,21 @@ public final class BatchSlots {
      * Lock-free; any thread.
      */
     public int claimChunk() {
-        while (sealed) {
-            int from = nextSlot.get();
+        while (true) {
+            long at = cursor.get();
+            int from = (int) at;
             if (from >= count) {
                 return -1;
             }
-            if (nextSlot.compareAndSet(from, from + chunkSize)) {
+            if (cursor.compareAndSet(at, at + chunkSize)) {
                 return from;
             }
         }
-        // A token left in the queue from this object's previous use, taken before the new seal.
-        return -1;
     }
 
     /** Whether a chunk may still be claimed (a hint: another thread may claim it first). */
     public boolean claimable() {
-        return sealed && nextSlot.get() < count;
+        return (int) cursor.get() < count;
     }
 
     /** One past the last slot of the chunk starting at {@code from}. */
@@ -193,7 +202,8 @@ public final class BatchSlots {
         }
     }
 
-    // Read by the assembler and the rejection sink, after awaitDecoded.
+    // Read once every chunk is done (isDecoded): by the assembler thread and its rejection sink, and,
+    // for a delivered batch's rows, by whoever closes the batch (BatchClosed), before the slab returns.
 
     public int partition(int slot) {
         return partitions[slot];

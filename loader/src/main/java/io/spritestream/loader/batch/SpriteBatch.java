@@ -19,7 +19,9 @@ import java.util.List;
  * arrays obtained earlier are closed and cannot be read. To keep data beyond the batch, take an
  * independent copy with {@link #detach(NDManager)} (or copy to another device).
  *
- * <p>Not thread-safe: one thread uses and closes a batch. {@link #close()} is idempotent.
+ * <p>Not thread-safe: one thread at a time uses a batch, and a hand-off between threads goes through
+ * a queue (the loader's assembler thread makes it; the caller of {@code next()}, or a stage after it,
+ * uses it; whoever holds it last closes it). {@link #close()} is idempotent.
  */
 public final class SpriteBatch implements AutoCloseable {
 

@@ -16,11 +16,17 @@ import io.spritestream.loader.decode.OpenCvNatives;
 import io.spritestream.loader.decode.RejectReason;
 import io.spritestream.loader.memory.LeakDetection;
 import io.spritestream.loader.memory.SlabLayout;
+import io.spritestream.loader.memory.SlabLease;
 import io.spritestream.loader.memory.SlabPool;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +40,8 @@ import org.opencv.core.Mat;
 class SlabBatchTest {
 
     private static final SlabLayout LAYOUT = new SlabLayout(4, 2, 3, 4);
+    /** How long a leak test runs the collector for a report (or a collection) it expects. */
+    private static final Duration LEAK_WAIT = Duration.ofSeconds(20);
 
     private NDManager manager;
     private SlabPool pool;
@@ -194,25 +202,27 @@ class SlabBatchTest {
 
     @Test
     void aBatchDroppedWithoutClosingIsReportedWithWhereItWasHandedOut() throws Exception {
-        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
-        pool.leakReporter(reports::add);
+        LeakReports reports = new LeakReports();
+        pool.leakReporter(reports);
         handOutAndForget();
 
-        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-        while (reports.isEmpty() && System.nanoTime() < deadline) {
-            System.gc();
-            Thread.onSpinWait();
-        }
+        assertTrue(reports.awaitNaming("batch 0 of epoch 0"), "the dropped batch is reported");
 
-        assertEquals(1, reports.size(), "one leak report");
-        String report = reports.get(0);
+        assertEquals(1, reports.all().size(), "one leak report");
+        String report = reports.all().get(0);
         assertTrue(report.startsWith("LEAK: slab "), report);
         assertTrue(report.contains("batch 0 of epoch 0"), report);
         assertTrue(report.contains("handOutAndForget"), "paranoid: where it was handed out: " + report);
-        // The slab stays out of the pool: closing the pool names it.
+        // A batch dropped later is reported too; once the cleaner is idle after that, a second report
+        // of the first (queued with it, before the later one) would be in.
+        forget(assembler(false), 1);
+        assertTrue(reports.awaitNaming("batch 0 of epoch 1"), "a batch dropped later is reported too");
+        assertTrue(reports.awaitIdleCleaner(), "the cleaner has nothing left to report");
+        assertEquals(1, reports.naming("batch 0 of epoch 0").size(), "still one report of the first: " + reports.all());
+        // The slabs stay out of the pool: closing the pool names them.
         IllegalStateException e = assertThrows(IllegalStateException.class, pool::close);
         assertTrue(e.getMessage().contains("batch 0 of epoch 0"), e.getMessage());
-        pool.outstanding().forEach(lease -> lease.close());
+        pool.outstanding().forEach(SlabLease::close);
     }
 
     private void handOutAndForget() throws InterruptedException {
@@ -222,13 +232,104 @@ class SlabBatchTest {
 
     @Test
     void aClosedBatchIsNeverReportedAsALeak() throws Exception {
-        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
-        pool.leakReporter(reports::add);
-        assembler(false).accept(slots(0, 1, 4)).close();
-        for (int i = 0; i < 5; i++) {
+        LeakReports reports = new LeakReports();
+        pool.leakReporter(reports);
+        BatchAssembler assembler = assembler(false);
+        ReferenceQueue<SpriteBatch> collected = new ReferenceQueue<>();
+        WeakReference<SpriteBatch> closed = handOutAndClose(assembler, collected);
+        assertTrue(awaitCollected(collected), "the closed batch is garbage");
+        // The control: the next batch, dropped without closing once the closed one is gone, must be
+        // reported. Whatever the collector queued for the closed batch was queued before it, so once
+        // the cleaner has reported the control and waits for more, it has had its turn with the closed one.
+        forget(assembler, 0);
+
+        assertTrue(reports.awaitNaming("batch 1 of epoch 0"), "the dropped control batch is reported");
+        assertTrue(reports.awaitIdleCleaner(), "the cleaner has nothing left to report");
+
+        assertEquals(List.of(), reports.naming("batch 0 of epoch 0"), "the closed batch is not reported");
+        assertEquals(1, pool.leaksReported(), "only the control: " + reports.all());
+        assertNull(closed.get());
+        pool.outstanding().forEach(SlabLease::close);
+    }
+
+    /** Hands out a batch and closes it; only a weak reference to it is left. */
+    private WeakReference<SpriteBatch> handOutAndClose(BatchAssembler assembler, ReferenceQueue<SpriteBatch> queue)
+            throws InterruptedException {
+        SpriteBatch batch = assembler.accept(slots(0, 1, 4));
+        batch.close();
+        return new WeakReference<>(batch, queue);
+    }
+
+    /** Hands out a batch of {@code epoch} and drops it without closing. */
+    private void forget(BatchAssembler assembler, int epoch) throws InterruptedException {
+        SpriteBatch forgotten = assembler.accept(slots(epoch, 1, 4));
+        assertEquals(4, forgotten.size());
+    }
+
+    /** Runs the collector until a reference is queued on {@code queue}; false if none was within 20 s. */
+    private static boolean awaitCollected(ReferenceQueue<?> queue) throws InterruptedException {
+        long deadline = System.nanoTime() + LEAK_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
             System.gc();
+            if (queue.remove(100) != null) {
+                return true;
+            }
         }
-        assertEquals(0, pool.leaksReported());
+        return false;
+    }
+
+    /** The pool's leak reports, as the cleaner's thread makes them. */
+    private static final class LeakReports implements Consumer<String> {
+
+        private final List<String> reports = new ArrayList<>();
+        private volatile Thread cleaner;
+
+        @Override
+        public synchronized void accept(String report) {
+            cleaner = Thread.currentThread();
+            reports.add(report);
+            notifyAll();
+        }
+
+        synchronized List<String> all() {
+            return List.copyOf(reports);
+        }
+
+        /** The reports of the lease held by {@code owner} (e.g. {@code batch 0 of epoch 0}). */
+        synchronized List<String> naming(String owner) {
+            return reports.stream().filter(r -> r.contains("(" + owner + ")")).toList();
+        }
+
+        /** Runs the collector until a report names {@code owner}; false if none did within 20 s. */
+        synchronized boolean awaitNaming(String owner) throws InterruptedException {
+            long deadline = System.nanoTime() + LEAK_WAIT.toNanos();
+            while (naming(owner).isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                System.gc();
+                wait(Math.max(1, Math.min(100, TimeUnit.NANOSECONDS.toMillis(left))));
+            }
+            return true;
+        }
+
+        /**
+         * Waits until the thread that made the reports waits for work: its queue is empty, so every
+         * reference queued before the last report has been handled (the queue is last in, first out:
+         * a report does not mean the ones queued before it are done). False if it is busy for 20 s.
+         */
+        boolean awaitIdleCleaner() throws InterruptedException {
+            Thread thread = cleaner;
+            long deadline = System.nanoTime() + LEAK_WAIT.toNanos();
+            while (thread.getState() != Thread.State.WAITING && thread.getState() != Thread.State.TIMED_WAITING) {
+                if (System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(1);
+            }
+            return true;
+        }
     }
 
     private static List<String> keys(SpriteBatch batch) {
