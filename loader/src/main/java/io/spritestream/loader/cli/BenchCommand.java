@@ -4,19 +4,20 @@ import io.spritestream.config.Sizes;
 import ai.djl.ndarray.NDManager;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.catalog.DatasetRef;
+import io.spritestream.cli.SyntheticOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.bench.Bench;
 import io.spritestream.loader.bench.BenchReport;
 import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.producer.ProduceRequest;
 import io.spritestream.producer.SpriteProducer;
 import io.spritestream.producer.source.DirectorySource;
 import io.spritestream.producer.source.SpriteSource;
-import io.spritestream.producer.source.SyntheticSprites;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,11 +30,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code bench}: throughput of the loader against its ceiling and a naive baseline, on the same records. */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
         description = {"Measures on the same records and thread count: the decode ceiling (OpenCV on bytes in "
                 + "memory), Kafka read alone, the loader end to end, and a naive Java baseline (ImageIO, float "
                 + "arrays, copying NDArrays); prints samples/s, MB/s, heap bytes per sample and the ratios. "
-                + "Runs on an embedded broker unless --bootstrap is given."},
+                + "Runs on an embedded broker unless --bootstrap is given, over 20,000 synthetic sprites unless "
+                + "--synthetic, --dataset or --dir says otherwise."},
         footer = {"", "Examples:", "  bench --synthetic 20000 --size 32", "  bench --synthetic 20000 --size 72 --target-size 64",
                 "  bench --bootstrap 127.0.0.1:9092 --dataset icons --simulate-step-ms 20 --report-json bench.json"})
 public final class BenchCommand implements Callable<Integer> {
@@ -50,14 +52,11 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties for --bootstrap.")
     Path kafkaConfig;
 
-    @Option(names = "--synthetic", defaultValue = "20000", paramLabel = "N", description = "Sprites to produce (default: ${DEFAULT-VALUE}).")
-    int synthetic;
+    /** Sprites produced when neither {@code --synthetic}, {@code --dataset} nor {@code --dir} says otherwise. */
+    static final int DEFAULT_SPRITES = 20_000;
 
-    @Option(names = "--size", defaultValue = "32", paramLabel = "PX", description = "Size of the produced sprites (default: ${DEFAULT-VALUE}).")
-    int size;
-
-    @Option(names = "--classes", defaultValue = "8", paramLabel = "K", description = "Classes (default: ${DEFAULT-VALUE}).")
-    int classes;
+    @Mixin
+    SyntheticOptions synthetic;
 
     @Option(names = "--dataset", paramLabel = "NAME[@V]", description = "Measure an existing dataset instead.")
     String dataset;
@@ -68,13 +67,14 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--target-size", paramLabel = "S|WxH", description = "Size of each sample (default: --size).")
     String targetSize;
 
-    @Option(names = "--channels", defaultValue = "4", paramLabel = "C", description = "4, 3 or 1 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--channels", defaultValue = "${bundle:channels.default}", descriptionKey = "channels.doc",
+            paramLabel = "C")
     int channels;
 
     @Option(names = "--threads", paramLabel = "N", description = "Decode threads for every stage (default: the number of cores).")
     Integer threads;
 
-    @Option(names = "--batch", defaultValue = "64", paramLabel = "B", description = "Samples per batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "${bundle:batch.default}", descriptionKey = "batch.doc", paramLabel = "B")
     int batch;
 
     @Option(names = "--repeat", defaultValue = "3", paramLabel = "R", description = "Rounds of every stage, interleaved; each stage's median is reported (default: ${DEFAULT-VALUE}).")
@@ -102,8 +102,9 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        int[] wh = Sizes.parse(targetSize != null ? "target-size" : "size", targetSize != null ? targetSize : String.valueOf(size));
-        Bench.Options options = new Bench.Options(threads != null ? threads : Runtime.getRuntime().availableProcessors(),
+        int[] wh = Sizes.parse(targetSize != null ? "target-size" : "size",
+                targetSize != null ? targetSize : String.valueOf(synthetic.size()));
+        Bench.Options options = new Bench.Options(threads != null ? threads : LoaderSettings.THREADS.defaultValue(),
                 batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup);
         EmbeddedKafka broker = null;
         try {
@@ -137,8 +138,8 @@ public final class BenchCommand implements Callable<Integer> {
         if (dataset != null) {
             return resolver.dataset(DatasetRef.parse(dataset));
         }
-        SpriteSource sprites = dir != null ? new DirectorySource(dir) : new SyntheticSprites(synthetic, classes, size, 7);
-        String name = dir != null ? "bench-dir" : "bench-" + size + "px";
+        SpriteSource sprites = dir != null ? new DirectorySource(dir) : synthetic.sprites(DEFAULT_SPRITES);
+        String name = dir != null ? "bench-dir" : "bench-" + synthetic.size() + "px";
         err.println("producing " + sprites.describe() + " as dataset '" + name + "' ...");
         var manifest = new SpriteProducer(kafka).produce(sprites, ProduceRequest.of(name), n -> { }).manifest();
         return resolver.dataset(DatasetRef.parse(manifest.key()));

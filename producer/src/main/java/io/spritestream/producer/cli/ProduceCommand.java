@@ -4,6 +4,7 @@ import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.config.Sizes;
 import io.spritestream.cli.MetricsOptions;
+import io.spritestream.cli.SyntheticOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.metrics.MetricsServer;
 import io.spritestream.metrics.ProducerMetrics;
@@ -14,7 +15,6 @@ import io.spritestream.producer.SpriteProducer;
 import io.spritestream.producer.source.DirectorySource;
 import io.spritestream.producer.source.SpriteSheetSource;
 import io.spritestream.producer.source.SpriteSource;
-import io.spritestream.producer.source.SyntheticSprites;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -27,6 +27,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code produce}: streams a folder, a sprite sheet or the synthetic set to a dataset topic. */
 @Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
+        resourceBundle = "io.spritestream.producer.cli.ProducerSettingsBundle",
         description = {"Streams sprites to Kafka (one record per sprite) and records the finished stream "
                 + "as a new version of the dataset in the catalog (spritestream.catalog)."},
         footer = {"", "Examples:",
@@ -56,12 +57,11 @@ public final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--topic", paramLabel = "TOPIC", description = "Topic (default: sprites.<dataset>).")
     String topic;
 
-    @Option(names = "--partitions", defaultValue = "4", paramLabel = "P",
-            description = "Partitions of a new topic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--partitions", defaultValue = "${bundle:partitions.default}", descriptionKey = "partitions.doc",
+            paramLabel = "P")
     int partitions;
 
-    @Option(names = "--rate", defaultValue = "0", paramLabel = "N",
-            description = "Records per second, 0 for as fast as possible (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", defaultValue = "${bundle:rate.default}", descriptionKey = "rate.doc", paramLabel = "N")
     double rate;
 
     @Option(names = "--append", description = "The new version is the latest version plus these sprites "
@@ -80,20 +80,6 @@ public final class ProduceCommand implements Callable<Integer> {
 
         @ArgGroup(exclusive = false)
         SheetOptions sheet;
-    }
-
-    static final class SyntheticOptions {
-        @Option(names = "--synthetic", required = true, paramLabel = "N", description = "N procedural pixel-art sprites.")
-        int count;
-
-        @Option(names = "--classes", defaultValue = "8", paramLabel = "K", description = "Classes (default: ${DEFAULT-VALUE}).")
-        int classes;
-
-        @Option(names = "--size", defaultValue = "32", paramLabel = "PX", description = "Sprite size (default: ${DEFAULT-VALUE}).")
-        int size;
-
-        @Option(names = "--seed", defaultValue = "7", paramLabel = "S", description = "Seed (default: ${DEFAULT-VALUE}).")
-        long seed;
     }
 
     static final class SheetOptions {
@@ -133,26 +119,10 @@ public final class ProduceCommand implements Callable<Integer> {
             return new DirectorySource(source.dir);
         }
         if (source.synthetic != null) {
-            return synthetic(source.synthetic);
+            return source.synthetic.sprites(0);
         }
         SheetOptions s = source.sheet;
         int[] tile = Sizes.parse("tile", s.tile);
         return new SpriteSheetSource(s.sheet, tile[0], tile[1], s.label);
-    }
-
-    /** The synthetic set, its bounds checked here so that a bad value's message names its option. */
-    private static SyntheticSprites synthetic(SyntheticOptions s) {
-        if (s.count < 1) {
-            throw new IllegalArgumentException("--synthetic: " + s.count + " (expected >= 1)");
-        }
-        if (s.classes < 1 || s.classes > SyntheticSprites.MAX_CLASSES) {
-            throw new IllegalArgumentException("--classes: " + s.classes
-                    + " (expected 1.." + SyntheticSprites.MAX_CLASSES + ")");
-        }
-        if (s.size < SyntheticSprites.MIN_SIZE_PX || s.size > SyntheticSprites.MAX_SIZE_PX) {
-            throw new IllegalArgumentException("--size: " + s.size
-                    + " (expected " + SyntheticSprites.MIN_SIZE_PX + ".." + SyntheticSprites.MAX_SIZE_PX + ")");
-        }
-        return new SyntheticSprites(s.count, s.classes, s.size, s.seed);
     }
 }

@@ -38,6 +38,10 @@ import java.util.function.Consumer;
 public final class SyntheticSprites implements SpriteSource {
 
     public static final int MAX_CLASSES = 64;
+    /** Defaults of the command line's synthetic set. */
+    public static final int DEFAULT_CLASSES = 8;
+    public static final int DEFAULT_SIZE_PX = 32;
+    public static final long DEFAULT_SEED = 7;
     public static final int MIN_SIZE_PX = 8;
     public static final int MAX_SIZE_PX = 512;
 
