@@ -32,6 +32,7 @@ class PackageRulesTest {
                 .layer("memory").definedBy(LOADER + ".memory..")
                 .layer("decode").definedBy(LOADER + ".decode..")
                 .layer("tensor").definedBy(LOADER + ".tensor..")
+                .layer("cache").definedBy(LOADER + ".cache..")
                 .layer("batch").definedBy(LOADER + ".batch..")
                 .layer("export").definedBy(LOADER + ".export..")
                 .layer("replay").definedBy(LOADER + ".replay..")
@@ -44,17 +45,18 @@ class PackageRulesTest {
                 .whereLayer("memory").mayNotAccessAnyLayer()
                 .whereLayer("decode").mayOnlyAccessLayers("memory")
                 .whereLayer("tensor").mayOnlyAccessLayers("memory")
-                .whereLayer("batch").mayOnlyAccessLayers("memory", "decode", "tensor")
+                .whereLayer("cache").mayOnlyAccessLayers("decode")
+                .whereLayer("batch").mayOnlyAccessLayers("memory", "decode", "tensor", "cache")
                 .whereLayer("export").mayOnlyAccessLayers("memory", "decode", "tensor", "batch")
                 .whereLayer("replay").mayNotAccessAnyLayer()
-                .whereLayer("ingest").mayOnlyAccessLayers("replay")
-                .whereLayer("pipeline").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "export", "replay",
-                        "ingest")
-                .whereLayer("metrics").mayOnlyAccessLayers("memory", "decode", "ingest", "pipeline")
+                .whereLayer("ingest").mayOnlyAccessLayers("replay", "cache")
+                .whereLayer("pipeline").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "batch", "export",
+                        "replay", "ingest")
+                .whereLayer("metrics").mayOnlyAccessLayers("memory", "decode", "cache", "ingest", "pipeline")
                 .whereLayer("train").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "replay", "ingest",
                         "pipeline")
-                .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "replay", "ingest",
-                        "pipeline")
+                .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "batch", "replay",
+                        "ingest", "pipeline")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .check(classes);
     }
@@ -82,7 +84,7 @@ class PackageRulesTest {
     @Test
     void djlStaysAboveTheMemoryDecodeAndKafkaLayers() {
         noClasses().that().resideInAnyPackage(LOADER + ".memory..", LOADER + ".decode..", LOADER + ".replay..",
-                        LOADER + ".ingest..", LOADER + ".export..", LOADER + ".metrics..")
+                        LOADER + ".cache..", LOADER + ".ingest..", LOADER + ".export..", LOADER + ".metrics..")
                 .should().dependOnClassesThat().resideInAPackage("ai.djl..")
                 .check(classes);
     }

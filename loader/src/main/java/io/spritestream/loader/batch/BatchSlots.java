@@ -1,6 +1,8 @@
 package io.spritestream.loader.batch;
 
 import io.spritestream.loader.decode.RejectReason;
+import io.spritestream.loader.cache.Shard;
+import io.spritestream.loader.cache.ShardWriter;
 import io.spritestream.loader.memory.SlabLease;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +31,10 @@ public final class BatchSlots {
     final ByteBuffer[] keys;
     final byte[][] labels;
     final ByteBuffer[] values;
+    /** Per slot: the cache shard holding its decoded sample (copied, not decoded), or null. */
+    final Shard[] cached;
+    /** Per slot: the cache shard its decoded sample is written to, or null. */
+    final ShardWriter[] writers;
     final RejectReason[] rejects;
     final String[] errors;
     /** The slot part of {@link #cursor} between uses: nothing can be claimed. */
@@ -62,6 +68,8 @@ public final class BatchSlots {
         this.keys = new ByteBuffer[capacity];
         this.labels = new byte[capacity][];
         this.values = new ByteBuffer[capacity];
+        this.cached = new Shard[capacity];
+        this.writers = new ShardWriter[capacity];
         this.rejects = new RejectReason[capacity];
         this.errors = new String[capacity];
     }
@@ -106,7 +114,21 @@ public final class BatchSlots {
      */
     public void add(long position, int partition, long offset, long timestamp, ByteBuffer key, byte[] label,
                     ByteBuffer value) {
+        add(position, partition, offset, timestamp, key, label, value, null, null);
+    }
+
+    /**
+     * Adds a record to the next slot, with where its decoded sample is in the cache (then it is
+     * copied, not decoded, and {@code value} is null) or where to write it once decoded.
+     *
+     * @param cachedIn the shard holding the record's sample, or null
+     * @param writeTo  the shard its decoded sample is written to, or null
+     */
+    public void add(long position, int partition, long offset, long timestamp, ByteBuffer key, byte[] label,
+                    ByteBuffer value, Shard cachedIn, ShardWriter writeTo) {
         int i = count++;
+        cached[i] = cachedIn;
+        writers[i] = writeTo;
         positions[i] = position;
         partitions[i] = partition;
         offsets[i] = offset;
@@ -163,6 +185,22 @@ public final class BatchSlots {
         return values[slot];
     }
 
+    /** The record's encoded value, read again from Kafka because its cached sample was damaged (decoder threads). */
+    public void readAgain(int slot, ByteBuffer value) {
+        values[slot] = value;
+        cached[slot] = null;
+    }
+
+    /** The cache shard holding {@code slot}'s decoded sample, or null (decoder threads). */
+    public Shard cached(int slot) {
+        return cached[slot];
+    }
+
+    /** The cache shard {@code slot}'s decoded sample is to be written to, or null (decoder threads). */
+    public ShardWriter cacheWriter(int slot) {
+        return writers[slot];
+    }
+
     /** Records that {@code slot} could not be decoded (decoder threads, each on its own slots). */
     public void reject(int slot, RejectReason reason, String error) {
         rejects[slot] = reason;
@@ -172,6 +210,8 @@ public final class BatchSlots {
     /** Marks that {@code slot} decoded, releasing its encoded bytes (they pin Kafka's fetch buffer). */
     public void decoded(int slot) {
         values[slot] = null;
+        cached[slot] = null;
+        writers[slot] = null;
     }
 
     public void chunkDone() {
@@ -252,8 +292,10 @@ public final class BatchSlots {
         target.errors[to] = null;
     }
 
-    /** Drops references to Kafka's buffers once the batch no longer needs them. */
+    /** Drops references to Kafka's buffers (and cache shards) once the batch no longer needs them. */
     void releaseValues() {
         java.util.Arrays.fill(values, null);
+        java.util.Arrays.fill(cached, null);
+        java.util.Arrays.fill(writers, null);
     }
 }

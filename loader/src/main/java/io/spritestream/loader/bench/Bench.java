@@ -28,6 +28,8 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +66,7 @@ public final class Bench {
      *                        Kafka client and the pipeline is not timed; a training job runs for hours)
      */
     public record Options(int threads, int batch, PixelSpec pixels, int repeat, int epochs, double simulateStepMs,
-                          int naiveSamples, double warmupSeconds) {
+                          int naiveSamples, double warmupSeconds, boolean cache) {
         public Options {
             // Written so that NaN fails too; an infinite warm-up would never end.
             if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || !(simulateStepMs >= 0)
@@ -81,6 +83,10 @@ public final class Bench {
     private final NDManager manager;
     private final Options options;
     private final Consumer<String> progress;
+    private Path cacheRoot;
+    /** Stage names of the cache's two stages. */
+    static final String FILLING = "loader filling";
+    static final String CACHED = "loader cached";
 
     public Bench(KafkaSettings kafka, ResolvedSource source, NDManager manager, Options options, Consumer<String> progress) {
         this.kafka = kafka;
@@ -100,6 +106,10 @@ public final class Bench {
         if (options.simulateStepMs > 0) {
             names.add("loader + step");
         }
+        if (options.cache) {
+            names.add(FILLING);
+            names.add(CACHED);
+        }
         List<List<BenchReport.Stage>> runs = new ArrayList<>();
         names.forEach(n -> runs.add(new ArrayList<>()));
         try (DirectMemoryPeak direct = new DirectMemoryPeak()) {
@@ -114,9 +124,11 @@ public final class Bench {
                     BenchReport.Stage stage = switch (name) {
                         case "decode ceiling" -> ceiling(records);
                         case "kafka read" -> kafkaRead();
-                        case "loader" -> loader(0);
+                        case "loader" -> loader(0, CacheUse.NONE);
                         case "naive java" -> naive(naiveSet);
-                        default -> loader(options.simulateStepMs);
+                        case FILLING -> loader(0, CacheUse.FILLING);
+                        case CACHED -> loader(0, CacheUse.CACHED);
+                        default -> loader(options.simulateStepMs, CacheUse.NONE);
                     };
                     if (round > 0) {
                         runs.get(i).add(stage);
@@ -129,11 +141,13 @@ public final class Bench {
             }
             return BenchReport.of(source.describe(), records.size(), encodedBytes, options, stages, direct.peakBytes(),
                     Runtime.getRuntime().availableProcessors());
+        } finally {
+            deleteCaches();
         }
     }
 
     /** Loader runs, not timed, until the warm-up time is over. */
-    private void warmUp() throws InterruptedException {
+    private void warmUp() throws Exception {
         if (options.warmupSeconds <= 0) {
             return;
         }
@@ -141,7 +155,7 @@ public final class Bench {
                 options.warmupSeconds));
         long until = System.nanoTime() + (long) (options.warmupSeconds * 1e9);
         do {
-            loader(0);
+            loader(0, CacheUse.NONE);
         } while (System.nanoTime() < until);
     }
 
@@ -250,48 +264,133 @@ public final class Bench {
         }
     }
 
-    /** (c) The loader, batches closed at once; (e) with a trainer that holds each batch. */
-    private BenchReport.Stage loader(double stepMs) throws InterruptedException {
-        LoaderSettings config = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
-                .pixels(options.pixels).threads(options.threads).epochs(options.epochs).order(LOADER_ORDER).conclude();
+    /** How a loader stage uses the decoded-sample cache. */
+    private enum CacheUse {
+        /** No cache: every epoch decodes (the loader as it was). */
+        NONE,
+        /** First epochs, each over an empty cache that it fills. */
+        FILLING,
+        /** Every epoch from a cache filled beforehand (not timed). */
+        CACHED
+    }
+
+    /**
+     * (c) The loader, batches closed at once; (e) with a trainer that holds each batch; the loader
+     * filling an empty cache (as many one-epoch runs as the others have epochs, each over a new
+     * cache), and the loader with every sample in the cache.
+     */
+    private BenchReport.Stage loader(double stepMs, CacheUse use) throws Exception {
         String caller = Thread.currentThread().getName();
         ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-") && !n.startsWith("spritestream-bench")
                 || n.equals(caller));
-        long samples = 0;
-        long waitNanos = 0;
         CpuUse cpu = new CpuUse(roles("trainer"));
+        if (use == CacheUse.CACHED) {
+            warmCache();
+        }
+        long[] totals = new long[3]; // samples, timed nanos, trainer wait nanos
         alloc.start();
-        SpriteLoader loader = SpriteLoader.open(config, kafka, manager, LoaderListener.NONE.withNotices(progress));
-        try (loader) {
-            // Steady state: timed from the first batch, so opening (consumer, metadata, first fetch)
-            // is not counted, as the ceiling does not count reading the bytes.
-            long began = 0;
-            while (true) {
-                long asked = System.nanoTime();
-                SpriteBatch next = loader.next();
-                if (began != 0) {
-                    waitNanos += System.nanoTime() - asked;
+        int runs = use == CacheUse.FILLING ? options.epochs : 1;
+        for (int r = 0; r < runs; r++) {
+            Path cache = switch (use) {
+                case NONE -> null;
+                case FILLING -> Files.createTempDirectory(cacheRoot(), "filling-");
+                case CACHED -> cacheRoot().resolve("warm");
+            };
+            LoaderSettings config = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
+                    .pixels(options.pixels).threads(options.threads).epochs(use == CacheUse.FILLING ? 1 : options.epochs)
+                    .order(LOADER_ORDER).cache(cache).conclude();
+            SpriteLoader loader = SpriteLoader.open(config, kafka, manager, LoaderListener.NONE.withNotices(progress));
+            try (loader) {
+                timedRun(loader, stepMs, cpu, r == 0, totals);
+                if (use == CacheUse.CACHED && loader.stats().cacheHits() < loader.stats().samplesDelivered()) {
+                    progress.accept("cached stage: only " + loader.stats().cacheHits() + " of "
+                            + loader.stats().samplesDelivered() + " samples came from the cache");
                 }
-                if (next == null) {
-                    break;
-                }
-                try (SpriteBatch batch = next) {
-                    if (began == 0) {
-                        began = System.nanoTime();
-                        cpu.start();
-                        continue;
-                    }
-                    samples += batch.size();
-                    if (stepMs > 0) {
-                        holdFor(stepMs);
-                    }
+            } finally {
+                if (use == CacheUse.FILLING) {
+                    deleteTree(cache);
                 }
             }
-            double seconds = (System.nanoTime() - began) / 1e9;
-            long allocated = alloc.bytesSinceStart();
-            BenchReport.Stage s = stage(stepMs > 0 ? "loader + step" : "loader", samples, seconds,
-                    samples * options.pixels.sampleBytes(), allocated).withCpu(cpu.coresSinceStart());
-            return stepMs > 0 ? s.withTrainerWait(waitNanos / 1e9 / seconds) : s;
+        }
+        double seconds = totals[1] / 1e9;
+        String name = use == CacheUse.FILLING ? FILLING : use == CacheUse.CACHED ? CACHED
+                : stepMs > 0 ? "loader + step" : "loader";
+        BenchReport.Stage s = stage(name, totals[0], seconds, totals[0] * options.pixels.sampleBytes(),
+                alloc.bytesSinceStart()).withCpu(cpu.coresSinceStart());
+        return stepMs > 0 ? s.withTrainerWait(totals[2] / 1e9 / seconds) : s;
+    }
+
+    /**
+     * Takes every batch of {@code loader}, timed from its first batch (so opening: consumer,
+     * metadata, first fetch, is not counted, as the ceiling does not count reading the bytes).
+     * Adds samples, timed nanoseconds and trainer wait to {@code totals}.
+     */
+    private static void timedRun(SpriteLoader loader, double stepMs, CpuUse cpu, boolean startCpu, long[] totals)
+            throws InterruptedException {
+        long began = 0;
+        while (true) {
+            long asked = System.nanoTime();
+            SpriteBatch next = loader.next();
+            if (began != 0) {
+                totals[2] += System.nanoTime() - asked;
+            }
+            if (next == null) {
+                break;
+            }
+            try (SpriteBatch batch = next) {
+                if (began == 0) {
+                    began = System.nanoTime();
+                    if (startCpu) {
+                        cpu.start();
+                    }
+                    continue;
+                }
+                totals[0] += batch.size();
+                if (stepMs > 0) {
+                    holdFor(stepMs);
+                }
+            }
+        }
+        totals[1] += System.nanoTime() - began;
+    }
+
+    /** A folder of this bench's caches, deleted when it ends. */
+    private Path cacheRoot() throws IOException {
+        if (cacheRoot == null) {
+            cacheRoot = Files.createTempDirectory("spritestream-bench-cache-");
+        }
+        return cacheRoot;
+    }
+
+    /** Fills the warm cache once (one epoch, not timed). */
+    private void warmCache() throws Exception {
+        Path warm = cacheRoot().resolve("warm");
+        if (Files.isDirectory(warm)) {
+            return;
+        }
+        progress.accept("filling the decoded cache for the cached stage (not timed) ...");
+        LoaderSettings fill = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
+                .pixels(options.pixels).threads(options.threads).epochs(1).order(LOADER_ORDER).cache(warm).conclude();
+        try (SpriteLoader loader = SpriteLoader.open(fill, kafka, manager, LoaderListener.NONE.withNotices(progress))) {
+            for (SpriteBatch b = loader.next(); b != null; b = loader.next()) {
+                b.close();
+            }
+        }
+    }
+
+    private void deleteCaches() {
+        if (cacheRoot != null) {
+            deleteTree(cacheRoot);
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // a temporary folder: left for the OS to clean
         }
     }
 

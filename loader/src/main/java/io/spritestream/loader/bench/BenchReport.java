@@ -36,7 +36,9 @@ public record BenchReport(
         @JsonProperty("loader_heap_bytes_per_sample_beyond_kafka") double loaderHeapBeyondKafka,
         @JsonProperty("peak_direct_bytes") long peakDirectBytes,
         @JsonProperty("simulated_step_ms") Double simulatedStepMs,
-        @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio) {
+        @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio,
+        @JsonProperty("cached_over_ceiling") Double cachedOverCeiling,
+        @JsonProperty("filling_over_loader") Double fillingOverLoader) {
 
     /**
      * @param heapBytesPerSample heap allocated by the stage's threads per sample (per record for Kafka read)
@@ -74,12 +76,16 @@ public record BenchReport(
         Stage loader = find(stages, "loader");
         Stage naive = find(stages, "naive java");
         Stage stepped = stages.stream().filter(s -> s.name().equals("loader + step")).findFirst().orElse(null);
+        Stage filling = stages.stream().filter(s -> s.name().equals(Bench.FILLING)).findFirst().orElse(null);
+        Stage cached = stages.stream().filter(s -> s.name().equals(Bench.CACHED)).findFirst().orElse(null);
         return new BenchReport(source, records, encodedBytes, o.threads(), cores, o.batch(),
                 o.pixels().width() + "x" + o.pixels().height(), o.pixels().channels(), o.repeat(), o.warmupSeconds(), List.copyOf(stages),
                 loader.samplesPerSecond() / ceiling.samplesPerSecond(), finiteOrNull(perCpu(loader) / perCpu(ceiling)),
                 loader.samplesPerSecond() / naive.samplesPerSecond(),
                 loader.heapBytesPerSample() - kafka.heapBytesPerSample(), peakDirect,
-                stepped == null ? null : o.simulateStepMs(), stepped == null ? null : stepped.trainerWaitRatio());
+                stepped == null ? null : o.simulateStepMs(), stepped == null ? null : stepped.trainerWaitRatio(),
+                cached == null ? null : cached.samplesPerSecond() / ceiling.samplesPerSecond(),
+                filling == null ? null : filling.samplesPerSecond() / loader.samplesPerSecond());
     }
 
     private static Double finiteOrNull(double v) {
@@ -128,6 +134,10 @@ public record BenchReport(
         sb.append(String.format(Locale.ROOT, "loader / ceiling %.2f (per CPU second %.2f)   loader / naive %.1f   "
                 + "loader heap beyond Kafka %.0f B/sample   peak direct memory %.1f MB%n", loaderOverCeiling,
                 loaderOverCeilingPerCpu == null ? Double.NaN : loaderOverCeilingPerCpu, loaderOverNaive, loaderHeapBeyondKafka, peakDirectBytes / 1e6));
+        if (cachedOverCeiling != null) {
+            sb.append(String.format(Locale.ROOT, "cached / ceiling %.1f   filling / loader %.2f%n", cachedOverCeiling,
+                    fillingOverLoader));
+        }
         sb.append("(MB/s: decoded pixels, except kafka read: encoded bytes; heap: bytes allocated by the stage's threads;\n"
                 + " CPU: cores busy on average, by thread role; per CPU second: samples per second of process CPU less JIT\n"
                 + " compilation, which compares the stages when the machine lends them unequal CPU)");

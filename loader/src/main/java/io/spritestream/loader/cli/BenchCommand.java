@@ -95,6 +95,10 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Seconds of loader runs, then one round of every stage, not timed, so JIT compilation is not timed (default: ${DEFAULT-VALUE}; 0: none).")
     double warmup;
 
+    @Option(names = "--no-cache", description = "Leave out the two stages of the decoded-sample cache (filling an "
+            + "empty cache, and every epoch from a warm one; both in temporary folders).")
+    boolean noCache;
+
     @Option(names = "--report-json", paramLabel = "FILE", description = "Write the results as JSON.")
     Path reportJson;
 
@@ -105,7 +109,8 @@ public final class BenchCommand implements Callable<Integer> {
         int[] wh = Sizes.parse(targetSize != null ? "target-size" : "size",
                 targetSize != null ? targetSize : String.valueOf(synthetic.size()));
         Bench.Options options = new Bench.Options(threads != null ? threads : LoaderSettings.THREADS.defaultValue(),
-                batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup);
+                batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup,
+                !noCache);
         EmbeddedKafka broker = null;
         try {
             KafkaSettings kafka;

@@ -14,7 +14,7 @@ import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.export.ContactSheet;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.metrics.LoaderMetrics;
-import io.spritestream.loader.pipeline.KeySplit;
+import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.LoaderSettings;
@@ -84,7 +84,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (trainSteps < 0) {
             throw new IllegalArgumentException("--train-steps: " + trainSteps + " (expected >= 0)");
         }
-        int decodeThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        int decodeThreads = threads != null ? threads : LoaderSettings.THREADS.defaultValue();
         long began = System.nanoTime();
         try (MetricsServer server = metrics.start(out())) {
             run(server, decodeThreads, began);

@@ -100,6 +100,9 @@ public final class LoadCommand implements Callable<Integer> {
     LeakDetection leakDetection;
 
     @Mixin
+    CacheOptions cache;
+
+    @Mixin
     ReportOptions report;
 
     @Option(names = "--export-npy", paramLabel = "DIR",
@@ -122,7 +125,7 @@ public final class LoadCommand implements Callable<Integer> {
         if (threads != null) {
             config.threads(threads);
         }
-        LoaderSettings run = config.pixels(pixels.spec()).maxBatches(maxBatches).dropLast(dropLast)
+        LoaderSettings run = cache.applyTo(config).pixels(pixels.spec()).maxBatches(maxBatches).dropLast(dropLast)
                 .limits(new DecodeLimits(maxPixels, maxRecordBytes)).slabs(slabs).leakDetection(leakDetection)
                 .onBadRecord(onBadRecord).conclude();
         try (MetricsServer server = metrics.start(out());

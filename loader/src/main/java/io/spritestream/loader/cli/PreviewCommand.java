@@ -72,6 +72,9 @@ public final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--threads", descriptionKey = "threads.doc", paramLabel = "N")
     Integer threads;
 
+    @Mixin
+    CacheOptions cache;
+
     @Override
     public Integer call() throws Exception {
         if (skip < 0) {
@@ -84,6 +87,7 @@ public final class PreviewCommand implements Callable<Integer> {
         if (threads != null) {
             config.threads(threads);
         }
+        cache.applyTo(config);
         String written = write(config.conclude(), kafka.settings(), layout, output);
         if (written == null) {
             throw new IllegalStateException("no batch to preview: the source has fewer than " + (skip + 1) + " batches");

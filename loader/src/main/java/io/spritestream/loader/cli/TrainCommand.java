@@ -105,6 +105,9 @@ public final class TrainCommand implements Callable<Integer> {
     Path saveModel;
 
     @Mixin
+    CacheOptions cache;
+
+    @Mixin
     ReportOptions reporting;
 
     @Mixin
@@ -138,6 +141,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (threads != null) {
             config.threads(threads);
         }
+        cache.applyTo(config);
         Device target = device.resolve();
         SpriteDataset.Builder data = SpriteDataset.builder(config, kafka.settings()).listener(listener)
                 .normalization(normalization).prefetch(prefetch).device(target);

@@ -25,6 +25,17 @@ import org.opencv.imgproc.Imgproc;
  */
 public final class SpriteDecoder implements AutoCloseable {
 
+    /**
+     * The version of what this decoder makes of an image, part of the decoded-sample cache's key:
+     * raise {@link #OUTPUT_REVISION} whenever a change makes any sample's bytes differ.
+     */
+    public static final int OUTPUT_REVISION = 1;
+
+    /** {@code <revision>-opencv-<version>}: what the decoded bytes depend on besides the image and the pixel spec. */
+    public static String outputVersion() {
+        return OUTPUT_REVISION + "-opencv-" + org.opencv.core.Core.VERSION;
+    }
+
     private static final Scalar ZERO = Scalar.all(0);
 
     private final PixelSpec spec;

@@ -16,7 +16,8 @@ import java.util.Map;
  * sharded run repeats a sample in place of a dead letter, to keep the ranks' batches equal).
  */
 @JsonPropertyOrder({"samples", "batches", "epochs", "seconds", "samples_per_s", "dead_lettered",
-        "dead_letter_reasons", "records_read", "dropped", "repeated", "dataset", "topic"})
+        "dead_letter_reasons", "records_read", "dropped", "repeated", "cache_hits", "cache_misses", "cache_corrupt",
+        "dataset", "topic"})
 public record RunReport(
         @JsonProperty("samples") long samples,
         @JsonProperty("batches") long batches,
@@ -28,6 +29,9 @@ public record RunReport(
         @JsonProperty("records_read") long recordsRead,
         @JsonProperty("dropped") long dropped,
         @JsonProperty("repeated") long repeated,
+        @JsonProperty("cache_hits") long cacheHits,
+        @JsonProperty("cache_misses") long cacheMisses,
+        @JsonProperty("cache_corrupt") long cacheCorrupt,
         @JsonProperty("dataset") String dataset,
         @JsonProperty("topic") String topic) {
 
@@ -48,7 +52,10 @@ public record RunReport(
     /** One line for the console. */
     public String summary() {
         String dead = deadLettered == 0 ? "no dead letters" : deadLettered + " dead-lettered " + deadLetterReasons;
-        return String.format(Locale.ROOT, "delivered %d samples in %d batches over %d epoch(s) in %.2f s: %.0f samples/s; %s",
-                samples, batches, epochs, seconds, samplesPerSecond, dead);
+        String cache = cacheHits + cacheMisses == 0 ? ""
+                : String.format(Locale.ROOT, "; decoded cache: %d hits, %d decoded%s", cacheHits, cacheMisses,
+                        cacheCorrupt == 0 ? "" : ", " + cacheCorrupt + " damaged (decoded again)");
+        return String.format(Locale.ROOT, "delivered %d samples in %d batches over %d epoch(s) in %.2f s: %.0f samples/s; %s%s",
+                samples, batches, epochs, seconds, samplesPerSecond, dead, cache);
     }
 }

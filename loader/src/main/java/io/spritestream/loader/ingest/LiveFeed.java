@@ -71,7 +71,7 @@ public final class LiveFeed implements RecordFeed {
             follower.keepAlive();
         }
         ByteBuffer value = record.value();
-        target.accept(view.of(record, RecordView.labelOf(record)), sequence++);
+        target.accept(view.of(record, RecordView.labelOf(record), null), sequence++);
         records.incrementAndGet();
         bytes.addAndGet(value == null ? 0 : value.remaining());
     }

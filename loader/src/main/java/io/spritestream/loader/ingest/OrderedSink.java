@@ -5,6 +5,8 @@ import io.spritestream.loader.replay.RecordSpace;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import io.spritestream.loader.cache.Shard;
+import io.spritestream.loader.cache.ShardWriter;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -20,7 +22,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * record arrives, while its objects are still in cache, for the same reason.
  *
  * <p>Offsets that do not exist (gaps left by transactions or compaction) are reported as missing
- * when their block is complete, and skipped. Confined to the reader thread.
+ * when their block is complete, and skipped.
+ *
+ * <p>With a decoded-sample cache ({@link BlockCache}), blocks whose samples the cache holds are not
+ * fetched: their records are handed out from the cache at their turn, without waiting. Every
+ * record of a fetched block is accounted for in the block's shard writer (handed out with it, or
+ * skipped because the order does not use it, or missing). Confined to the reader thread.
  */
 public final class OrderedSink implements RangeReader.Sink {
 
@@ -34,6 +41,17 @@ public final class OrderedSink implements RangeReader.Sink {
     private final boolean[] missing;
     /** Slot 2i: the record of index i that arrived before its last turn; slot 2i + 1: its label. */
     private final Object[] waiting;
+    private final BlockCache cache;
+    /** The space's blocks ({@code [start, end)} record indices) and the first index of each. */
+    private final List<int[]> blocks;
+    private final int[] blockStarts;
+    /** Per block: the cache shard it is served from this epoch, or null (fetched). */
+    private final Shard[] servedFrom;
+    /** Per block: the writer of its shard, made when its first record arrives (if the cache takes it). */
+    private final ShardWriter[] writers;
+    private final boolean[] writerAsked;
+    /** Per record index: whether it arrived this epoch (only with a cache). */
+    private final boolean[] arrived;
     private int next;
 
     /**
@@ -42,12 +60,17 @@ public final class OrderedSink implements RangeReader.Sink {
      * @param blockSize records per block to fetch
      */
     public OrderedSink(RecordSpace space, int[] order, int start, int blockSize, RecordTarget target) {
+        this(space, order, start, blockSize, target, null);
+    }
+
+    /** @param cache the decoded-sample cache, or null */
+    OrderedSink(RecordSpace space, int[] order, int start, int blockSize, RecordTarget target, BlockCache cache) {
         this(space, order, start, blockSize, target, new int[space.size()], new boolean[space.size()],
-                new Object[2 * space.size()]);
+                new Object[2 * space.size()], cache, cache == null ? null : new boolean[space.size()]);
     }
 
     private OrderedSink(RecordSpace space, int[] order, int start, int blockSize, RecordTarget target, int[] uses,
-                        boolean[] missing, Object[] waiting) {
+                        boolean[] missing, Object[] waiting, BlockCache cache, boolean[] arrived) {
         this.space = space;
         this.order = order;
         this.start = start;
@@ -57,8 +80,25 @@ public final class OrderedSink implements RangeReader.Sink {
         this.uses = uses;
         this.missing = missing;
         this.waiting = waiting;
+        this.cache = cache;
+        this.arrived = arrived;
         for (int q = start; q < order.length; q++) {
             uses[order[q]]++;
+        }
+        this.blocks = space.blocks(blockSize);
+        this.blockStarts = new int[blocks.size()];
+        for (int b = 0; b < blockStarts.length; b++) {
+            blockStarts[b] = blocks.get(b)[0];
+        }
+        this.servedFrom = cache == null ? null : new Shard[blocks.size()];
+        this.writers = cache == null ? null : new ShardWriter[blocks.size()];
+        this.writerAsked = cache == null ? null : new boolean[blocks.size()];
+        if (cache != null) {
+            for (int b = 0; b < blocks.size(); b++) {
+                int first = blocks.get(b)[0];
+                OffsetRange range = space.toOffsets(first, blocks.get(b)[1]);
+                servedFrom[b] = cache.servable(range, o -> uses[first + (int) (o - range.start())] > 0);
+            }
         }
     }
 
@@ -68,24 +108,30 @@ public final class OrderedSink implements RangeReader.Sink {
      * allocated again every epoch.
      */
     public OrderedSink following(int[] nextOrder, int nextStart, RecordTarget nextTarget) {
+        if (cache != null) {
+            cache.refresh();
+        }
         if (next < order.length) {
-            return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget);
+            return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget, cache);
         }
         java.util.Arrays.fill(missing, false);
-        return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget, uses, missing, waiting);
+        if (arrived != null) {
+            java.util.Arrays.fill(arrived, false);
+        }
+        return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget, uses, missing, waiting, cache,
+                arrived);
     }
 
     /** The blocks holding the records still to hand out, in the order they are first needed. */
     public ReadPlan fetchPlan() {
-        List<int[]> blocks = space.blocks(blockSize);
-        int[] starts = new int[blocks.size()];
-        for (int b = 0; b < starts.length; b++) {
-            starts[b] = blocks.get(b)[0];
-        }
+        int[] starts = blockStarts;
         boolean[] planned = new boolean[blocks.size()];
         List<OffsetRange> plan = new ArrayList<>();
         for (int q = start; q < order.length; q++) {
             int b = blockOf(starts, order[q]);
+            if (servedFrom != null && servedFrom[b] != null) {
+                continue;
+            }
             if (!planned[b]) {
                 planned[b] = true;
                 plan.add(space.toOffsets(blocks.get(b)[0], blocks.get(b)[1]));
@@ -99,11 +145,30 @@ public final class OrderedSink implements RangeReader.Sink {
         return b >= 0 ? b : -b - 2;
     }
 
+    /** Hands out what can go before anything is fetched: records at the head of the order served from the cache. */
+    public void start() throws InterruptedException {
+        drain();
+    }
+
     @Override
     public void accept(ConsumerRecord<ByteBuffer, ByteBuffer> record) throws InterruptedException {
         int index = space.indexOf(record.partition(), record.offset());
-        if (index < 0 || uses[index] == 0) {
+        if (index < 0) {
             return;
+        }
+        if (uses[index] == 0) {
+            if (arrived != null && !arrived[index]) {
+                arrived[index] = true;
+                ShardWriter w = writer(blockOf(blockStarts, index));
+                if (w != null) {
+                    w.skipped(record.offset(), record.key(), RecordView.labelOf(record), record.timestamp());
+                }
+            }
+            return;
+        }
+        if (arrived != null) {
+            arrived[index] = true;
+            writer(blockOf(blockStarts, index));
         }
         byte[] label = RecordView.labelOf(record);
         if (next < order.length && order[next] == index) {
@@ -123,13 +188,60 @@ public final class OrderedSink implements RangeReader.Sink {
                 missing[i] = true;
             }
         }
+        if (arrived != null) {
+            ShardWriter w = writer(blockOf(blockStarts, first));
+            for (int i = first; i < first + block.size(); i++) {
+                if (!arrived[i] && w != null) {
+                    w.missing(block.start() + (i - first));
+                }
+            }
+        }
         drain();
+    }
+
+    /**
+     * A block the plan fetches, about to be fetched: if the cache holds it by now (this run's decoders
+     * published it since the epoch's plan was made), its records are served from there instead.
+     */
+    @Override
+    public boolean servedElsewhere(OffsetRange block) throws InterruptedException {
+        if (cache == null) {
+            return false;
+        }
+        int first = space.indexOf(block.partition(), block.start());
+        int b = blockOf(blockStarts, first);
+        if (writerAsked[b]) {
+            return false; // some of its records arrived already: it is being read
+        }
+        Shard shard = cache.servable(block, o -> uses[first + (int) (o - block.start())] > 0);
+        if (shard == null) {
+            return false;
+        }
+        servedFrom[b] = shard;
+        drain();
+        return true;
+    }
+
+    /** The writer of block {@code b}'s shard, made on first use; null if the cache takes no more. */
+    private ShardWriter writer(int b) {
+        if (!writerAsked[b]) {
+            writerAsked[b] = true;
+            writers[b] = cache.writer(space.toOffsets(blocks.get(b)[0], blocks.get(b)[1]));
+        }
+        return writers[b];
     }
 
     @SuppressWarnings("unchecked")
     private void drain() throws InterruptedException {
         while (next < order.length) {
             int index = order[next];
+            if (servedFrom != null) {
+                Shard shard = servedFrom[blockOf(blockStarts, index)];
+                if (shard != null) {
+                    handOutCached(index, shard);
+                    continue;
+                }
+            }
             Object record = waiting[2 * index];
             if (record != null) {
                 handOut(index, (ConsumerRecord<ByteBuffer, ByteBuffer>) record, (byte[]) waiting[2 * index + 1]);
@@ -153,7 +265,19 @@ public final class OrderedSink implements RangeReader.Sink {
             waiting[2 * index] = record;
             waiting[2 * index + 1] = label;
         }
-        target.accept(view.of(record, label), position);
+        target.accept(view.of(record, label, writers == null ? null : writers[blockOf(blockStarts, index)]), position);
+    }
+
+    private void handOutCached(int index, Shard shard) throws InterruptedException {
+        long position = next++;
+        uses[index]--;
+        int p = space.partitionOf(index);
+        long o = space.offsetOf(index);
+        if (shard.isMissing(o)) {
+            target.missing(position, p, o);
+        } else {
+            target.accept(view.ofCached(shard, p, o), position);
+        }
     }
 
     /** Positions handed out (or skipped as missing) so far. */

@@ -43,6 +43,14 @@ public final class RangeReader implements AutoCloseable {
         /** Every record of {@code block} that exists has been handed over (offsets may have gaps). */
         default void endBlock(OffsetRange block) throws InterruptedException {
         }
+
+        /**
+         * Asked when {@code block} is about to be fetched: true if the sink has its records from
+         * elsewhere by now (the decoded-sample cache), so it is not fetched.
+         */
+        default boolean servedElsewhere(OffsetRange block) throws InterruptedException {
+            return false;
+        }
     }
 
     private static final Duration POLL = Duration.ofMillis(100);
@@ -104,7 +112,10 @@ public final class RangeReader implements AutoCloseable {
     public void read(ReadPlan plan, Sink sink) throws InterruptedException {
         Session read = new Session(plan.blocks());
         while (read.next < read.blocks.size() || !read.window.isEmpty()) {
-            read.fillWindow();
+            read.fillWindow(sink);
+            if (read.window.isEmpty()) {
+                continue; // every block left was served from elsewhere
+            }
             if (read.window.peekFirst().isComplete()) {
                 Block head = read.window.pollFirst();
                 read.planned -= head.range.size();
@@ -155,9 +166,13 @@ public final class RangeReader implements AutoCloseable {
             }
         }
 
-        void fillWindow() {
+        void fillWindow(Sink sink) throws InterruptedException {
             while (next < blocks.size() && (window.isEmpty() || planned + blocks.get(next).size() <= maxBufferedRecords)) {
-                Block b = new Block(blocks.get(next++));
+                OffsetRange range = blocks.get(next++);
+                if (sink.servedElsewhere(range)) {
+                    continue;
+                }
+                Block b = new Block(range);
                 window.add(b);
                 planned += b.range.size();
             }

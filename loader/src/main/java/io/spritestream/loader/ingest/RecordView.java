@@ -1,5 +1,7 @@
 package io.spritestream.loader.ingest;
 
+import io.spritestream.loader.cache.Shard;
+import io.spritestream.loader.cache.ShardWriter;
 import io.spritestream.record.SpriteRecords;
 import java.nio.ByteBuffer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -7,9 +9,11 @@ import org.apache.kafka.common.header.Header;
 
 /**
  * One sprite record as the pipeline sees it, without Kafka's types: where it came from, its key,
- * its label and its encoded bytes. A flyweight: a feed points one view at record after record, so
- * a {@link RecordTarget} must take what it needs before it returns (the key and value buffers
- * themselves may be kept: they are views of Kafka's fetch buffers, not of the view).
+ * its label, and either its encoded bytes (read from Kafka) or its decoded sample in the
+ * decoded-sample cache ({@link #cached()}). A flyweight: a feed points one view at record after
+ * record, so a {@link RecordTarget} must take what it needs before it returns (the key and value
+ * buffers themselves may be kept: they are views of Kafka's fetch buffers or of a cache mapping,
+ * not of the view).
  *
  * <p>Confined to the thread of the feed that owns it.
  */
@@ -17,30 +21,55 @@ public final class RecordView {
 
     private ConsumerRecord<ByteBuffer, ByteBuffer> record;
     private byte[] label;
+    private ShardWriter writer;
+    private Shard cached;
+    private int partition;
+    private long offset;
+    private ByteBuffer cachedKey;
 
-    /** Points this view at {@code next}, whose label was already read ({@link #labelOf}). */
-    RecordView of(ConsumerRecord<ByteBuffer, ByteBuffer> next, byte[] nextLabel) {
+    /**
+     * Points this view at {@code next}, whose label was already read ({@link #labelOf});
+     * {@code shardWriter} takes its decoded sample into the cache, or is null.
+     */
+    RecordView of(ConsumerRecord<ByteBuffer, ByteBuffer> next, byte[] nextLabel, ShardWriter shardWriter) {
         this.record = next;
         this.label = nextLabel;
+        this.writer = shardWriter;
+        this.cached = null;
+        this.cachedKey = null;
+        this.partition = next.partition();
+        this.offset = next.offset();
+        return this;
+    }
+
+    /** Points this view at the record of ({@code p}, {@code o}) in {@code shard} (no Kafka record). */
+    RecordView ofCached(Shard shard, int p, long o) {
+        this.record = null;
+        this.writer = null;
+        this.cached = shard;
+        this.partition = p;
+        this.offset = o;
+        this.label = shard.label(o);
+        this.cachedKey = shard.key(o);
         return this;
     }
 
     public int partition() {
-        return record.partition();
+        return partition;
     }
 
     public long offset() {
-        return record.offset();
+        return offset;
     }
 
     /** The record's timestamp (ms since the epoch), or -1 if it has none. */
     public long timestamp() {
-        return record.timestamp();
+        return cached != null ? cached.timestamp(offset) : record.timestamp();
     }
 
-    /** The key (a view of the fetch buffer), or null. */
+    /** The key (a view of the fetch buffer or of the cache), or null. */
     public ByteBuffer key() {
-        return record.key();
+        return cached != null ? cachedKey : record.key();
     }
 
     /** The first {@code label} header's value (UTF-8), or null. */
@@ -48,9 +77,22 @@ public final class RecordView {
         return label;
     }
 
-    /** The encoded image (a view of the fetch buffer), or null. */
+    /** The encoded image (a view of the fetch buffer), or null (always, for a record from the cache). */
     public ByteBuffer value() {
-        return record.value();
+        return record == null ? null : record.value();
+    }
+
+    /**
+     * The cache shard that holds this record's decoded sample, or null if it was read from Kafka.
+     * A record from the cache that has no sample ({@link Shard#hasSample}) is one the run skips.
+     */
+    public Shard cached() {
+        return cached;
+    }
+
+    /** Where this record's decoded sample goes in the cache, or null (no cache, or from the cache). */
+    public ShardWriter cacheWriter() {
+        return writer;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.catalog.DatasetManifest;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * What a run reads, resolved to exact offsets: a dataset version's ranges, or a bare topic from its
@@ -13,13 +14,25 @@ import java.util.Optional;
  * @param ranges   one range per partition
  * @param classes  class names known up front (the manifest's; empty for a bare topic)
  * @param manifest the dataset version, if the source is one
+ * @param topicId  Kafka's id of the topic (a topic deleted and created again has another), or null
+ *                 if not known
  */
 public record ResolvedSource(String topic, List<OffsetRange> ranges, List<String> classes,
-                           Optional<DatasetManifest> manifest) {
+                             Optional<DatasetManifest> manifest, UUID topicId) {
 
     public ResolvedSource {
         ranges = List.copyOf(ranges);
         classes = List.copyOf(classes);
+    }
+
+    public ResolvedSource(String topic, List<OffsetRange> ranges, List<String> classes,
+                          Optional<DatasetManifest> manifest) {
+        this(topic, ranges, classes, manifest, null);
+    }
+
+    /** The same source, its topic's id known. */
+    public ResolvedSource withTopicId(UUID id) {
+        return new ResolvedSource(topic, ranges, classes, manifest, id);
     }
 
     /** Records in all ranges. */

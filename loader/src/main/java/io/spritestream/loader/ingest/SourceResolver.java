@@ -44,12 +44,35 @@ public final class SourceResolver {
      * @param ranges  exact ranges, or null
      */
     public ResolvedSource resolve(DatasetRef dataset, String topic, List<OffsetRange> ranges) {
+        ResolvedSource source;
         if (ranges != null) {
             ResolvedSource known = dataset != null ? dataset(dataset) : null;
-            return new ResolvedSource(topic, ranges, known == null ? List.of() : known.classes(),
+            source = new ResolvedSource(topic, ranges, known == null ? List.of() : known.classes(),
                     known == null ? Optional.empty() : known.manifest());
+        } else {
+            source = dataset != null ? dataset(dataset) : topic(topic);
         }
-        return dataset != null ? dataset(dataset) : topic(topic);
+        return source.topicId() != null ? source : source.withTopicId(topicId(source.topic()));
+    }
+
+    /** Kafka's id of {@code topic} (what tells a topic from one deleted and created again under its name). */
+    public java.util.UUID topicId(String topic) {
+        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+            TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            return new java.util.UUID(d.topicId().getMostSignificantBits(), d.topicId().getLeastSignificantBits());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw new IllegalStateException("topic '" + topic + "' does not exist (any more)");
+            }
+            throw new IllegalStateException("cannot describe topic '" + topic + "': " + e.getCause().getMessage(), e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot describe topic '" + topic + "' within " + kafka.timeout().toSeconds()
+                    + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     public ResolvedSource dataset(DatasetRef ref) {
@@ -87,7 +110,8 @@ public final class SourceResolver {
                 ranges.add(new OffsetRange(tp.partition(), earliest.get(tp).offset(), latest.get(tp).offset()));
             }
             ranges.sort(java.util.Comparator.comparingInt(OffsetRange::partition));
-            return new ResolvedSource(topic, ranges, List.of(), Optional.empty());
+            return new ResolvedSource(topic, ranges, List.of(), Optional.empty(), new java.util.UUID(
+                    description.topicId().getMostSignificantBits(), description.topicId().getLeastSignificantBits()));
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("cannot read topic '" + topic + "': " + e.getMessage(), e);
         } catch (InterruptedException e) {

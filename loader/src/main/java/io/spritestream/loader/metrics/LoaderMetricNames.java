@@ -19,6 +19,10 @@ public final class LoaderMetricNames {
     public static final String SAMPLES_DELIVERED = "spritestream.samples.delivered";
     /** {@code spritestream_batches_delivered_total}. */
     public static final String BATCHES_DELIVERED = "spritestream.batches.delivered";
+    /** {@code spritestream_cache_hits_total}: samples copied from the decoded-sample cache (no fetch, no decode). */
+    public static final String CACHE_HITS = "spritestream.cache.hits";
+    /** {@code spritestream_cache_misses_total}: samples decoded while the run had a cache. */
+    public static final String CACHE_MISSES = "spritestream.cache.misses";
     /** {@code spritestream_dead_lettered_total{reason}}: records sent to the dead-letter topic. */
     public static final String DEAD_LETTERED = "spritestream.dead.lettered";
 
@@ -45,6 +49,8 @@ public final class LoaderMetricNames {
     public static final String POOL_BYTES = "spritestream.pool.bytes";
     /** {@code spritestream_queue_depth{stage}}. */
     public static final String QUEUE_DEPTH = "spritestream.queue.depth";
+    /** {@code spritestream_cache_bytes}: bytes of shard files in the decoded-sample cache's folder. */
+    public static final String CACHE_BYTES = "spritestream.cache.bytes";
     /** {@code spritestream_epoch}: the epoch being delivered, from 0. */
     public static final String EPOCH = "spritestream.epoch";
     /** {@code spritestream_epoch_progress_ratio}: share of the current epoch's records done, 0..1. */

@@ -62,6 +62,8 @@ public final class LoaderMetrics implements LoaderListener {
         counter(BYTES_READ, "Value bytes of the records taken from Kafka", Totals::bytes);
         counter(SAMPLES_DELIVERED, "Samples handed to the trainer", Totals::samples);
         counter(BATCHES_DELIVERED, "Batches handed to the trainer", Totals::batches);
+        counter(CACHE_HITS, "Samples copied from the decoded-sample cache", Totals::cacheHits);
+        counter(CACHE_MISSES, "Samples decoded while the run had a decoded-sample cache", Totals::cacheMisses);
         for (RejectReason reason : RejectReason.values()) {
             FunctionCounter.builder(DEAD_LETTERED, this, m -> m.total(t -> t.rejected()[reason.ordinal()]))
                     .description("Records that could not become samples, sent to the dead-letter topic")
@@ -79,6 +81,9 @@ public final class LoaderMetrics implements LoaderListener {
                 TAG_STAGE, STAGE_DECODE);
         gauge(QUEUE_DEPTH, "Items waiting between pipeline stages", SpriteLoader::assemblyQueueDepth,
                 TAG_STAGE, STAGE_ASSEMBLE);
+        Gauge.builder(CACHE_BYTES, this, m -> m.current(l -> l.cache() == null ? Double.NaN : l.cache().folderBytes()))
+                .description("Bytes of shard files in the decoded-sample cache's folder").baseUnit("bytes")
+                .register(registry);
         Gauge.builder(EPOCH, this, m -> m.current(SpriteLoader::epoch))
                 .description("The epoch being delivered, from 0").register(registry);
         Gauge.builder(EPOCH_PROGRESS, this, m -> m.current(SpriteLoader::epochProgress))
@@ -187,9 +192,9 @@ public final class LoaderMetrics implements LoaderListener {
 
     /** A loader's cumulative counts at one moment. */
     private record Totals(long records, long bytes, long samples, long batches, long[] rejected, long acquisitions,
-                          long poolWaitNanos) {
+                          long poolWaitNanos, long cacheHits, long cacheMisses) {
 
-        static final Totals ZERO = new Totals(0, 0, 0, 0, new long[RejectReason.values().length], 0, 0);
+        static final Totals ZERO = new Totals(0, 0, 0, 0, new long[RejectReason.values().length], 0, 0, 0, 0);
 
         static Totals of(SpriteLoader loader) {
             LoaderStats stats = loader.stats();
@@ -198,7 +203,8 @@ public final class LoaderMetrics implements LoaderListener {
                 rejected[r.ordinal()] = stats.rejected(r);
             }
             return new Totals(loader.recordsFetched(), loader.bytesFetched(), stats.samplesDelivered(),
-                    stats.batchesDelivered(), rejected, loader.pool().acquisitions(), loader.pool().waitNanos());
+                    stats.batchesDelivered(), rejected, loader.pool().acquisitions(), loader.pool().waitNanos(),
+                    stats.cacheHits(), stats.cacheMisses());
         }
 
         Totals plus(Totals o) {
@@ -207,7 +213,8 @@ public final class LoaderMetrics implements LoaderListener {
                 sum[i] += o.rejected[i];
             }
             return new Totals(records + o.records, bytes + o.bytes, samples + o.samples, batches + o.batches, sum,
-                    acquisitions + o.acquisitions, poolWaitNanos + o.poolWaitNanos);
+                    acquisitions + o.acquisitions, poolWaitNanos + o.poolWaitNanos, cacheHits + o.cacheHits,
+                    cacheMisses + o.cacheMisses);
         }
     }
 }

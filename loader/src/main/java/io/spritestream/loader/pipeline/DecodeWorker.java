@@ -6,7 +6,13 @@ import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.decode.RejectReason;
 import io.spritestream.loader.decode.SlotMats;
 import io.spritestream.loader.decode.SpriteDecoder;
+import io.spritestream.loader.cache.DecodedCache;
+import io.spritestream.loader.cache.Shard;
+import io.spritestream.loader.cache.ShardWriter;
+import io.spritestream.loader.ingest.RecordFetcher;
+import java.nio.ByteBuffer;
 import java.util.concurrent.BlockingQueue;
+import java.util.zip.CRC32C;
 
 /**
  * The decoders' work: take sealed slabs from the reader, claim chunks of their slots, and decode
@@ -23,15 +29,25 @@ final class DecodeWorker {
     private final DecodeLimits limits;
     private final LoaderStats stats;
     private final LoaderListener listener;
+    private final DecodedCache cache;
+    private final RecordFetcher refetch;
+    private final ThreadLocal<CRC32C> checksums = ThreadLocal.withInitial(CRC32C::new);
 
+    /**
+     * @param cache   the decoded-sample cache, or null
+     * @param refetch reads a record again when its cached sample is damaged (with a cache)
+     */
     DecodeWorker(BlockingQueue<BatchSlots> readerToDecoders, SlotMats slotMats, PixelSpec pixels,
-                 DecodeLimits limits, LoaderStats stats, LoaderListener listener) {
+                 DecodeLimits limits, LoaderStats stats, LoaderListener listener, DecodedCache cache,
+                 RecordFetcher refetch) {
         this.readerToDecoders = readerToDecoders;
         this.slotMats = slotMats;
         this.pixels = pixels;
         this.limits = limits;
         this.stats = stats;
         this.listener = listener;
+        this.cache = cache;
+        this.refetch = refetch;
     }
 
     /** A decode thread's loop, until it is interrupted. */
@@ -61,23 +77,74 @@ final class DecodeWorker {
     }
 
     private void decodeChunk(SpriteDecoder decoder, BatchSlots slots, int from, int to) {
-        long began = System.nanoTime();
-        long slotBegan = began;
+        long slotBegan = System.nanoTime();
+        long decodeNanos = 0;
+        long copyNanos = 0;
         int ok = 0;
+        int copied = 0;
         for (int slot = from; slot < to; slot++) {
-            RejectReason reason = decoder.decodeInto(slots.value(slot), slotMats.slot(slots.lease(), slot));
-            if (reason == null) {
+            Shard shard = slots.cached(slot);
+            boolean fromCache = shard != null && copyFromCache(shard, slots, slot);
+            if (fromCache) {
                 slots.decoded(slot);
+                copied++;
+            } else if (decode(decoder, slots, slot, shard)) {
                 ok++;
-            } else {
-                slots.reject(slot, reason, decoder.lastError());
             }
             // One clock read a sample: the end of one is the start of the next.
             long now = System.nanoTime();
-            listener.decoded(now - slotBegan);
+            if (fromCache) {
+                copyNanos += now - slotBegan;
+            } else {
+                decodeNanos += now - slotBegan;
+                listener.decoded(now - slotBegan);
+            }
             slotBegan = now;
         }
-        stats.decodeNanos.add(slotBegan - began);
+        stats.decodeNanos.add(decodeNanos);
         stats.decoded.add(ok);
+        if (cache != null) {
+            stats.cacheHits.add(copied);
+            stats.cacheMisses.add(to - from - copied);
+            stats.cacheCopyNanos.add(copyNanos);
+        }
+    }
+
+    /**
+     * Decodes the slot's record (read again from Kafka if its cached copy was damaged) and writes the
+     * sample to the cache; false if it could not become a sample (marked rejected).
+     */
+    private boolean decode(SpriteDecoder decoder, BatchSlots slots, int slot, Shard damaged) {
+        ByteBuffer value = slots.value(slot);
+        if (damaged != null) {
+            value = refetch.value(slots.partition(slot), slots.offset(slot));
+            slots.readAgain(slot, value);
+        }
+        RejectReason reason = decoder.decodeInto(value, slotMats.slot(slots.lease(), slot));
+        ShardWriter writer = slots.cacheWriter(slot);
+        if (reason != null) {
+            if (writer != null) {
+                writer.bad(slots.offset(slot), slots.key(slot), slots.label(slot), slots.timestamp(slot));
+            }
+            slots.reject(slot, reason, decoder.lastError());
+            return false;
+        }
+        if (writer != null) {
+            writer.sample(slots.offset(slot), slots.lease().memory(), slots.lease().layout().slotOffset(slot),
+                    slots.key(slot), slots.label(slot), slots.timestamp(slot), checksums.get());
+        }
+        slots.decoded(slot);
+        return true;
+    }
+
+    /** The slot's sample copied out of the cache, its checksum checked; false (counted, shard discarded) if it fails. */
+    private boolean copyFromCache(Shard shard, BatchSlots slots, int slot) {
+        if (shard.copyTo(slots.offset(slot), slots.lease().memory(), slots.lease().layout().slotOffset(slot),
+                checksums.get())) {
+            return true;
+        }
+        stats.cacheCorrupt.increment();
+        cache.corrupt(shard);
+        return false;
     }
 }

@@ -1,5 +1,6 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.loader.decode.DecodeLimits;
 import io.spritestream.loader.decode.PixelSpec;
@@ -49,6 +50,8 @@ public final class LoaderConfig {
     String followGroup;
     boolean trainerWaitReportedByCaller;
     KeySplit keySplit;
+    Path cache = LoaderSettings.CACHE.defaultValue();
+    long cacheMaxBytes = LoaderSettings.CACHE_MAX_BYTES.defaultValue();
 
     private LoaderConfig() {}
 
@@ -76,6 +79,8 @@ public final class LoaderConfig {
         this.followGroup = s.followGroup();
         this.trainerWaitReportedByCaller = s.trainerWaitReportedByCaller();
         this.keySplit = s.keySplit();
+        this.cache = s.cache();
+        this.cacheMaxBytes = s.cacheMaxBytes();
     }
 
     /** Reads a dataset version ({@code NAME} for the latest). */
@@ -235,6 +240,22 @@ public final class LoaderConfig {
      */
     public LoaderConfig keySplit(KeySplit value) {
         this.keySplit = value;
+        return this;
+    }
+
+    /**
+     * The decoded-sample cache's folder (default: {@link LoaderSettings#defaultCacheFolder()}); null
+     * for no cache. Samples found there are copied, not fetched and decoded; the others are decoded
+     * and written there. The batches are the same, byte for byte, with or without it.
+     */
+    public LoaderConfig cache(Path folder) {
+        this.cache = folder;
+        return this;
+    }
+
+    /** Most bytes the cache folder may hold (least recently used shards are evicted). */
+    public LoaderConfig cacheMaxBytes(long bytes) {
+        this.cacheMaxBytes = bytes;
         return this;
     }
 

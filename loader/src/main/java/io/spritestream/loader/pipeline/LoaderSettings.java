@@ -1,5 +1,6 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.config.InvalidSettingException;
 import io.spritestream.config.Setting;
@@ -50,6 +51,13 @@ public final class LoaderSettings {
     public static final Setting<String> GROUP = Setting.of("group", String.class, "spritestream-loader",
             "spritestream-loader", g -> g != null && !g.isBlank(), "a consumer group id", "Consumer group of a live tail");
 
+    /** The decoded-sample cache's folder (null: no cache; the default is the user cache folder's). */
+    public static final Setting<Path> CACHE = Setting.of("cache", Path.class, null, null, p -> true,
+            "a folder", "Folder of the decoded-sample cache, shared by runs and processes")
+            .withRuntimeDefault(defaultCacheFolder(), "decoded/ in $SPRITESTREAM_CACHE, else in ~/.cache/spritestream");
+    public static final Setting<Long> CACHE_MAX_BYTES = Setting.longInteger("cache-max-bytes", 16_000_000_000L,
+            0, Long.MAX_VALUE, "Most bytes the cache folder may hold: least recently used shards are evicted");
+
     private final DatasetRef dataset;
     private final String topic;
     private final List<OffsetRange> ranges;
@@ -72,6 +80,8 @@ public final class LoaderSettings {
     private final String followGroup;
     private final boolean trainerWaitReportedByCaller;
     private final KeySplit keySplit;
+    private final Path cache;
+    private final long cacheMaxBytes;
 
     /** Checks every setting and how they go together (see {@link LoaderConfig#conclude()}). */
     LoaderSettings(LoaderConfig c) {
@@ -97,6 +107,8 @@ public final class LoaderSettings {
         this.followGroup = c.followGroup == null ? null : GROUP.check(c.followGroup);
         this.trainerWaitReportedByCaller = c.trainerWaitReportedByCaller;
         this.keySplit = c.keySplit;
+        this.cache = c.cache;
+        this.cacheMaxBytes = CACHE_MAX_BYTES.check(c.cacheMaxBytes);
         if (rank >= worldSize) {
             throw InvalidSettingException.format("{rank}: %s (expected 0..%s for {world-size} %s)", rank, worldSize - 1,
                     worldSize);
@@ -118,7 +130,8 @@ public final class LoaderSettings {
     /** Every declared setting of a loader run, for the command line's defaults and docs. */
     public static List<Setting<?>> declared() {
         List<Setting<?>> all = new ArrayList<>(List.of(BATCH, EPOCHS, THREADS, MAX_BATCHES, DROP_LAST, SLABS,
-                LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, KeySplit.VALIDATION_FRACTION));
+                LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, KeySplit.VALIDATION_FRACTION, CACHE,
+                CACHE_MAX_BYTES));
         all.addAll(PixelSpec.settings());
         all.addAll(DecodeLimits.settings());
         all.addAll(OrderSpec.settings());
@@ -243,6 +256,31 @@ public final class LoaderSettings {
     /** The side of a split by key this run reads, or null for every record. */
     public KeySplit keySplit() {
         return keySplit;
+    }
+
+    /** The decoded-sample cache's folder, or null for none. A live tail is never cached. */
+    public Path cache() {
+        return cache;
+    }
+
+    /** Most bytes the cache folder may hold. */
+    public long cacheMaxBytes() {
+        return cacheMaxBytes;
+    }
+
+    /**
+     * The default cache folder: {@code spritestream.decoded.cache} (a system property, e.g. for
+     * tests), else {@code decoded} in {@code $SPRITESTREAM_CACHE}, else in {@code ~/.cache/spritestream}.
+     */
+    public static Path defaultCacheFolder() {
+        String property = System.getProperty("spritestream.decoded.cache");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        String env = System.getenv("SPRITESTREAM_CACHE");
+        Path root = env != null && !env.isBlank() ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache", "spritestream");
+        return root.resolve("decoded");
     }
 
     /** The epoch the run starts in (0, or the resumed one). */

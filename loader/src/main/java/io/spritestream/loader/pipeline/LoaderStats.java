@@ -21,6 +21,10 @@ public final class LoaderStats {
     final AtomicLong missing = new AtomicLong();
     final AtomicLong repeated = new AtomicLong();
     final AtomicLong trainerWaitNanos = new AtomicLong();
+    final LongAdder cacheHits = new LongAdder();
+    final LongAdder cacheMisses = new LongAdder();
+    final LongAdder cacheCorrupt = new LongAdder();
+    final LongAdder cacheCopyNanos = new LongAdder();
     final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
 
     LoaderStats() {
@@ -79,6 +83,26 @@ public final class LoaderStats {
 
     public long decodeNanos() {
         return decodeNanos.sum();
+    }
+
+    /** Samples copied from the decoded-sample cache (no fetch, no decode), their checksum checked. */
+    public long cacheHits() {
+        return cacheHits.sum();
+    }
+
+    /** Samples decoded from Kafka while the run had a cache (and written to it when it took them). */
+    public long cacheMisses() {
+        return cacheMisses.sum();
+    }
+
+    /** Cached samples whose checksum failed: never delivered, decoded from Kafka instead. */
+    public long cacheCorrupt() {
+        return cacheCorrupt.sum();
+    }
+
+    /** Time the decode threads spent copying samples out of the cache, in total. */
+    public long cacheCopyNanos() {
+        return cacheCopyNanos.sum();
     }
 
     /** Time the trainer spent in {@link SpriteLoader#next()} for the batches delivered so far. */

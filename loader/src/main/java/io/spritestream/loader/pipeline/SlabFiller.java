@@ -1,6 +1,9 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.loader.batch.BatchSlots;
+import io.spritestream.loader.cache.Shard;
+import io.spritestream.loader.cache.ShardWriter;
 import io.spritestream.loader.ingest.RecordTarget;
 import io.spritestream.loader.ingest.RecordView;
 import io.spritestream.loader.memory.SlabLease;
@@ -53,14 +56,23 @@ final class SlabFiller implements RecordTarget {
 
     @Override
     public void accept(RecordView record, long position) throws InterruptedException {
+        Shard cached = record.cached();
         if (keySplit != null && !keySplit.accepts(record.key())) {
+            ShardWriter writer = record.cacheWriter();
+            if (writer != null) {
+                writer.skipped(record.offset(), record.key(), record.label(), record.timestamp());
+            }
             return;
+        }
+        if (cached != null && !cached.hasSample(record.offset())) {
+            throw new IllegalStateException("the cache served " + record.partition() + "/" + record.offset()
+                    + " from " + cached + " without its sample");
         }
         if (filling == null) {
             filling = slotsFor(pool.acquire(owner));
         }
         filling.add(position, record.partition(), record.offset(), record.timestamp(), record.key(), record.label(),
-                record.value());
+                record.value(), cached, record.cacheWriter());
         if (filling.isFull()) {
             dispatch();
         }

@@ -6,6 +6,8 @@ import io.spritestream.loader.batch.BatchAssembler;
 import io.spritestream.loader.batch.BatchSlots;
 import io.spritestream.loader.batch.LabelIndex;
 import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.cache.CacheKey;
+import io.spritestream.loader.cache.DecodedCache;
 import io.spritestream.loader.decode.RejectReason;
 import io.spritestream.loader.decode.SlotMats;
 import io.spritestream.loader.decode.SpriteDecoder;
@@ -13,6 +15,7 @@ import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.ingest.BoundedFeed;
 import io.spritestream.loader.ingest.LiveFeed;
 import io.spritestream.loader.ingest.RecordFeed;
+import io.spritestream.loader.ingest.RecordFetcher;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.memory.SlabLayout;
@@ -80,6 +83,8 @@ public final class SpriteLoader implements AutoCloseable {
     private final RunProgress progress;
     private final RunPlan plan;
     private final RecordFeed feed;
+    private final DecodedCache cache;
+    private final RecordFetcher refetch;
     private final RejectPolicy rejects;
     private final BatchAssembler assembler;
     private final BlockingQueue<BatchSlots> readerToDecoders;
@@ -111,10 +116,16 @@ public final class SpriteLoader implements AutoCloseable {
                 settings.saveStatePath() == null ? null : LoaderState.forRank(settings.saveStatePath(), settings.rank()));
         LoaderState resumed = settings.resumeState();
         this.labels = new LabelIndex(resumed != null && !resumed.classes().isEmpty() ? resumed.classes() : source.classes());
+        this.cache = settings.following() || settings.cache() == null || source.topicId() == null ? null
+                : DecodedCache.open(settings.cache(), new CacheKey(source.topicId(), source.topic(), settings.pixels(),
+                        SpriteDecoder.outputVersion()), source.manifest().map(m -> m.dataset()).orElse(null),
+                        settings.cacheMaxBytes(), listener::notice);
+        this.refetch = cache == null ? null : new RecordFetcher(kafka, source.topic());
         this.feed = settings.following()
                 ? new LiveFeed(kafka, source.topic(), settings.followGroup(), settings.order(), !settings.dropLast(),
                         listener.clients())
-                : new BoundedFeed(kafka, source.topic(), plan, settings.readAhead(), listener::notice, listener.clients());
+                : new BoundedFeed(kafka, source.topic(), plan, settings.readAhead(), listener::notice, listener.clients(),
+                        cache, settings.keySplit());
         this.rejects = new RejectPolicy(settings.onBadRecord(), kafka, source.topic(), stats, feed);
         this.assembler = new BatchAssembler(manager, labels, rejects, settings.dropLast());
         assembler.keepPositions(settings.worldSize() > 1);
@@ -133,7 +144,7 @@ public final class SpriteLoader implements AutoCloseable {
                 readerToDecoders, readerToAssembler, stats);
         SpriteDecoder.useSingleThreadedOpenCv();
         DecodeWorker decoding = new DecodeWorker(readerToDecoders, slotMats, settings.pixels(), settings.limits(), stats,
-                listener);
+                listener, cache, refetch);
         this.assembling = new AssemblerStage(readerToAssembler, readerToDecoders, decoding, assembler, ready, stages);
         for (int i = 0; i < settings.threads(); i++) {
             stages.add("spritestream-decoder-" + i, decoding::run);
@@ -343,6 +354,11 @@ public final class SpriteLoader implements AutoCloseable {
         return listener;
     }
 
+    /** The run's decoded-sample cache, or null (none asked, or a live tail). Any thread. */
+    public DecodedCache cache() {
+        return cache;
+    }
+
     /** Chunks of read slabs waiting for a decode thread. Any thread. */
     public int decodeQueueDepth() {
         return readerToDecoders.size();
@@ -383,7 +399,8 @@ public final class SpriteLoader implements AutoCloseable {
         double s = seconds();
         return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), s,
                 s > 0 ? stats.samplesDelivered() / s : 0, stats.rejectedTotal(), reasons, stats.recordsAccounted(),
-                stats.dropped(), stats.repeated(), source.manifest().map(m -> m.key()).orElse(null), source.topic());
+                stats.dropped(), stats.repeated(), stats.cacheHits(), stats.cacheMisses(), stats.cacheCorrupt(),
+                source.manifest().map(m -> m.key()).orElse(null), source.topic());
     }
 
     /**
@@ -414,6 +431,10 @@ public final class SpriteLoader implements AutoCloseable {
         }
         returnSlabs();
         RuntimeException problem = attempt(null, feed::close);
+        if (cache != null) {
+            problem = attempt(problem, cache::close);
+            problem = attempt(problem, refetch::close);
+        }
         problem = attempt(problem, rejects::close);
         problem = attempt(problem, pool::close);
         listener.closed(this);

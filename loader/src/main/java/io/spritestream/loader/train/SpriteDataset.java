@@ -6,7 +6,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.util.Progress;
 import io.spritestream.kafka.KafkaSettings;
-import io.spritestream.loader.pipeline.KeySplit;
+import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.config.InvalidSettingException;
 import io.spritestream.config.Setting;
 import io.spritestream.loader.pipeline.LoaderConfig;

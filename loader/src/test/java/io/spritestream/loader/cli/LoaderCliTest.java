@@ -119,7 +119,8 @@ class LoaderCliTest {
                 "--warmup", "0", "--report-json", report.toString());
 
         assertEquals(0, r.exit(), r.err());
-        for (String stage : List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step", "loader / ceiling")) {
+        for (String stage : List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step", "loader / ceiling",
+                "loader filling", "loader cached", "cached / ceiling")) {
             assertTrue(r.out().contains(stage), stage + " in\n" + r.out());
         }
         JsonNode json = new ObjectMapper().readTree(report.toFile());
@@ -128,8 +129,8 @@ class LoaderCliTest {
         assertEquals("16x16", json.get("size").asText());
         Map<String, JsonNode> stages = new java.util.LinkedHashMap<>();
         json.get("stages").forEach(s -> stages.put(s.get("name").asText(), s));
-        assertEquals(List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step"),
-                List.copyOf(stages.keySet()));
+        assertEquals(List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step", "loader filling",
+                "loader cached"), List.copyOf(stages.keySet()));
         // Every stage sees the same 200 records, once per epoch; the loader is timed from its first
         // batch (32 samples), the naive baseline decodes its own share.
         assertEquals(400, stages.get("decode ceiling").get("samples").asLong());
@@ -137,6 +138,12 @@ class LoaderCliTest {
         assertEquals(400 - 32, stages.get("loader").get("samples").asLong());
         assertEquals(400 - 32, stages.get("loader + step").get("samples").asLong());
         assertEquals(40, stages.get("naive java").get("samples").asLong());
+        // Filling: one epoch over a new cache per epoch of the others; cached: every epoch from a warm cache.
+        assertEquals(2 * (200 - 32), stages.get("loader filling").get("samples").asLong());
+        assertEquals(400 - 32, stages.get("loader cached").get("samples").asLong());
+        assertFalse(r.err().contains("came from the cache"), "every cached sample from the cache:\n" + r.err());
+        assertEquals(stages.get("loader cached").get("samples_per_s").asDouble()
+                / stages.get("decode ceiling").get("samples_per_s").asDouble(), json.get("cached_over_ceiling").asDouble(), 1e-9);
         for (JsonNode s : stages.values()) {
             assertTrue(s.get("samples_per_s").asDouble() > 0, s.toString());
             assertTrue(s.get("heap_bytes_per_sample").asDouble() >= 0, s.toString());

@@ -69,8 +69,8 @@ class MetricsOptionsCliTest {
         int port = freePort();
         URI url = URI.create("http://127.0.0.1:" + port + "/metrics");
         CompletableFuture<CliRun> load = CompletableFuture.supplyAsync(() -> run("load", "--bootstrap", bootstrap,
-                "--dataset", "metrics-cli", "--size", "16", "--epochs", "200", "--quiet", "--metrics-port",
-                String.valueOf(port)));
+                "--dataset", "metrics-cli", "--size", "16", "--epochs", "200", "--quiet", "--no-cache", "--metrics-port",
+                String.valueOf(port))); // no cache: epochs served from it would end the run before a scrape
         AtomicReference<PrometheusText> seen = new AtomicReference<>();
         PrometheusProcess.await(Duration.ofSeconds(60), "samples on " + url, () -> {
             try {

@@ -29,7 +29,7 @@ import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.memory.LeakDetection;
 import io.spritestream.loader.memory.SlabLease;
 import io.spritestream.loader.memory.SlabPool;
-import io.spritestream.loader.pipeline.KeySplit;
+import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.testing.Datasets;
 import io.spritestream.producer.source.Sprite;

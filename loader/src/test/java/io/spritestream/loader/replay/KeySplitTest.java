@@ -1,4 +1,4 @@
-package io.spritestream.loader.pipeline;
+package io.spritestream.loader.replay;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.spritestream.loader.pipeline;
+package io.spritestream.loader.replay;
 
 import io.spritestream.config.Setting;
 import java.nio.ByteBuffer;

@@ -1,0 +1,359 @@
+package io.spritestream.loader.cache;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The decoded-sample cache of one run: the shards of one {@link CacheKey} under the cache root,
+ * found by block ({@link #shard}), and writers for the blocks the run decodes ({@link #writer}).
+ *
+ * <p>Safe by construction: a shard is published by an atomic rename once whole and is immutable
+ * after; a temporary file is never read; a shard whose checksums fail is discarded and its samples
+ * decoded again. Several processes share one cache folder: they map the same files (one copy, in
+ * the OS page cache), and two that write the same block publish the same content (the later rename
+ * wins; writers of one block merge what the other published). The folder is bounded by
+ * {@code maxBytes}: whole shard files are evicted, least recently used first; when the run's own
+ * shards do not fit, it says so once and the rest is decoded every epoch. A folder that cannot be
+ * written (read-only, disk full) is one warning, and the run goes on with what it can read.
+ *
+ * <p>Thread-safe.
+ */
+public final class DecodedCache implements AutoCloseable {
+
+    private static final Pattern SHARD = Pattern.compile("p(\\d+)-(\\d+)-(\\d+)\\.shard");
+    private static final Pattern TEMP = Pattern.compile("\\.tmp-.*-pid(\\d+)-.*");
+    private static final long STALE_TEMP_MILLIS = 24L * 3600 * 1000;
+
+    private final Path root;
+    private final CacheKey key;
+    private final Path folder;
+    private final long maxBytes;
+    private final Consumer<String> notices;
+    /** Published shards of this key: partition, then start offset, to the file. */
+    private final Map<Integer, NavigableMap<Long, Path>> published = new ConcurrentHashMap<>();
+    /** Shards mapped by this run (each once). */
+    private final Map<Path, Shard> mapped = new ConcurrentHashMap<>();
+    /** Shard files this run uses: never evicted by it. */
+    private final Set<Path> inUse = ConcurrentHashMap.newKeySet();
+    private final Set<ShardWriter> writing = ConcurrentHashMap.newKeySet();
+    private final AtomicLong folderBytes = new AtomicLong();
+    private final AtomicLong corrupt = new AtomicLong();
+    private final AtomicBoolean writable = new AtomicBoolean(true);
+    private final AtomicBoolean warnedFull = new AtomicBoolean();
+
+    private DecodedCache(Path root, CacheKey key, long maxBytes, Consumer<String> notices) {
+        this.root = root;
+        this.key = key;
+        this.folder = key.folder(root);
+        this.maxBytes = maxBytes;
+        this.notices = notices;
+    }
+
+    /**
+     * The cache of {@code key} under {@code root} ({@code dataset}: the dataset read through it, for
+     * listings, or null): sweeps temporary files of dead processes, lists
+     * the published shards and evicts down to {@code maxBytes}. Never throws for an unusable
+     * folder: it warns once and the cache serves and takes nothing.
+     */
+    public static DecodedCache open(Path root, CacheKey key, String dataset, long maxBytes, Consumer<String> notices) {
+        DecodedCache cache = new DecodedCache(root, key, maxBytes, notices);
+        try {
+            Files.createDirectories(cache.folder);
+            CacheCatalog.remember(root, key, cache.folder, dataset);
+        } catch (IOException | UncheckedIOException e) {
+            cache.unwritable(e);
+        }
+        cache.sweepTemps();
+        cache.refresh();
+        cache.folderBytes.set(CacheCatalog.bytes(root));
+        cache.evictDownTo(maxBytes);
+        return cache;
+    }
+
+    public CacheKey key() {
+        return key;
+    }
+
+    /** The folder of this key's shards. */
+    public Path folder() {
+        return folder;
+    }
+
+    /** Bytes of shard files under the whole cache root, as this process last counted them. */
+    public long folderBytes() {
+        return folderBytes.get();
+    }
+
+    /** Shards found damaged (a checksum that failed) and discarded by this run. */
+    public long corruptShards() {
+        return corrupt.get();
+    }
+
+    /** Lists the published shards again (the start of an epoch: other processes may have added some). */
+    public void refresh() {
+        for (Path dir : partitionFolders()) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.shard")) {
+                for (Path f : files) {
+                    Matcher m = SHARD.matcher(f.getFileName().toString());
+                    if (m.matches()) {
+                        published.computeIfAbsent(Integer.parseInt(m.group(1)), p -> new ConcurrentSkipListMap<>())
+                                .put(Long.parseLong(m.group(2)), f);
+                    }
+                }
+            } catch (IOException e) {
+                // a folder another process is clearing: what is listed is enough
+            }
+        }
+    }
+
+    private List<Path> partitionFolders() {
+        List<Path> dirs = new ArrayList<>();
+        if (!Files.isDirectory(folder)) {
+            return dirs;
+        }
+        try (DirectoryStream<Path> all = Files.newDirectoryStream(folder, "p*")) {
+            all.forEach(d -> {
+                if (Files.isDirectory(d)) {
+                    dirs.add(d);
+                }
+            });
+        } catch (IOException e) {
+            return dirs;
+        }
+        return dirs;
+    }
+
+    /**
+     * A published shard that covers {@code [start, end)} of {@code partition}, mapped and checked;
+     * null if none (or the one there is damaged: it is discarded).
+     */
+    public Shard shard(int partition, long start, long end) {
+        NavigableMap<Long, Path> shards = published.get(partition);
+        if (shards == null) {
+            return null;
+        }
+        Map.Entry<Long, Path> candidate = shards.floorEntry(start);
+        if (candidate == null) {
+            return null;
+        }
+        Path file = candidate.getValue();
+        Shard s = mapped.get(file);
+        if (s == null) {
+            try {
+                s = Shard.open(file, key);
+            } catch (NoSuchFileException e) {
+                shards.remove(candidate.getKey(), file);
+                return null;
+            } catch (IOException e) {
+                discard(file, e.getMessage());
+                return null;
+            }
+            mapped.put(file, s);
+            inUse.add(file);
+            touch(file);
+        }
+        return s.start() <= start && s.end() >= end ? s : null;
+    }
+
+    /**
+     * A writer for the shard of {@code [start, end)} of {@code partition}, or null if the cache does
+     * not take more: the folder is not writable, or is full of this run's own shards.
+     */
+    public ShardWriter writer(int partition, long start, long end) {
+        if (!writable.get()) {
+            return null;
+        }
+        int count = Math.toIntExact(end - start);
+        long bytes = ShardFormat.dataOffset(count) + (long) count * (key.pixels().sampleBytes() + ShardWriter.META_RESERVE);
+        if (folderBytes.get() + bytes > maxBytes && !evictDownTo(maxBytes - bytes)) {
+            if (warnedFull.compareAndSet(false, true)) {
+                notices.accept("decoded cache: " + root + " is at its limit of " + megabytes(maxBytes)
+                        + " with shards this run uses; the rest is decoded every epoch (raise --cache-max-bytes)");
+            }
+            return null;
+        }
+        Path dir = folder.resolve("p" + partition);
+        String name = "p" + partition + "-" + start + "-" + end;
+        try {
+            Files.createDirectories(dir);
+            Path temp = dir.resolve(".tmp-" + name + "-pid" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+            ShardWriter w = new ShardWriter(this, key, temp, dir.resolve(name + ".shard"), partition, start, count);
+            writing.add(w);
+            folderBytes.addAndGet(bytes);
+            return w;
+        } catch (IOException | UncheckedIOException e) {
+            unwritable(e);
+            return null;
+        }
+    }
+
+    /** A writer published its shard (or could not). */
+    void finished(ShardWriter w, boolean done) {
+        writing.remove(w);
+        if (!done) {
+            folderBytes.addAndGet(-w.bytes());
+            return;
+        }
+        Path file = folder.resolve("p" + w.partition()).resolve("p" + w.partition() + "-" + w.start() + "-"
+                + w.end() + ".shard");
+        folderBytes.addAndGet(w.publishedBytes() - w.bytes());
+        if (folderBytes.get() > maxBytes && !evictDownTo(maxBytes)) {
+            // Its keys took more room than reserved and nothing else can go: it goes, to keep the bound.
+            try {
+                Files.deleteIfExists(file);
+                folderBytes.addAndGet(-w.publishedBytes());
+            } catch (IOException ignored) {
+                // counted again at the next eviction
+            }
+            return;
+        }
+        published.computeIfAbsent(w.partition(), p -> new ConcurrentSkipListMap<>()).put(w.start(), file);
+        mapped.remove(file); // a shard mapped before was replaced: map the new one when asked
+        inUse.add(file);
+    }
+
+    void writeFailed(ShardWriter w, Exception e) {
+        unwritable(e);
+    }
+
+    private void unwritable(Exception e) {
+        if (writable.compareAndSet(true, false)) {
+            notices.accept("decoded cache: cannot write to " + folder + " (" + e.getMessage()
+                    + "); this run goes on without adding to the cache");
+        }
+    }
+
+    /**
+     * A shard whose sample checksum failed: counted, and the file is removed so it is written again;
+     * the sample is decoded from Kafka instead.
+     */
+    public void corrupt(Shard shard) {
+        discard(shard.file(), "a sample's checksum fails");
+    }
+
+    private void discard(Path file, String why) {
+        corrupt.incrementAndGet();
+        mapped.remove(file);
+        published.values().forEach(m -> m.values().remove(file));
+        notices.accept("decoded cache: " + file.getFileName() + " is damaged (" + why
+                + "); its samples are decoded again from Kafka");
+        try {
+            long size = Files.size(file);
+            Files.deleteIfExists(file);
+            folderBytes.addAndGet(-size);
+        } catch (IOException e) {
+            // another process removed it first
+        }
+    }
+
+    /** Deletes temporary files left by processes that died while writing. */
+    private void sweepTemps() {
+        for (Path dir : partitionFolders()) {
+            try (Stream<Path> files = Files.list(dir)) {
+                files.forEach(f -> {
+                    Matcher m = TEMP.matcher(f.getFileName().toString());
+                    if (m.matches() && staleTemp(f, Long.parseLong(m.group(1)))) {
+                        try {
+                            Files.deleteIfExists(f);
+                        } catch (IOException ignored) {
+                            // another process swept it
+                        }
+                    }
+                });
+            } catch (IOException ignored) {
+                // nothing to sweep
+            }
+        }
+    }
+
+    private static boolean staleTemp(Path f, long pid) {
+        if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            try {
+                return Files.getLastModifiedTime(f).toMillis() < System.currentTimeMillis() - STALE_TEMP_MILLIS;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Evicts shard files, least recently used first, never one this run uses, until the root holds
+     * at most {@code bytes}.
+     *
+     * @return whether it got there
+     */
+    private synchronized boolean evictDownTo(long bytes) {
+        if (folderBytes.get() <= bytes) {
+            return true;
+        }
+        List<CacheCatalog.ShardFile> all = new ArrayList<>(CacheCatalog.shardFiles(root));
+        long total = all.stream().mapToLong(CacheCatalog.ShardFile::bytes).sum();
+        folderBytes.set(total + writing.stream().mapToLong(ShardWriter::bytes).sum());
+        all.sort(Comparator.comparing(CacheCatalog.ShardFile::lastUsed));
+        for (CacheCatalog.ShardFile f : all) {
+            if (folderBytes.get() <= bytes) {
+                break;
+            }
+            if (inUse.contains(f.path())) {
+                continue;
+            }
+            try {
+                Files.deleteIfExists(f.path());
+                folderBytes.addAndGet(-f.bytes());
+            } catch (IOException ignored) {
+                // another process evicted it
+            }
+        }
+        return folderBytes.get() <= bytes;
+    }
+
+    private static void touch(Path file) {
+        try {
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now()));
+        } catch (IOException ignored) {
+            // a read-only cache still serves
+        }
+    }
+
+    static String megabytes(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+
+    /** Gives up the shards not yet whole (their temporary files are deleted). */
+    @Override
+    public void close() {
+        for (ShardWriter w : writing) {
+            w.abandon();
+        }
+        writing.clear();
+    }
+
+    /** For the run's report: partitions to the number of shards published or found. */
+    Map<Integer, Integer> shardCounts() {
+        Map<Integer, Integer> counts = new HashMap<>();
+        published.forEach((p, m) -> counts.put(p, m.size()));
+        return counts;
+    }
+}

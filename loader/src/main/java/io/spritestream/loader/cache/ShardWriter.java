@@ -1,0 +1,344 @@
+package io.spritestream.loader.cache;
+
+import static io.spritestream.loader.cache.ShardFormat.*;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes the shard of one block as its records go through the pipeline: decoded samples are copied
+ * in by the decoder threads that made them ({@link #sample}), and the other records are accounted
+ * for as they are met (a gap, a record this run does not decode, a bad one). Once every offset of
+ * the block is accounted for, the last thread to account for one publishes the shard: the index,
+ * the metadata and the header are written, and the temporary file is renamed to its final name. A
+ * process killed before that leaves only a temporary file, which is never read and is swept later.
+ *
+ * <p>Each offset is accounted for once (the first mark wins: a record used twice in one order is
+ * written once). Thread-safe: each offset is written by one thread.
+ */
+public final class ShardWriter {
+
+    private final DecodedCache cache;
+    private final CacheKey key;
+    private final Path temp;
+    private final Path target;
+    private final int partition;
+    private final long start;
+    private final int count;
+    private final int sampleBytes;
+    private final long dataOffset;
+    private final MappedByteBuffer data;
+    private final AtomicIntegerArray states;
+    private final int[] crcs;
+    private final long[] timestamps;
+    private final byte[][] keys;
+    private final byte[][] labels;
+    private final AtomicInteger unaccounted;
+    private volatile boolean failed;
+    private long publishedBytes;
+
+    ShardWriter(DecodedCache cache, CacheKey key, Path temp, Path target, int partition, long start, int count)
+            throws IOException {
+        this.cache = cache;
+        this.key = key;
+        this.temp = temp;
+        this.target = target;
+        this.partition = partition;
+        this.start = start;
+        this.count = count;
+        this.sampleBytes = key.pixels().sampleBytes();
+        this.dataOffset = dataOffset(count);
+        long dataBytes = (long) count * sampleBytes;
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            this.data = ch.map(FileChannel.MapMode.READ_WRITE, dataOffset, dataBytes);
+        }
+        this.states = new AtomicIntegerArray(count);
+        this.crcs = new int[count];
+        this.timestamps = new long[count];
+        this.keys = new byte[count][];
+        this.labels = new byte[count][];
+        this.unaccounted = new AtomicInteger(count);
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    public long start() {
+        return start;
+    }
+
+    public long end() {
+        return start + count;
+    }
+
+    /**
+     * The decoded sample of {@code offset}: {@code sampleBytes} of {@code from} at {@code at}, copied
+     * into the shard with its checksum (decoder thread).
+     *
+     * @param crc the calling thread's own checksum object
+     */
+    public void sample(long offset, ByteBuffer from, int at, ByteBuffer key, byte[] label, long timestamp, CRC32C crc) {
+        int i = index(offset);
+        if (!states.compareAndSet(i, NONE, -1)) {
+            return;
+        }
+        data.put(i * sampleBytes, from, at, sampleBytes);
+        crcs[i] = ShardFormat.crc(crc, from, at, sampleBytes);
+        remember(i, key, label, timestamp);
+        account(i, SAMPLE);
+    }
+
+    /** {@code offset} does not exist in the topic. */
+    public void missing(long offset) {
+        int i = index(offset);
+        if (states.compareAndSet(i, NONE, -1)) {
+            account(i, MISSING);
+        }
+    }
+
+    /** The record of {@code offset} is not decoded by this run (the other side of a split, another rank's). */
+    public void skipped(long offset, ByteBuffer key, byte[] label, long timestamp) {
+        mark(offset, SKIPPED, key, label, timestamp);
+    }
+
+    /** The record of {@code offset} could not become a sample (it is dead-lettered; never served from here). */
+    public void bad(long offset, ByteBuffer key, byte[] label, long timestamp) {
+        mark(offset, BAD, key, label, timestamp);
+    }
+
+    private void mark(long offset, byte state, ByteBuffer key, byte[] label, long timestamp) {
+        int i = index(offset);
+        if (states.compareAndSet(i, NONE, -1)) {
+            remember(i, key, label, timestamp);
+            account(i, state);
+        }
+    }
+
+    private int index(long offset) {
+        long i = offset - start;
+        if (i < 0 || i >= count) {
+            throw new IllegalArgumentException("offset " + offset + " is outside " + this);
+        }
+        return (int) i;
+    }
+
+    private void remember(int i, ByteBuffer key, byte[] label, long timestamp) {
+        if (key != null) {
+            byte[] k = new byte[key.remaining()];
+            key.duplicate().get(k);
+            keys[i] = k;
+        }
+        labels[i] = label;
+        timestamps[i] = timestamp;
+    }
+
+    /** The offset's final state; the one that accounts for the block's last offset publishes it. */
+    private void account(int i, byte state) {
+        states.set(i, state);
+        if (unaccounted.decrementAndGet() == 0) {
+            cache.finished(this, publish());
+        }
+    }
+
+    /** Gives up the shard (the run stops before it is whole): its temporary file is deleted. */
+    void abandon() {
+        failed = true;
+        deleteTemp();
+    }
+
+    /** Writes the index, the metadata and the header, then renames into place; false if that failed. */
+    private boolean publish() {
+        if (failed) {
+            deleteTemp();
+            return false;
+        }
+        try {
+            mergeFromPublished();
+            byte[] meta = meta();
+            ByteBuffer index = littleEndian(ByteBuffer.allocate(ENTRY_BYTES * count));
+            int keyAt = 4 + labelTableBytes();
+            Map<String, Short> labelIds = labelIds();
+            for (int i = 0; i < count; i++) {
+                int e = i * ENTRY_BYTES;
+                index.put(e + E_STATE, (byte) states.get(i));
+                index.putShort(e + E_LABEL, labels[i] == null ? -1 : labelIds.get(new String(labels[i],
+                        java.nio.charset.StandardCharsets.ISO_8859_1)));
+                index.putInt(e + E_CRC, crcs[i]);
+                index.putLong(e + E_TIMESTAMP, timestamps[i]);
+                index.putInt(e + E_KEY_OFFSET, keys[i] == null ? 0 : keyAt);
+                index.putInt(e + E_KEY_LENGTH, keys[i] == null ? -1 : keys[i].length);
+                if (keys[i] != null) {
+                    keyAt += keys[i].length;
+                }
+            }
+            long metaOffset = dataOffset + (long) count * sampleBytes;
+            publishedBytes = metaOffset + meta.length;
+            ByteBuffer header = header(index, meta, metaOffset);
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                write(ch, index.position(0), HEADER_BYTES);
+                write(ch, ByteBuffer.wrap(meta), metaOffset);
+                write(ch, header, 0);
+            }
+            move();
+            return true;
+        } catch (IOException | RuntimeException e) {
+            cache.writeFailed(this, e);
+            deleteTemp();
+            return false;
+        }
+    }
+
+    /**
+     * Samples a shard already published for this block has and this one does not (another side of
+     * a split, another rank's records) are carried over, so that writers of one block add up rather
+     * than replace each other.
+     */
+    private void mergeFromPublished() {
+        if (!Files.isRegularFile(target)) {
+            return;
+        }
+        Shard old;
+        try {
+            old = Shard.open(target, key);
+        } catch (IOException e) {
+            return; // a damaged one is simply replaced
+        }
+        if (old.start() != start || old.count() != count) {
+            return;
+        }
+        CRC32C crc = new CRC32C();
+        for (int i = 0; i < count; i++) {
+            int state = states.get(i);
+            long offset = start + i;
+            if ((state == SKIPPED || state == BAD) && old.hasSample(offset)
+                    && old.copyTo(offset, data, i * sampleBytes, crc)) {
+                crcs[i] = ShardFormat.crc(crc, data, i * sampleBytes, sampleBytes);
+                ByteBuffer k = old.key(offset);
+                keys[i] = null;
+                remember(i, k, old.label(offset), old.timestamp(offset));
+                states.set(i, SAMPLE);
+            }
+        }
+    }
+
+    private Map<String, Short> labelIds() {
+        Map<String, Short> ids = new LinkedHashMap<>();
+        for (byte[] l : labels) {
+            if (l != null) {
+                ids.putIfAbsent(new String(l, java.nio.charset.StandardCharsets.ISO_8859_1), (short) ids.size());
+            }
+        }
+        return ids;
+    }
+
+    private int labelTableBytes() {
+        int bytes = 0;
+        for (String l : labelIds().keySet()) {
+            bytes += 2 + l.length();
+        }
+        return bytes;
+    }
+
+    private byte[] meta() {
+        Map<String, Short> ids = labelIds();
+        int keyBytes = Arrays.stream(keys).mapToInt(k -> k == null ? 0 : k.length).sum();
+        ByteBuffer meta = littleEndian(ByteBuffer.allocate(4 + labelTableBytes() + keyBytes));
+        meta.putInt(ids.size());
+        for (String l : ids.keySet()) {
+            byte[] b = l.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            meta.putShort((short) b.length);
+            meta.put(b);
+        }
+        for (byte[] k : keys) {
+            if (k != null) {
+                meta.put(k);
+            }
+        }
+        return meta.array();
+    }
+
+    private ByteBuffer header(ByteBuffer index, byte[] meta, long metaOffset) {
+        ByteBuffer h = littleEndian(ByteBuffer.allocate(HEADER_BYTES));
+        h.putLong(H_MAGIC, MAGIC);
+        h.putInt(H_FORMAT, FORMAT);
+        h.putInt(H_PARTITION, partition);
+        h.putLong(H_START, start);
+        h.putInt(H_COUNT, count);
+        h.putInt(H_SAMPLE_BYTES, sampleBytes);
+        h.putInt(H_WIDTH, key.pixels().width());
+        h.putInt(H_HEIGHT, key.pixels().height());
+        h.putInt(H_CHANNELS, key.pixels().channels());
+        h.putInt(H_FIT, key.pixels().fit().ordinal());
+        h.putLong(H_INDEX_OFFSET, HEADER_BYTES);
+        h.putLong(H_DATA_OFFSET, dataOffset);
+        h.putLong(H_META_OFFSET, metaOffset);
+        h.putLong(H_META_BYTES, meta.length);
+        h.putLong(H_TOPIC_MSB, key.topicId().getMostSignificantBits());
+        h.putLong(H_TOPIC_LSB, key.topicId().getLeastSignificantBits());
+        byte[] decoder = decoderBytes(key.decoder());
+        h.putInt(H_DECODER_LENGTH, decoder.length);
+        h.put(H_DECODER, decoder);
+        CRC32C crc = new CRC32C();
+        crc.update(index.duplicate().position(0));
+        crc.update(meta);
+        h.putInt(H_INDEX_CRC, (int) crc.getValue());
+        h.putInt(H_HEADER_CRC, ShardFormat.crc(crc, h, 0, H_HEADER_CRC));
+        return h;
+    }
+
+    private static void write(FileChannel ch, ByteBuffer b, long at) throws IOException {
+        long p = at;
+        while (b.hasRemaining()) {
+            p += ch.write(b, p);
+        }
+    }
+
+    private void move() throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    private void deleteTemp() {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+            // swept by the next run that opens the cache
+        }
+    }
+
+    /** Metadata bytes reserved per offset before the keys are known (keys are short paths or ids). */
+    static final int META_RESERVE = 256;
+
+    /** Bytes reserved for the published file: the header, index and samples, and room for the metadata. */
+    long bytes() {
+        return dataOffset + (long) count * (sampleBytes + META_RESERVE);
+    }
+
+    /** Bytes of the published file (once published). */
+    long publishedBytes() {
+        return publishedBytes;
+    }
+
+    @Override
+    public String toString() {
+        return "shard " + partition + ":[" + start + "," + end() + ") of " + key.topic();
+    }
+}
