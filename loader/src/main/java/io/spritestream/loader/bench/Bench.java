@@ -154,8 +154,11 @@ public final class Bench {
         progress.accept(String.format(java.util.Locale.ROOT, "warming up for %.0f s (loader runs, not timed) ...",
                 options.warmupSeconds));
         long until = System.nanoTime() + (long) (options.warmupSeconds * 1e9);
+        boolean cached = false;
         do {
-            loader(0, CacheUse.NONE);
+            // With the cache's stages, runs alternate with one from a warm cache: its code is compiled too.
+            loader(0, cached ? CacheUse.CACHED : CacheUse.NONE);
+            cached = options.cache && !cached;
         } while (System.nanoTime() < until);
     }
 
@@ -280,15 +283,10 @@ public final class Bench {
      * cache), and the loader with every sample in the cache.
      */
     private BenchReport.Stage loader(double stepMs, CacheUse use) throws Exception {
-        String caller = Thread.currentThread().getName();
-        ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-") && !n.startsWith("spritestream-bench")
-                || n.equals(caller));
-        CpuUse cpu = new CpuUse(roles("trainer"));
         if (use == CacheUse.CACHED) {
             warmCache();
         }
-        long[] totals = new long[3]; // samples, timed nanos, trainer wait nanos
-        alloc.start();
+        Measured m = new Measured();
         int runs = use == CacheUse.FILLING ? options.epochs : 1;
         for (int r = 0; r < runs; r++) {
             Path cache = switch (use) {
@@ -299,9 +297,16 @@ public final class Bench {
             LoaderSettings config = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
                     .pixels(options.pixels).threads(options.threads).epochs(use == CacheUse.FILLING ? 1 : options.epochs)
                     .order(LOADER_ORDER).cache(cache).conclude();
+            String caller = Thread.currentThread().getName();
+            ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-")
+                    && !n.startsWith("spritestream-bench") || n.equals(caller));
+            CpuUse cpu = new CpuUse(roles("trainer"));
+            alloc.start();
             SpriteLoader loader = SpriteLoader.open(config, kafka, manager, LoaderListener.NONE.withNotices(progress));
             try (loader) {
-                timedRun(loader, stepMs, cpu, r == 0, totals);
+                timedRun(loader, stepMs, cpu, m);
+                // Before closing: the pipeline's threads end with the loader, and their figures with them.
+                m.add(cpu.coresSinceStart(), alloc.bytesSinceStart());
                 if (use == CacheUse.CACHED && loader.stats().cacheHits() < loader.stats().samplesDelivered()) {
                     progress.accept("cached stage: only " + loader.stats().cacheHits() + " of "
                             + loader.stats().samplesDelivered() + " samples came from the cache");
@@ -312,27 +317,49 @@ public final class Bench {
                 }
             }
         }
-        double seconds = totals[1] / 1e9;
+        double seconds = m.nanos / 1e9;
         String name = use == CacheUse.FILLING ? FILLING : use == CacheUse.CACHED ? CACHED
                 : stepMs > 0 ? "loader + step" : "loader";
-        BenchReport.Stage s = stage(name, totals[0], seconds, totals[0] * options.pixels.sampleBytes(),
-                alloc.bytesSinceStart()).withCpu(cpu.coresSinceStart());
-        return stepMs > 0 ? s.withTrainerWait(totals[2] / 1e9 / seconds) : s;
+        BenchReport.Stage s = stage(name, m.samples, seconds, m.samples * options.pixels.sampleBytes(), m.allocated)
+                .withCpu(m.cores());
+        return stepMs > 0 ? s.withTrainerWait(m.waitNanos / 1e9 / seconds) : s;
+    }
+
+    /** What one loader stage measured, over one run or several. */
+    private static final class Measured {
+        long samples;
+        long nanos;
+        long waitNanos;
+        long allocated;
+        private long runNanos;
+        private final java.util.Map<String, Double> coreNanos = new java.util.LinkedHashMap<>();
+
+        /** A run's CPU (cores over its timed part) and allocation. */
+        void add(java.util.Map<String, Double> cores, long bytes) {
+            cores.forEach((role, c) -> coreNanos.merge(role, c * runNanos, Double::sum));
+            allocated += bytes;
+        }
+
+        /** Cores busy on average over every run's timed part. */
+        java.util.Map<String, Double> cores() {
+            java.util.Map<String, Double> avg = new java.util.LinkedHashMap<>();
+            coreNanos.forEach((role, n) -> avg.put(role, nanos == 0 ? 0 : n / nanos));
+            return avg;
+        }
     }
 
     /**
      * Takes every batch of {@code loader}, timed from its first batch (so opening: consumer,
      * metadata, first fetch, is not counted, as the ceiling does not count reading the bytes).
-     * Adds samples, timed nanoseconds and trainer wait to {@code totals}.
      */
-    private static void timedRun(SpriteLoader loader, double stepMs, CpuUse cpu, boolean startCpu, long[] totals)
+    private static void timedRun(SpriteLoader loader, double stepMs, CpuUse cpu, Measured m)
             throws InterruptedException {
         long began = 0;
         while (true) {
             long asked = System.nanoTime();
             SpriteBatch next = loader.next();
             if (began != 0) {
-                totals[2] += System.nanoTime() - asked;
+                m.waitNanos += System.nanoTime() - asked;
             }
             if (next == null) {
                 break;
@@ -340,18 +367,17 @@ public final class Bench {
             try (SpriteBatch batch = next) {
                 if (began == 0) {
                     began = System.nanoTime();
-                    if (startCpu) {
-                        cpu.start();
-                    }
+                    cpu.start();
                     continue;
                 }
-                totals[0] += batch.size();
+                m.samples += batch.size();
                 if (stepMs > 0) {
                     holdFor(stepMs);
                 }
             }
         }
-        totals[1] += System.nanoTime() - began;
+        m.runNanos = System.nanoTime() - began;
+        m.nanos += m.runNanos;
     }
 
     /** A folder of this bench's caches, deleted when it ends. */

@@ -2,6 +2,7 @@ package io.spritestream.loader.cache;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -198,7 +199,8 @@ public final class DecodedCache implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Path temp = dir.resolve(".tmp-" + name + "-pid" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-            ShardWriter w = new ShardWriter(this, key, temp, dir.resolve(name + ".shard"), partition, start, count);
+            ShardWriter w = new ShardWriter(this, key, temp, dir.resolve(name + ".shard"), partition, start, count,
+                    StagingMemory.take(count * key.pixels().sampleBytes()));
             writing.add(w);
             folderBytes.addAndGet(bytes);
             return w;
@@ -206,6 +208,11 @@ public final class DecodedCache implements AutoCloseable {
             unwritable(e);
             return null;
         }
+    }
+
+    /** A writer is done with its staging memory. */
+    void unstage(ByteBuffer b) {
+        StagingMemory.give(b);
     }
 
     /** A writer published its shard (or could not). */
