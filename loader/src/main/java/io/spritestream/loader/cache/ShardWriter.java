@@ -54,6 +54,8 @@ public final class ShardWriter {
     private final AtomicInteger unaccounted;
     private volatile boolean failed;
     private long publishedBytes;
+    /** Counted down once the shard is published, or given up. */
+    private final java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
 
     ShardWriter(DecodedCache cache, CacheKey key, Path temp, Path target, int partition, long start, int count,
                 ByteBuffer staging) throws IOException {
@@ -177,6 +179,18 @@ public final class ShardWriter {
         closeFile();
         deleteTemp();
         cache.unstage(staged);
+        settled.countDown();
+    }
+
+    /**
+     * Waits up to {@code timeout} until the shard is published (or given up): a block the run read
+     * in one epoch and needs again in the next is better taken from the cache a moment later than
+     * fetched and decoded twice.
+     *
+     * @return whether it is settled
+     */
+    public boolean awaitSettled(java.time.Duration timeout) throws InterruptedException {
+        return settled.await(timeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     private void closeFile() {
@@ -196,6 +210,7 @@ public final class ShardWriter {
             return publishStaged();
         } finally {
             cache.unstage(staged);
+            settled.countDown();
         }
     }
 

@@ -50,6 +50,10 @@ public final class OrderedSink implements RangeReader.Sink {
     /** Per block: the writer of its shard, made when its first record arrives (if the cache takes it). */
     private final ShardWriter[] writers;
     private final boolean[] writerAsked;
+    /** The previous epoch's writers (its shards may still be in the making), or null. */
+    private final ShardWriter[] previousWriters;
+    /** How long a block's fetch waits for the previous epoch's shard of it to be published. */
+    private static final java.time.Duration AWAIT_PREVIOUS = java.time.Duration.ofSeconds(2);
     /** Per record index: whether it arrived this epoch (only with a cache). */
     private final boolean[] arrived;
     private int next;
@@ -66,11 +70,12 @@ public final class OrderedSink implements RangeReader.Sink {
     /** @param cache the decoded-sample cache, or null */
     OrderedSink(RecordSpace space, int[] order, int start, int blockSize, RecordTarget target, BlockCache cache) {
         this(space, order, start, blockSize, target, new int[space.size()], new boolean[space.size()],
-                new Object[2 * space.size()], cache, cache == null ? null : new boolean[space.size()]);
+                new Object[2 * space.size()], cache, cache == null ? null : new boolean[space.size()], null);
     }
 
     private OrderedSink(RecordSpace space, int[] order, int start, int blockSize, RecordTarget target, int[] uses,
-                        boolean[] missing, Object[] waiting, BlockCache cache, boolean[] arrived) {
+                        boolean[] missing, Object[] waiting, BlockCache cache, boolean[] arrived,
+                        ShardWriter[] previousWriters) {
         this.space = space;
         this.order = order;
         this.start = start;
@@ -82,6 +87,7 @@ public final class OrderedSink implements RangeReader.Sink {
         this.waiting = waiting;
         this.cache = cache;
         this.arrived = arrived;
+        this.previousWriters = previousWriters;
         for (int q = start; q < order.length; q++) {
             uses[order[q]]++;
         }
@@ -112,14 +118,16 @@ public final class OrderedSink implements RangeReader.Sink {
             cache.refresh();
         }
         if (next < order.length) {
-            return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget, cache);
+            return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget, new int[space.size()],
+                    new boolean[space.size()], new Object[2 * space.size()], cache,
+                    cache == null ? null : new boolean[space.size()], writers);
         }
         java.util.Arrays.fill(missing, false);
         if (arrived != null) {
             java.util.Arrays.fill(arrived, false);
         }
         return new OrderedSink(space, nextOrder, nextStart, blockSize, nextTarget, uses, missing, waiting, cache,
-                arrived);
+                arrived, writers);
     }
 
     /** The blocks holding the records still to hand out, in the order they are first needed. */
@@ -212,6 +220,11 @@ public final class OrderedSink implements RangeReader.Sink {
         int b = blockOf(blockStarts, first);
         if (writerAsked[b]) {
             return false; // some of its records arrived already: it is being read
+        }
+        ShardWriter previous = previousWriters == null ? null : previousWriters[b];
+        if (previous != null) {
+            // The last epoch's decoders are finishing this block's shard: wait for it rather than decode twice.
+            previous.awaitSettled(AWAIT_PREVIOUS);
         }
         Shard shard = cache.servable(block, o -> uses[first + (int) (o - block.start())] > 0);
         if (shard == null) {

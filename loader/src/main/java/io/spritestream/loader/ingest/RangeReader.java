@@ -134,7 +134,7 @@ public final class RangeReader implements AutoCloseable {
                 read.restartStallClock(System.nanoTime());
                 continue;
             }
-            read.fetchOnce(POLL);
+            read.fetchOnce(POLL, sink);
         }
     }
 
@@ -194,8 +194,20 @@ public final class RangeReader implements AutoCloseable {
         }
 
         /** One poll for the first incomplete block of each partition in the window. */
-        void fetchOnce(Duration timeout) throws InterruptedException {
+        void fetchOnce(Duration timeout, Sink sink) throws InterruptedException {
             Map<Integer, Block> active = activeBlocks(window);
+            // A block is asked once more just before its fetch starts: the cache may hold it by now.
+            boolean dropped = false;
+            for (Block b : active.values()) {
+                if (b.cursor == b.range.start() && b.records.isEmpty() && sink.servedElsewhere(b.range)) {
+                    window.remove(b);
+                    planned -= b.range.size();
+                    dropped = true;
+                }
+            }
+            if (dropped) {
+                return;
+            }
             for (Map.Entry<Integer, TopicPartition> e : partitions.entrySet()) {
                 Block b = active.get(e.getKey());
                 TopicPartition tp = e.getValue();
