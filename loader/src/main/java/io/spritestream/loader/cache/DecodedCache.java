@@ -224,7 +224,7 @@ public final class DecodedCache implements AutoCloseable {
         }
         Path file = folder.resolve("p" + w.partition()).resolve("p" + w.partition() + "-" + w.start() + "-"
                 + w.end() + ".shard");
-        folderBytes.addAndGet(w.publishedBytes() - w.bytes());
+        folderBytes.addAndGet(w.publishedBytes() - w.bytes() - w.replacedBytes());
         if (folderBytes.get() > maxBytes && !evictDownTo(maxBytes)) {
             // Its keys took more room than reserved and nothing else can go: it goes, to keep the bound.
             try {
@@ -353,6 +353,7 @@ public final class DecodedCache implements AutoCloseable {
     public void close() {
         for (ShardWriter w : writing) {
             w.abandon();
+            folderBytes.addAndGet(-w.bytes());
         }
         writing.clear();
     }

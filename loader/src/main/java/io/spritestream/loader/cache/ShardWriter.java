@@ -54,6 +54,8 @@ public final class ShardWriter {
     private final AtomicInteger unaccounted;
     private volatile boolean failed;
     private long publishedBytes;
+    /** Bytes of the shard this one replaced (another writer's of the same block), or 0. */
+    private long replacedBytes;
     /** Counted down once the shard is published, or given up. */
     private final java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
 
@@ -376,6 +378,7 @@ public final class ShardWriter {
     }
 
     private void move() throws IOException {
+        replacedBytes = Files.isRegularFile(target) ? Files.size(target) : 0;
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
@@ -402,6 +405,11 @@ public final class ShardWriter {
     /** Bytes of the published file (once published). */
     long publishedBytes() {
         return publishedBytes;
+    }
+
+    /** Bytes of the file it replaced when published, or 0. */
+    long replacedBytes() {
+        return replacedBytes;
     }
 
     @Override

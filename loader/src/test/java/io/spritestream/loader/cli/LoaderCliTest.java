@@ -60,12 +60,51 @@ class LoaderCliTest {
     void helpListsEveryCommandAndEachCommandHasHelp() {
         CliRun top = run("--help");
         assertEquals(0, top.exit());
-        for (String command : List.of("demo", "load", "train", "preview", "bench", "broker", "produce", "datasets")) {
+        for (String command : List.of("demo", "load", "train", "preview", "bench", "cache", "broker", "produce", "datasets")) {
             assertTrue(top.out().contains(command), command);
             CliRun help = run(command, "--help");
             assertEquals(0, help.exit(), command);
             assertTrue(help.out().contains("Usage:"), command);
         }
+    }
+
+    @Test
+    void aSecondLoadIsServedFromTheCacheWhichListsWhatItHoldsAndClears(@TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("cache");
+        Path first = dir.resolve("first.json");
+        Path second = dir.resolve("second.json");
+        String[] load = {"load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--seed", "3",
+                "--epochs", "2", "--quiet", "--cache", cache.toString(), "--report-json", null};
+        load[load.length - 1] = first.toString();
+        assertEquals(0, run(load).exit());
+        load[load.length - 1] = second.toString();
+        CliRun again = run(load);
+
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.out().contains("decoded cache: 400 hits, 0 decoded"), again.out());
+        JsonNode report = new ObjectMapper().readTree(second.toFile());
+        assertEquals(400, report.get("cache_hits").asLong());
+        assertEquals(0, report.get("cache_misses").asLong());
+        assertEquals(0, report.get("cache_corrupt").asLong());
+        assertTrue(new ObjectMapper().readTree(first.toFile()).get("cache_misses").asLong() >= 200);
+
+        CliRun listed = run("cache", "list", "--cache", cache.toString());
+        assertEquals(0, listed.exit(), listed.err());
+        assertTrue(listed.out().contains("1 key(s)"), listed.out());
+        assertTrue(listed.out().contains("sprites.cli-test") && listed.out().contains("16x16x4-pad")
+                && listed.out().contains("datasets cli-test"), listed.out());
+
+        CliRun other = run("cache", "clear", "--cache", cache.toString(), "--dataset", "not-this-one");
+        assertTrue(other.out().startsWith("cleared 0 cache key(s)"), other.out());
+        CliRun cleared = run("cache", "clear", "--cache", cache.toString(), "--dataset", "cli-test");
+        assertEquals(0, cleared.exit(), cleared.err());
+        assertTrue(cleared.out().startsWith("cleared 1 cache key(s)"), cleared.out());
+        assertTrue(run("cache", "list", "--cache", cache.toString()).out().contains("0 key(s)"));
+
+        CliRun both = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--cache", cache.toString(),
+                "--no-cache");
+        assertEquals(2, both.exit());
+        assertTrue(both.err().startsWith("error: --no-cache: given with --cache"), both.err());
     }
 
     @Test

@@ -100,7 +100,8 @@ class GrafanaDashboardTest {
                 "spritestream_batch_assembly_seconds_bucket", "spritestream_device_copy_seconds_bucket",
                 "spritestream_queue_depth", "spritestream_pool_slabs", "kafka_consumer_fetch_manager_records_lag",
                 "spritestream_dead_lettered_total", "spritestream_epoch_progress_ratio",
-                "spritestream_end_to_end_latency_seconds_bucket", "jvm_buffer_memory_used_bytes", "jvm_gc_overhead")) {
+                "spritestream_end_to_end_latency_seconds_bucket", "jvm_buffer_memory_used_bytes", "jvm_gc_overhead",
+                "spritestream_cache_hits_total", "spritestream_cache_misses_total", "spritestream_cache_bytes")) {
             assertTrue(named.contains(required), "a panel shows " + required);
         }
     }

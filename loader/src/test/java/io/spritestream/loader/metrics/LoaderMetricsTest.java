@@ -21,11 +21,13 @@ import io.spritestream.loader.testing.Datasets.Raw;
 import io.spritestream.loader.testing.PrometheusText;
 import io.spritestream.loader.testing.TestPng;
 import io.spritestream.producer.source.SyntheticSprites;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -76,9 +78,38 @@ class LoaderMetricsTest {
         manager.close();
     }
 
+    /** Every epoch read and decoded (no cache): the counts below are those of the Kafka path. */
     private LoaderConfig config() {
-        return LoaderConfig.topic(TOPIC).batchSize(BATCH).epochs(EPOCHS).threads(2).slabs(SLABS)
+        return LoaderConfig.topic(TOPIC).batchSize(BATCH).epochs(EPOCHS).threads(2).slabs(SLABS).cache(null)
                 .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).leakDetection(LeakDetection.PARANOID);
+    }
+
+    @Test
+    void theCacheCountersSayHowManySamplesWereCopiedAndHowManyDecodedAndTheGaugeItsSize(@TempDir Path cache)
+            throws Exception {
+        String topic = Datasets.synthetic(kafka, "metrics-cache", 300, 4, 16, 2).topic();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        LoaderMetrics metrics = new LoaderMetrics(registry);
+        LoaderConfig cached = LoaderConfig.topic(topic).batchSize(BATCH).threads(2).cache(cache)
+                .pixels(new PixelSpec(16, 16, 4, Fit.PAD));
+        long hits;
+        long misses;
+        try (SpriteLoader loader = SpriteLoader.open(cached.epochs(3).conclude(), kafka, manager, metrics)) {
+            loadAll(loader, registry);
+            hits = loader.stats().cacheHits();
+            misses = loader.stats().cacheMisses();
+        }
+        PrometheusText after = scrape(registry);
+
+        assertEquals(hits, after.value("spritestream_cache_hits_total"));
+        assertEquals(misses, after.value("spritestream_cache_misses_total"));
+        assertEquals(3 * 300, hits + misses, "every sample either copied or decoded");
+        assertTrue(misses >= 300 && hits >= 300, "one epoch at least decoded, one at least copied: " + hits + "/" + misses);
+        long onDisk;
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(cache)) {
+            onDisk = files.filter(f -> f.toString().endsWith(".shard")).mapToLong(f -> f.toFile().length()).sum();
+        }
+        assertEquals(onDisk, after.value("spritestream_cache_bytes"), "the gauge shows the folder's shard bytes");
     }
 
     private static PrometheusText scrape(PrometheusMeterRegistry registry) {
