@@ -9,6 +9,7 @@ import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
 import ai.djl.Device;
+import io.spritestream.loader.cache.CacheCatalog;
 import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.export.ContactSheet;
@@ -106,6 +107,8 @@ public final class DemoCommand implements Callable<Integer> {
         LoaderListener loaderMetrics = LoaderMetrics.listener(server);
         ProduceListener producerMetrics = server == null ? ProduceListener.NONE : new ProducerMetrics(server.registry());
         out().println("1/4 starting an embedded Kafka broker (KRaft) ...");
+        // The broker's topics go with it, so does their decoded-sample cache.
+        Path cache = java.nio.file.Files.createTempDirectory("spritestream-demo-cache-");
         try (EmbeddedKafka broker = EmbeddedKafka.start()) {
             out().printf(Locale.ROOT, "    broker at %s (%.1f s)%n", broker.bootstrapServers(), since(began));
             KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
@@ -122,13 +125,13 @@ public final class DemoCommand implements Callable<Integer> {
             out().printf(Locale.ROOT, "3/4 loading demo@%d for %d epochs with %d decode threads ...%n",
                     produced.manifest().version(), epochs, decodeThreads);
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-                LoaderSettings load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads)
+                LoaderSettings load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads).cache(cache)
                         .conclude();
                 RunReport report = new LoadRun(load, kafka, manager).listener(loaderMetrics).run();
                 out().println("    " + report.summary());
 
                 Path sheet = preview.toAbsolutePath();
-                PreviewCommand.write(LoaderConfig.dataset(DatasetRef.parse("demo")).maxBatches(1)
+                PreviewCommand.write(LoaderConfig.dataset(DatasetRef.parse("demo")).maxBatches(1).cache(cache)
                         .pixels(new PixelSpec(size, size, 4, Fit.PAD)).threads(decodeThreads).conclude(),
                         kafka, new ContactSheet.Layout(8, 0, 2, true, true), sheet);
                 out().println("    preview of the first batch: " + sheet);
@@ -136,16 +139,18 @@ public final class DemoCommand implements Callable<Integer> {
             out().printf(Locale.ROOT, "4/4 training a small CNN for %d steps on the stream with EasyTrain, 10%% held out "
                             + "for validation (DJL %s, %s engine, CPU) ...%n",
                     trainSteps, Engine.getDjlVersion(), Engine.getInstance().getEngineName());
-            train(kafka, decodeThreads, loaderMetrics);
+            train(kafka, decodeThreads, loaderMetrics, cache);
+        } finally {
+            CacheCatalog.delete(cache);
         }
     }
 
     /** Step 4: EasyTrain on a 90/10 split of the stream, for at most {@code trainSteps} training batches. */
-    private void train(KafkaSettings kafka, int decodeThreads, LoaderListener listener) throws Exception {
+    private void train(KafkaSettings kafka, int decodeThreads, LoaderListener listener, Path cache) throws Exception {
         if (trainSteps == 0) {
             return;
         }
-        LoaderSettings config = LoaderConfig.dataset(DatasetRef.parse("demo")).threads(decodeThreads)
+        LoaderSettings config = LoaderConfig.dataset(DatasetRef.parse("demo")).threads(decodeThreads).cache(cache)
                 .pixels(new PixelSpec(size, size, 4, Fit.PAD)).conclude();
         double held = KeySplit.VALIDATION_FRACTION.defaultValue();
         try (SpriteDataset train = SpriteDataset.builder(config.toConfig().maxBatches(trainSteps), kafka)
