@@ -38,7 +38,9 @@ import java.util.stream.Stream;
  * shards do not fit, it says so once and the rest is decoded every epoch. A folder that cannot be
  * written (read-only, disk full) is one warning, and the run goes on with what it can read.
  *
- * <p>Thread-safe.
+ * <p>Thread-safe. The folder's byte count changes under this object's lock only (a writer's
+ * reservation, a publication, an eviction, a discard), so that a recount from the disk never loses a
+ * change made meanwhile.
  */
 public final class DecodedCache implements AutoCloseable {
 
@@ -181,7 +183,7 @@ public final class DecodedCache implements AutoCloseable {
      * A writer for the shard of {@code [start, end)} of {@code partition}, or null if the cache does
      * not take more: the folder is not writable, or is full of this run's own shards.
      */
-    public ShardWriter writer(int partition, long start, long end) {
+    public synchronized ShardWriter writer(int partition, long start, long end) {
         if (!writable.get()) {
             return null;
         }
@@ -216,7 +218,7 @@ public final class DecodedCache implements AutoCloseable {
     }
 
     /** A writer published its shard (or could not). */
-    void finished(ShardWriter w, boolean done) {
+    synchronized void finished(ShardWriter w, boolean done) {
         writing.remove(w);
         if (!done) {
             folderBytes.addAndGet(-w.bytes());
@@ -259,7 +261,7 @@ public final class DecodedCache implements AutoCloseable {
         discard(shard.file(), "a sample's checksum fails");
     }
 
-    private void discard(Path file, String why) {
+    private synchronized void discard(Path file, String why) {
         corrupt.incrementAndGet();
         mapped.remove(file);
         published.values().forEach(m -> m.values().remove(file));
@@ -350,7 +352,7 @@ public final class DecodedCache implements AutoCloseable {
 
     /** Gives up the shards not yet whole (their temporary files are deleted). */
     @Override
-    public void close() {
+    public synchronized void close() {
         for (ShardWriter w : writing) {
             w.abandon();
             folderBytes.addAndGet(-w.bytes());

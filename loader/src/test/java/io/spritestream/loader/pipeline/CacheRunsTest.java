@@ -174,7 +174,8 @@ class CacheRunsTest {
 
         assertEquals(reference, run.digests());
         long held = shardFiles(small).stream().mapToLong(p -> p.toFile().length()).sum();
-        assertTrue(held <= limit, held + " bytes held for a limit of " + limit);
+        assertTrue(held <= limit, held + " bytes held for a limit of " + limit + ": " + shardFiles(small).stream()
+                .map(f -> f.getFileName() + "=" + f.toFile().length()).toList());
         assertTrue(run.stats().cacheHits() > 0, "what fits is used");
         assertEquals(1, run.notices().stream().filter(n -> n.contains("at its limit")).count(), run.notices().toString());
     }
