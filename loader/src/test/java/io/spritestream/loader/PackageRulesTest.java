@@ -41,6 +41,7 @@ class PackageRulesTest {
                 .layer("metrics").definedBy(LOADER + ".metrics..")
                 .layer("train").definedBy(LOADER + ".train..")
                 .layer("bench").definedBy(LOADER + ".bench..")
+                .layer("feed").definedBy(LOADER + ".feed..")
                 .layer("cli").definedBy(LOADER + ".cli..")
                 .whereLayer("memory").mayNotAccessAnyLayer()
                 .whereLayer("decode").mayOnlyAccessLayers("memory")
@@ -57,6 +58,7 @@ class PackageRulesTest {
                         "pipeline")
                 .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "batch", "replay",
                         "ingest", "pipeline")
+                .whereLayer("feed").mayOnlyAccessLayers("memory", "batch", "export", "pipeline")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .check(classes);
     }
@@ -84,7 +86,8 @@ class PackageRulesTest {
     @Test
     void djlStaysAboveTheMemoryDecodeAndKafkaLayers() {
         noClasses().that().resideInAnyPackage(LOADER + ".memory..", LOADER + ".decode..", LOADER + ".replay..",
-                        LOADER + ".cache..", LOADER + ".ingest..", LOADER + ".export..", LOADER + ".metrics..")
+                        LOADER + ".cache..", LOADER + ".ingest..", LOADER + ".export..", LOADER + ".metrics..",
+                        LOADER + ".feed..")
                 .should().dependOnClassesThat().resideInAPackage("ai.djl..")
                 .check(classes);
     }

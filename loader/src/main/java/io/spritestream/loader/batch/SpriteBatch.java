@@ -42,23 +42,38 @@ public final class SpriteBatch implements AutoCloseable {
         this.size = size;
         this.index = index;
         this.classes = classes;
-        this.manager = parent.newSubManager();
-        this.images = SlabViews.images(manager, slots.lease, size);
-        this.labels = SlabViews.labels(manager, slots.lease, size);
+        // Without a manager (a loader that feeds another process), a batch has no DJL views at all.
+        this.manager = parent == null ? null : parent.newSubManager();
+        this.images = manager == null ? null : SlabViews.images(manager, slots.lease, size);
+        this.labels = manager == null ? null : SlabViews.labels(manager, slots.lease, size);
         slots.lease.describeOwner("batch " + index + " of epoch " + slots.epoch);
         this.leakWatch = slots.lease.watch(this);
     }
 
     /** {@code [n, H, W, C]} uint8, a view of the slab. */
     public NDArray images() {
-        checkOpen();
+        checkViews();
         return images;
     }
 
     /** {@code [n]} int32 label ids (positions in {@link #classes()}; -1 for unlabelled records). */
     public NDArray labels() {
-        checkOpen();
+        checkViews();
         return labels;
+    }
+
+    /** The index of the pool slab that holds this batch (the feed's ring slot). */
+    public int slab() {
+        checkOpen();
+        return slots.lease.slabIndex();
+    }
+
+    private void checkViews() {
+        checkOpen();
+        if (manager == null) {
+            throw new IllegalStateException("batch " + index + " has no DJL arrays: its loader was opened without an "
+                    + "NDManager (use pixelBytes() and labelBytes())");
+        }
     }
 
     /** What each row is: {@code height x width x channels} uint8 (the slab's layout). */
@@ -111,6 +126,13 @@ public final class SpriteBatch implements AutoCloseable {
         return StandardCharsets.UTF_8.decode(key.duplicate()).toString();
     }
 
+    /** Row {@code row}'s key as its bytes (a read-only view: no copy), or null. */
+    public ByteBuffer keyBytes(int row) {
+        checkRow(row);
+        ByteBuffer key = slots.keys[row];
+        return key == null ? null : key.asReadOnlyBuffer();
+    }
+
     /** The record timestamp (ms since the epoch) of {@code row}. */
     public long timestamp(int row) {
         checkRow(row);
@@ -146,7 +168,7 @@ public final class SpriteBatch implements AutoCloseable {
      * batch's close and do not change when the slab is reused.
      */
     public NDList detach(NDManager target) {
-        checkOpen();
+        checkViews();
         NDArray imageCopy = images.duplicate();
         NDArray labelCopy = labels.duplicate();
         imageCopy.attach(target);
@@ -166,7 +188,9 @@ public final class SpriteBatch implements AutoCloseable {
         }
         closed = true;
         try {
-            manager.close();
+            if (manager != null) {
+                manager.close();
+            }
             if (onClose != null) {
                 onClose.closed(slots, size);
             }

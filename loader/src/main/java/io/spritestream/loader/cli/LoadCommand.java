@@ -56,51 +56,8 @@ public final class LoadCommand implements Callable<Integer> {
         String topic;
     }
 
-    @Option(names = "--batch", paramLabel = "B",
-            description = "Samples per batch (default: ${bundle:batch.default}, or the resumed run's).")
-    Integer batch;
-
     @Mixin
-    PixelOptions pixels;
-
-    @Option(names = "--epochs", paramLabel = "E",
-            description = "Epochs (default: ${bundle:epochs.default}, or the resumed run's).")
-    Integer epochs;
-
-    @Mixin
-    ReplayOptions replay;
-
-    @Option(names = "--threads", paramLabel = "N", descriptionKey = "threads.doc")
-    Integer threads;
-
-    @Option(names = "--max-batches", defaultValue = "${bundle:max-batches.default}", descriptionKey = "max-batches.doc",
-            paramLabel = "N")
-    long maxBatches;
-
-    @Option(names = "--drop-last", descriptionKey = "drop-last.doc")
-    boolean dropLast;
-
-    @Option(names = "--max-pixels", defaultValue = "${bundle:max-pixels.default}", descriptionKey = "max-pixels.doc",
-            paramLabel = "N")
-    long maxPixels;
-
-    @Option(names = "--max-record-bytes", defaultValue = "${bundle:max-record-bytes.default}",
-            descriptionKey = "max-record-bytes.doc", paramLabel = "N")
-    int maxRecordBytes;
-
-    @Option(names = "--on-bad-record", defaultValue = "${bundle:on-bad-record.default}",
-            descriptionKey = "on-bad-record.doc", paramLabel = "dlq|skip|fail")
-    BadRecordPolicy onBadRecord;
-
-    @Option(names = "--slabs", defaultValue = "${bundle:slabs.default}", descriptionKey = "slabs.doc", paramLabel = "N")
-    int slabs;
-
-    @Option(names = "--leak-detection", defaultValue = "${bundle:leak-detection.default}",
-            descriptionKey = "leak-detection.doc", paramLabel = "LEVEL")
-    LeakDetection leakDetection;
-
-    @Mixin
-    CacheOptions cache;
+    LoaderOptions loader;
 
     @Mixin
     ReportOptions report;
@@ -115,19 +72,7 @@ public final class LoadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
-        LoaderConfig config = replay.start(target.dataset, target.topic, settings, out());
-        if (batch != null) {
-            config.batchSize(batch);
-        }
-        if (epochs != null) {
-            config.epochs(epochs);
-        }
-        if (threads != null) {
-            config.threads(threads);
-        }
-        LoaderSettings run = cache.applyTo(config).pixels(pixels.spec()).maxBatches(maxBatches).dropLast(dropLast)
-                .limits(new DecodeLimits(maxPixels, maxRecordBytes)).slabs(slabs).leakDetection(leakDetection)
-                .onBadRecord(onBadRecord).conclude();
+        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, out());
         try (MetricsServer server = metrics.start(out());
              NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
             LoaderListener listener = LoaderMetrics.listener(server)

@@ -50,6 +50,11 @@ public final class SlabPool implements AutoCloseable {
      * Allocates {@code capacity} slabs of {@code layout.slabBytes()} direct bytes each.
      */
     public SlabPool(SlabLayout layout, int capacity, LeakDetection leakDetection) {
+        this(layout, capacity, leakDetection, SlabMemory.DIRECT);
+    }
+
+    /** {@code capacity} slabs of {@code layout.slabBytes()} bytes each, in {@code memory}. */
+    public SlabPool(SlabLayout layout, int capacity, LeakDetection leakDetection, SlabMemory memory) {
         if (capacity < 1 || capacity > 4096) {
             throw new IllegalArgumentException("slabs: " + capacity + " (expected 1..4096)");
         }
@@ -57,8 +62,12 @@ public final class SlabPool implements AutoCloseable {
         this.leakDetection = leakDetection;
         this.slabs = new Slab[capacity];
         for (int i = 0; i < capacity; i++) {
-            ByteBuffer memory = ByteBuffer.allocateDirect(layout.slabBytes()).order(ByteOrder.nativeOrder());
-            slabs[i] = new Slab(i, memory);
+            ByteBuffer slab = memory.slab(i, layout.slabBytes());
+            if (!slab.isDirect() || slab.capacity() != layout.slabBytes()) {
+                throw new IllegalArgumentException("slab " + i + ": " + slab + " (expected a direct buffer of "
+                        + layout.slabBytes() + " bytes)");
+            }
+            slabs[i] = new Slab(i, slab.order(ByteOrder.nativeOrder()));
             free.add(slabs[i]);
             freeCount.incrementAndGet();
         }

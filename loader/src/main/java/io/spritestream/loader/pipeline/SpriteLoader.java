@@ -19,6 +19,7 @@ import io.spritestream.loader.ingest.RecordFetcher;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.memory.SlabLayout;
+import io.spritestream.loader.memory.SlabMemory;
 import io.spritestream.loader.memory.SlabPool;
 import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OrderSpec;
@@ -100,14 +101,14 @@ public final class SpriteLoader implements AutoCloseable {
     private volatile boolean closed;
 
     private SpriteLoader(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, NDManager manager,
-                         LoaderListener listener) {
+                         LoaderListener listener, SlabMemory memory) {
         this.settings = settings;
         this.source = source;
         this.listener = listener;
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
         int slabs = settings.effectiveSlabs();
-        this.pool = new SlabPool(layout, slabs, settings.leakDetection());
+        this.pool = new SlabPool(layout, slabs, settings.leakDetection(), memory);
         this.slotMats = new SlotMats(layout, slabs);
         this.plan = settings.following() ? null
                 : new RunPlan(new RecordSpace(source.ranges()), settings.order(), settings.epochs(), settings.worldSize(),
@@ -167,11 +168,37 @@ public final class SpriteLoader implements AutoCloseable {
     public static SpriteLoader open(LoaderSettings settings, KafkaSettings kafka, NDManager manager,
                                     LoaderListener listener) {
         SlabViews.requireCpu(manager);
+        return open(settings, kafka, manager, listener, layout -> SlabMemory.DIRECT);
+    }
+
+    /**
+     * {@link #open(LoaderSettings, KafkaSettings, NDManager, LoaderListener)} with the slab pool in
+     * memory of the caller's choice (the feed's shared ring), made for the run's layout and slab count.
+     *
+     * @param manager a CPU manager, or null for batches without DJL arrays (their bytes only)
+     */
+    public static SpriteLoader open(LoaderSettings settings, KafkaSettings kafka, NDManager manager,
+                                    LoaderListener listener, PoolMemory memory) {
+        if (manager != null) {
+            SlabViews.requireCpu(manager);
+        }
         ResolvedSource source = new SourceResolver(kafka).resolve(settings.dataset(), settings.topic(), settings.ranges());
-        SpriteLoader loader = new SpriteLoader(settings, kafka, source, manager, listener);
+        SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
+                settings.pixels().channels());
+        SpriteLoader loader = new SpriteLoader(settings, kafka, source, manager, listener,
+                memory.forPool(new PoolShape(layout, settings.effectiveSlabs())));
         listener.opened(loader);
         loader.stages.startAll();
         return loader;
+    }
+
+    /** What a pool will be: its slabs' layout and how many there are. */
+    public record PoolShape(SlabLayout layout, int slabs) {}
+
+    /** Memory for a pool of a given shape (made once, when the loader opens). */
+    @FunctionalInterface
+    public interface PoolMemory {
+        SlabMemory forPool(PoolShape shape);
     }
 
     private static int chunkSize(LoaderSettings settings) {

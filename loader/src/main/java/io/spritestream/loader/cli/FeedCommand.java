@@ -1,0 +1,95 @@
+package io.spritestream.loader.cli;
+
+import io.spritestream.cli.KafkaOptions;
+import io.spritestream.cli.MetricsOptions;
+import io.spritestream.cli.VerboseOption;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.export.RunReport;
+import io.spritestream.loader.feed.FeedRun;
+import io.spritestream.loader.metrics.LoaderMetrics;
+import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.LoaderSettings;
+import io.spritestream.metrics.MetricsServer;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code feed}: a loading run into a shared-memory ring that another process (the Python package's
+ * {@code SpriteStream}) views without a copy, spoken to over standard input and output.
+ */
+@Command(name = "feed", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
+        description = {"Loads a dataset into a shared-memory ring of batch slots that another process views "
+                + "without a copy (the Python package's SpriteStream starts it; see README, 'From PyTorch').",
+                "Standard output carries the feed's protocol (R, C, B, E lines), standard input the viewer's "
+                        + "answers (F slot); everything for people goes to standard error."},
+        footer = {"", "Examples:",
+                "  feed --dataset demo --size 64 --epochs 3",
+                "  feed --dataset icons --rank 1 --world-size 4 --ring-dir /dev/shm"})
+public final class FeedCommand implements Callable<Integer> {
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Mixin
+    VerboseOption verbose;
+
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1", heading = "%nWhat to read (one of, or --resume):%n")
+    LoadCommand.Target target = new LoadCommand.Target();
+
+    @Mixin
+    LoaderOptions loader;
+
+    @Option(names = "--ring-dir", paramLabel = "DIR", defaultValue = "/dev/shm",
+            description = "The folder of the ring's file, a tmpfs (default: ${DEFAULT-VALUE}).")
+    Path ringDir;
+
+    @Option(names = "--report-json", paramLabel = "FILE", description = "Write a JSON report of the run.")
+    Path reportJson;
+
+    @Mixin
+    MetricsOptions metrics;
+
+    @Override
+    public Integer call() throws Exception {
+        // Standard output is the protocol's: whatever else prints there (a library) goes to the error stream.
+        OutputStream protocol = new FileOutputStream(FileDescriptor.out);
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+        PrintWriter err = spec.commandLine().getErr();
+        KafkaSettings settings = kafka.settings();
+        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, err);
+        try (MetricsServer server = metrics.start(err)) {
+            LoaderListener listener = LoaderMetrics.listener(server).withNotices(message -> {
+                err.println(message);
+                err.flush();
+            });
+            err.flush();
+            RunReport report = new FeedRun(run, settings, ringDir).listener(listener)
+                    .run(new FileInputStream(FileDescriptor.in), protocol);
+            if (report == null) {
+                err.println("feed: stopped by the viewer");
+            } else {
+                err.println(report.summary());
+                if (reportJson != null) {
+                    report.write(reportJson);
+                }
+            }
+            err.flush();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,220 @@
+package io.spritestream.loader.feed;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.export.RunReport;
+import io.spritestream.loader.memory.SlabLayout;
+import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.LoaderSettings;
+import io.spritestream.loader.pipeline.SpriteLoader;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One feed: a loading run whose slab pool is a {@link Ring} another process views, told what to
+ * view over a pair of pipes. The loader writes one line per event and flushes it; the viewing side
+ * answers one line per slot it is done with. Lines are UTF-8, fields split by one space:
+ *
+ * <pre>
+ * loader to viewer                          viewer to loader
+ *   R slots stride path   the ring, first     F slot   done with the batch in slot: the loader
+ *   C ["class", ...]      the class names,               may write into it again
+ *                         before the first     (end of input)  stop: the loader ends the run
+ *                         batch that has them
+ *   B slot rows epoch index    a batch is in slot: view it until you answer F slot
+ *   E {report}            the run is over (its report, one JSON line); end of output follows
+ * </pre>
+ *
+ * <p>A failure ends output without {@code E}; the process then exits non-zero with the reason on
+ * its error stream ({@code error: ...}, one line). A slot named by {@code B} is not written until
+ * its {@code F} arrives, so the viewer's memory never changes under it; holding many slots only
+ * slows the loader down (it waits for free slots). The pipes are the synchronisation: the loader
+ * writes a batch's bytes before its {@code B} line and reuses a slot only after reading its
+ * {@code F}, and both sides sleep in a blocking read when there is nothing to do.
+ */
+public final class FeedRun {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final LoaderSettings settings;
+    private final KafkaSettings kafka;
+    private final Path ringDir;
+    private LoaderListener listener = LoaderListener.NONE;
+
+    /** Batches the viewer holds, by slot; the map's monitor guards it. */
+    private final Map<Integer, SpriteBatch> held = new HashMap<>();
+    private volatile boolean viewerGone;
+    private volatile String protocolError;
+
+    public FeedRun(LoaderSettings settings, KafkaSettings kafka, Path ringDir) {
+        this.settings = settings;
+        this.kafka = kafka;
+        this.ringDir = ringDir;
+    }
+
+    /** Who is told about the run (metrics, notices). */
+    public FeedRun listener(LoaderListener value) {
+        this.listener = value;
+        return this;
+    }
+
+    /**
+     * Runs the feed: creates the ring, loads into it, tells {@code out} and listens to {@code in}
+     * until the run ends or {@code in} ends (the viewer stopped or went away). The ring's file is
+     * gone when this returns, however it returns.
+     *
+     * @return the run's report (also sent as {@code E}), or null if the viewer stopped the run first
+     * @throws io.spritestream.config.SettingsFailure if the ring does not fit in {@code ringDir}
+     */
+    public RunReport run(InputStream in, OutputStream out) throws IOException, InterruptedException {
+        SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
+                settings.pixels().channels());
+        Thread runner = Thread.currentThread();
+        try (Ring ring = Ring.create(ringDir, layout, settings.effectiveSlabs())) {
+            Thread cleanup = new Thread(ring::close, "feed-ring-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+            try (SpriteLoader loader = SpriteLoader.open(settings, kafka, null, listener, shape -> ring.memory())) {
+                Lines lines = new Lines(out);
+                lines.send("R " + ring.slots() + " " + ring.stride() + " " + ring.file().toAbsolutePath());
+                Thread replies = startReplies(in, runner);
+                try {
+                    RunReport report = deliver(loader, ring, lines);
+                    if (report != null) {
+                        lines.send("E " + JSON.writeValueAsString(report));
+                    }
+                    return report;
+                } catch (InterruptedException | UncheckedIOException e) {
+                    if (protocolError != null) {
+                        throw new IOException(protocolError, e);
+                    }
+                    if (viewerGone) {
+                        return null; // the viewer stopped: nothing to say, nobody to say it to
+                    }
+                    throw e;
+                } finally {
+                    replies.interrupt();
+                    releaseAll();
+                    Thread.interrupted(); // an interrupt from the viewer's end must not disturb the loader's close
+                }
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs (or ran) anyway
+                }
+            }
+        }
+    }
+
+    /** Every batch into the ring and announced; the report at the end, null if the viewer stopped first. */
+    private RunReport deliver(SpriteLoader loader, Ring ring, Lines lines) throws InterruptedException, IOException {
+        List<String> classesSent = null;
+        for (SpriteBatch batch = loader.next(); batch != null; batch = loader.next()) {
+            if (viewerGone) {
+                batch.close();
+                return null;
+            }
+            if (!batch.classes().equals(classesSent)) {
+                classesSent = batch.classes();
+                lines.send("C " + JSON.writeValueAsString(classesSent));
+            }
+            int cut = ring.describe(batch);
+            if (cut > 0) {
+                listener.notice("feed: " + cut + " key(s) of batch " + batch.index() + " were cut short (over "
+                        + Ring.KEY_BYTES_PER_ROW + " bytes per row on average)");
+            }
+            int slot = batch.slab();
+            synchronized (held) {
+                held.put(slot, batch);
+            }
+            lines.send("B " + slot + " " + batch.size() + " " + batch.epoch() + " " + batch.index());
+        }
+        if (protocolError != null) {
+            throw new IOException(protocolError);
+        }
+        return viewerGone ? null : loader.report();
+    }
+
+    /** The viewer's answers, read on a thread of their own: {@code F slot} frees a slot, the end stops the run. */
+    private Thread startReplies(InputStream in, Thread runner) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
+                for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+                    if (!release(line)) {
+                        protocolError = "feed: the viewer sent '" + line + "' (expected 'F <slot>' with a slot it holds)";
+                        break;
+                    }
+                }
+            } catch (InterruptedIOException e) {
+                return; // the run ended
+            } catch (IOException e) {
+                // the viewer's end broke: the same as its end
+            }
+            viewerGone = true;
+            runner.interrupt();
+        }, "feed-replies");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private boolean release(String line) {
+        if (!line.startsWith("F ")) {
+            return false;
+        }
+        int slot;
+        try {
+            slot = Integer.parseInt(line.substring(2).strip());
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        SpriteBatch batch;
+        synchronized (held) {
+            batch = held.remove(slot);
+        }
+        if (batch == null) {
+            return false;
+        }
+        batch.close();
+        return true;
+    }
+
+    private void releaseAll() {
+        List<SpriteBatch> left;
+        synchronized (held) {
+            left = new ArrayList<>(held.values());
+            held.clear();
+        }
+        left.forEach(SpriteBatch::close);
+    }
+
+    /** Protocol lines out, each flushed at once; a broken pipe is the viewer gone. */
+    private final class Lines {
+        private final OutputStream out;
+
+        Lines(OutputStream out) {
+            this.out = out;
+        }
+
+        void send(String line) {
+            try {
+                out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                viewerGone = true;
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
