@@ -1,0 +1,313 @@
+package io.spritestream.loader.feed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.spritestream.broker.EmbeddedKafka;
+import io.spritestream.broker.SharedKafka;
+import io.spritestream.catalog.DatasetRef;
+import io.spritestream.config.SettingsFailure;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.batch.SpriteBatch;
+import io.spritestream.loader.decode.Fit;
+import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.export.RunReport;
+import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.LoaderSettings;
+import io.spritestream.loader.pipeline.SpriteLoader;
+import io.spritestream.loader.replay.OrderSpec;
+import io.spritestream.loader.replay.Remainder;
+import io.spritestream.loader.testing.BatchDigest;
+import io.spritestream.loader.testing.Datasets;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The feed against a viewer written here from the README's description of the ring and the
+ * protocol alone (a real broker, real PNGs): what it reads from the ring is what the loader
+ * delivers, a slot it holds is left alone, and however the run ends the ring's file is gone.
+ */
+@ExtendWith(SharedKafka.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FeedRunTest {
+
+    private static final String DATASET = "feed-test";
+    private static final int COUNT = 300;
+    private static final int BATCH = 32;
+    private static final int SIZE = 16;
+
+    private KafkaSettings kafka;
+    private NDManager manager;
+    private final ExecutorService runs = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    void produce(EmbeddedKafka broker) {
+        kafka = KafkaSettings.of(broker.bootstrapServers());
+        manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+        Datasets.synthetic(kafka, DATASET, COUNT, 5, SIZE, 2);
+    }
+
+    @AfterAll
+    void close() {
+        runs.shutdownNow();
+        manager.close();
+    }
+
+    private static LoaderSettings settings(int epochs, int slabs) {
+        return LoaderConfig.dataset(DatasetRef.parse(DATASET)).order(new OrderSpec(3, true, 32, 64, Remainder.DROP))
+                .batchSize(BATCH).pixels(new PixelSpec(SIZE, SIZE, 4, Fit.PAD)).threads(2).slabs(slabs).epochs(epochs)
+                .cache(null).conclude();
+    }
+
+    /** What the loader delivers for {@code settings}, batch by batch, read the usual way. */
+    private List<String> reference(LoaderSettings settings) throws InterruptedException {
+        List<String> digests = new ArrayList<>();
+        try (SpriteLoader loader = SpriteLoader.open(settings, kafka, manager, LoaderListener.NONE)) {
+            for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
+                try (SpriteBatch batch = next) {
+                    digests.add(BatchDigest.of(batch));
+                }
+            }
+        }
+        return digests;
+    }
+
+    @Test
+    void theViewerReadsFromTheRingExactlyWhatTheLoaderDeliversAndTheReportEndsTheRun(@TempDir Path ringDir)
+            throws Exception {
+        LoaderSettings settings = settings(2, 6);
+        Viewer viewer = new Viewer(settings, ringDir);
+        List<String> seen = new ArrayList<>();
+        List<String> classes = null;
+        for (String line = viewer.line(); !line.startsWith("E "); line = viewer.line()) {
+            if (line.startsWith("C ")) {
+                classes = List.of(line.substring(2).replaceAll("[\\[\\]\"]", "").split(","));
+            } else {
+                String[] b = line.split(" ");
+                int slot = Integer.parseInt(b[1]);
+                seen.add(viewer.digest(slot, Integer.parseInt(b[2]), Integer.parseInt(b[3])));
+                viewer.answer("F " + slot);
+            }
+        }
+        RunReport report = viewer.run.get(60, TimeUnit.SECONDS);
+
+        assertEquals(reference(settings), seen);
+        assertEquals(List.of("ball", "cross", "diamond", "heart", "ring"), classes);
+        assertEquals(2L * COUNT, report.samples());
+        assertFalse(Files.exists(viewer.ring), "the ring's file is gone at the end");
+    }
+
+    @Test
+    void aSlotTheViewerHoldsIsNeitherAnnouncedNorWrittenUntilItsAnswer(@TempDir Path ringDir) throws Exception {
+        LoaderSettings settings = settings(3, 4);
+        Viewer viewer = new Viewer(settings, ringDir);
+        String[] first = viewer.nextBatch();
+        int held = Integer.parseInt(first[1]);
+        String before = viewer.digest(held, Integer.parseInt(first[2]), Integer.parseInt(first[3]));
+        int batches = 1;
+        for (String line = viewer.line(); !line.startsWith("E "); line = viewer.line()) {
+            if (line.startsWith("B ")) {
+                int slot = Integer.parseInt(line.split(" ")[1]);
+                assertNotEquals(held, slot, "batch " + batches + " came in the held slot");
+                batches++;
+                viewer.answer("F " + slot);
+            }
+        }
+        viewer.run.get(60, TimeUnit.SECONDS);
+
+        assertTrue(batches > 3 * 4, "the other slots went round several times: " + batches + " batches");
+        assertEquals(before, viewer.digest(held, Integer.parseInt(first[2]), Integer.parseInt(first[3])),
+                "the held slot's bytes after the whole run");
+    }
+
+    @Test
+    void theViewersEndStopsTheRunAndTheRingFileIsGone(@TempDir Path ringDir) throws Exception {
+        Viewer viewer = new Viewer(settings(50, 4), ringDir);
+        viewer.nextBatch();
+        viewer.answers.close();
+
+        assertNull(viewer.run.get(60, TimeUnit.SECONDS), "a run the viewer stopped has no report");
+        assertFalse(Files.exists(viewer.ring));
+    }
+
+    @Test
+    void aViewerThatAnswersNonsenseEndsTheRunWithTheReason(@TempDir Path ringDir) throws Exception {
+        Viewer viewer = new Viewer(settings(50, 4), ringDir);
+        viewer.nextBatch();
+        viewer.answer("F 99");
+
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> viewer.run.get(60, TimeUnit.SECONDS));
+        assertEquals("feed: the viewer sent 'F 99' (expected 'F <slot>' with a slot it holds)",
+                failed.getCause().getMessage());
+        assertFalse(Files.exists(viewer.ring));
+    }
+
+    @Test
+    void aRingBiggerThanItsFolderFailsAtStartSayingHowMuchAndWhatToDo(@TempDir Path ringDir) throws Exception {
+        // 4096 slabs of 1024 samples of 512x512 RGBA: 4.4 TB, more than any test machine's folder has.
+        LoaderSettings huge = LoaderConfig.dataset(DatasetRef.parse(DATASET)).batchSize(1024)
+                .pixels(new PixelSpec(512, 512, 4, Fit.PAD)).slabs(4096).cache(null).conclude();
+
+        SettingsFailure failure = assertThrows(SettingsFailure.class,
+                () -> new FeedRun(huge, kafka, ringDir).run(InputStreamNothing.INSTANCE, OutputStream.nullOutputStream()));
+
+        assertTrue(failure.settingText().forCommandLine().matches("shared memory: the ring needs 4\\d{6}\\.\\d MB in .*, which has "
+                + ".* MB free \\(Docker's default is 64 MB: run the container with --shm-size=1g or more; or ask for "
+                + "fewer --slabs, a smaller --batch or --size; or give a roomier tmpfs as --ring-dir\\)"),
+                failure.settingText().forCommandLine());
+        try (Stream<Path> left = Files.list(ringDir)) {
+            assertEquals(0, left.count());
+        }
+    }
+
+    @Test
+    void ringsOfProcessesThatAreGoneAreSweptAndOthersLeftAlone(@TempDir Path ringDir) throws Exception {
+        long dead = ProcessHandle.current().pid() + 1_000_000; // beyond any pid this machine hands out
+        Path stale = Files.createFile(ringDir.resolve("spritestream-" + dead + "-1.ring"));
+        Path mine = Files.createFile(ringDir.resolve("spritestream-" + ProcessHandle.current().pid() + "-1.ring"));
+        Path other = Files.createFile(ringDir.resolve("notes.txt"));
+
+        Ring.sweep(ringDir);
+
+        assertFalse(Files.exists(stale));
+        assertTrue(Files.exists(mine));
+        assertTrue(Files.exists(other));
+    }
+
+    /** Standard input with nothing to say. */
+    private static final class InputStreamNothing extends java.io.InputStream {
+        static final InputStreamNothing INSTANCE = new InputStreamNothing();
+
+        @Override
+        public int read() {
+            return -1;
+        }
+    }
+
+    /** The other side of a feed, as another language would write it from the README. */
+    private final class Viewer {
+        final Future<RunReport> run;
+        final PipedOutputStream answers = new PipedOutputStream();
+        final BufferedReader lines;
+        final Path ring;
+        final ByteBuffer header;
+        final FileChannel channel;
+
+        Viewer(LoaderSettings settings, Path ringDir) throws IOException {
+            PipedInputStream loaderIn = new PipedInputStream(answers);
+            PipedInputStream said = new PipedInputStream(1 << 16);
+            PipedOutputStream loaderOut = new PipedOutputStream(said);
+            run = runs.submit(() -> new FeedRun(settings, kafka, ringDir).run(loaderIn, loaderOut));
+            lines = new BufferedReader(new InputStreamReader(said, StandardCharsets.UTF_8));
+            String[] r = line().split(" ", 4);
+            assertEquals("R", r[0]);
+            ring = Path.of(r[3]);
+            assertEquals(ringDir, ring.getParent());
+            channel = FileChannel.open(ring);
+            header = channel.map(FileChannel.MapMode.READ_ONLY, 0, 4096).order(ByteOrder.LITTLE_ENDIAN);
+            assertEquals("SPRRING1", new String(bytes(header, 0, 8), StandardCharsets.US_ASCII));
+            assertEquals(Integer.parseInt(r[1]), header.getInt(16), "slots");
+            assertEquals(Integer.parseInt(r[2]), header.getInt(20), "stride");
+            assertEquals(List.of(BATCH, SIZE, SIZE, 4), List.of(header.getInt(24), header.getInt(28), header.getInt(32),
+                    header.getInt(36)));
+            assertEquals(ProcessHandle.current().pid(), header.getLong(72));
+        }
+
+        String line() throws IOException {
+            String line = lines.readLine();
+            assertTrue(line != null, "the feed ended its output early");
+            return line;
+        }
+
+        String[] nextBatch() throws IOException {
+            for (String line = line(); ; line = line()) {
+                if (line.startsWith("B ")) {
+                    return line.split(" ");
+                }
+            }
+        }
+
+        /** Answers; an answer to the run's last batch may find the run already over, as a pipe's would. */
+        void answer(String line) throws IOException {
+            try {
+                answers.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                answers.flush();
+            } catch (IOException e) {
+                if (!run.isDone() && !"Pipe closed".equals(e.getMessage())) {
+                    throw e;
+                }
+            }
+        }
+
+        /** The batch in {@code slot} as {@link BatchDigest} writes it, read from the ring by the header's offsets. */
+        String digest(int slot, int rows, int epoch) throws IOException {
+            int stride = header.getInt(20);
+            ByteBuffer s = channel.map(FileChannel.MapMode.READ_ONLY, 4096 + (long) slot * stride, stride)
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            StringBuilder sb = new StringBuilder("epoch ").append(epoch).append(' ');
+            int keyStarts = header.getInt(56);
+            int keyBytes = header.getInt(60);
+            for (int i = 0; i < rows; i++) {
+                int from = s.getInt(keyStarts + 4 * i);
+                int to = s.getInt(keyStarts + 4 * (i + 1));
+                sb.append(s.getInt(header.getInt(48) + 4 * i)).append('/').append(s.getLong(header.getInt(52) + 8 * i))
+                        .append('=').append(new String(bytes(s, keyBytes + from, to - from), StandardCharsets.UTF_8))
+                        .append(',');
+            }
+            ByteBuffer labels = ByteBuffer.allocate(4 * rows).order(ByteOrder.nativeOrder());
+            for (int i = 0; i < rows; i++) {
+                labels.putInt(4 * i, (int) s.getLong(header.getInt(44) + 8 * i));
+            }
+            int pixels = rows * SIZE * SIZE * 4;
+            return sb.append(" pixels ").append(sha256(bytes(s, header.getInt(40), pixels))).append(" labels ")
+                    .append(sha256(labels.array())).toString();
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer from, int at, int n) {
+        byte[] out = new byte[n];
+        from.get(at, out);
+        return out;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
