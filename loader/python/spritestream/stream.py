@@ -204,6 +204,7 @@ class _Feed:
         self.stopped = False
         self.log = log
         self.errors = collections.deque(maxlen=20)
+        self.first_line = None
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.stderr_thread = threading.Thread(target=self._forward_stderr, name="spritestream-log", daemon=True)
         self.stderr_thread.start()
@@ -213,6 +214,8 @@ class _Feed:
     def _forward_stderr(self):
         for raw in iter(self.proc.stderr.readline, b""):
             line = raw.decode("utf-8", "replace").rstrip("\n")
+            if self.first_line is None:
+                self.first_line = line
             if line.startswith("error: "):
                 self.errors.append(line[len("error: "):])
             if self.log is not None:
@@ -256,7 +259,9 @@ class _Feed:
         weakref.finalize(pixels, _release, ring, slot, self).atexit = False
         del pixels
         self.held += 1
-        if not self.warned and self.held > max(2, ring.slots // 2):
+        # A loop holds two batches at this point (the one its variables still name, and this one);
+        # more than that, and more than half the ring, is batches kept.
+        if not self.warned and self.held > max(3, ring.slots // 2):
             self.warned = True
             warnings.warn(f"spritestream: {self.held} of the loader's {ring.slots} batch slots are held by tensors "
                           "still alive, and the loader waits for free ones: .clone() batches you keep for long "
@@ -285,6 +290,8 @@ class _Feed:
             raise SpriteStreamError("the stream was closed")
         if self.errors:
             raise SpriteStreamError(self.errors[-1])
+        if code == 2 and self.first_line:
+            raise SpriteStreamError(self.first_line)  # a bad option: its reason, then the usage
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
         raise SpriteStreamError(f"the loader {how} before the end of the run (its messages are above)")
 
