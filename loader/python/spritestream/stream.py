@@ -4,9 +4,11 @@ The loader decodes each batch straight into a slot of a ring in shared memory (a
 ``/dev/shm``) and says so on its standard output (``B slot rows epoch index``); this side maps the
 ring once and gives each batch's pixels as a ``torch.uint8`` tensor over the slot: the bytes the
 decoders wrote, never copied. A slot goes back to the loader (``F slot`` on its standard input)
-only when the last tensor or array over it is gone, so a batch kept is never overwritten. The ring
-is mapped copy-on-write: a write into a batch's tensor lands in this process's own copy of the page,
-never in the ring. README, "From PyTorch", documents the ring and the protocol.
+only when the last tensor or array over it is gone, so a batch kept is never overwritten. A write
+into a batch's tensor (an in-place augmentation) lands in the slot that batch holds: the loader
+never reads a slot back (its decoded-sample cache copies at decode time) and writes every byte of
+a batch before announcing it, so such writes reach neither the loader nor a later batch. README,
+"From PyTorch", documents the ring and the protocol.
 """
 
 import atexit
@@ -21,6 +23,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import warnings
 import weakref
 
@@ -136,7 +139,8 @@ class SpriteStream(IterableDataset):
         self._options = options
         self._feeds = weakref.WeakSet()
         self.report = None
-        """The last finished run's report (the loader's ``--report-json`` fields), or None."""
+        """The last finished run's report: the loader's ``--report-json`` fields, and ``received_seconds``
+        (from the loader's start to the last batch this side received), or None."""
 
     def command(self):
         """The command line an iteration runs."""
@@ -165,13 +169,15 @@ class SpriteStream(IterableDataset):
 
 
 class _Ring:
-    """The loader's ring, mapped copy-on-write; the file is removed as soon as it is mapped."""
+    """The loader's ring, mapped shared; the file is removed as soon as it is mapped."""
 
     def __init__(self, path):
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDWR)
         try:
             size = os.fstat(fd).st_size
-            self.mm = mmap.mmap(fd, size, access=mmap.ACCESS_COPY)
+            # Shared and writable: tensors that are writable (as PyTorch's are) without a copy-on-write
+            # fault per page, and without faulting the pages in again for every batch.
+            self.mm = mmap.mmap(fd, size, access=mmap.ACCESS_WRITE)
         finally:
             os.close(fd)
             os.unlink(path)  # the mapping keeps the memory; no file is left behind whatever happens next
@@ -186,16 +192,13 @@ class _Ring:
     def slot_at(self, slot):
         return self.header_bytes + slot * self.stride
 
-    def forget_writes(self, slot):
-        """Drops this process's private copies of the slot's pages (made by writes into its tensors)."""
-        self.mm.madvise(mmap.MADV_DONTNEED, self.slot_at(slot), self.stride)
-
 
 class _Feed:
     """One run of the loader's ``feed``: the process, its pipes, the ring, the slots held here."""
 
     def __init__(self, command, log, ring_dir):
         self.ring = None
+        self.opened = self.last_batch = None
         self.classes = []
         self.report = None
         self.held = 0
@@ -234,14 +237,18 @@ class _Feed:
             kind, _, rest = line.decode("utf-8").rstrip("\n").partition(" ")
             if kind == "B":
                 slot, rows, epoch, index = (int(v) for v in rest.split(" "))
-                yield self._batch(slot, rows, epoch, index)
+                batch = self._batch(slot, rows, epoch, index)
+                self.last_batch = time.perf_counter()
+                yield batch
             elif kind == "R":
+                self.opened = time.perf_counter()
                 _slots, _stride, path = rest.split(" ", 2)
                 self.ring = _Ring(path)
             elif kind == "C":
                 self.classes = json.loads(rest)
             elif kind == "E":
                 self.report = json.loads(rest)
+                self.report["received_seconds"] = self.last_batch - self.opened if self.report["batches"] else 0.0
                 self.proc.wait()
                 return
             else:
@@ -256,7 +263,7 @@ class _Feed:
         images = torch.from_numpy(pixels)
         # The tensor's storage holds `pixels` and nothing else does: when the last tensor (or array)
         # over these bytes is gone, so is `pixels`, and the slot goes back.
-        weakref.finalize(pixels, _release, ring, slot, self).atexit = False
+        weakref.finalize(pixels, _release, slot, self).atexit = False
         del pixels
         self.held += 1
         # A loop holds two batches at this point (the one its variables still name, and this one);
@@ -329,13 +336,12 @@ class _Feed:
                 pass
 
 
-def _release(ring, slot, feed):
-    """A slot's last view is gone: forget this side's writes into it and give it back (any thread)."""
+def _release(slot, feed):
+    """A slot's last view is gone: give it back (any thread)."""
     feed.held -= 1
     if feed.stopped:
         return  # the run is over: nobody waits for the slot
     try:
-        ring.forget_writes(slot)
         # One small write into a pipe, under the file's back: atomic, and no buffer's lock to re-enter
         # (a finalizer may run in the middle of anything).
         os.write(feed.proc.stdin.fileno(), b"F %d\n" % slot)

@@ -99,7 +99,7 @@ def test_a_batch_is_a_view_of_the_loaders_shared_memory_not_a_copy(dataset, ring
         assert len(mapping) == 1
         assert os.path.basename(mapping[0].split()[-2 if mapping[0].rstrip().endswith("(deleted)") else -1]) \
             .startswith("spritestream-"), mapping[0]
-        assert mapping[0].split()[1] == "rw-p", "mapped copy-on-write: " + mapping[0]
+        assert mapping[0].split()[1] == "rw-s", "mapped shared: " + mapping[0]
 
 
 def test_a_kept_batch_is_unchanged_after_many_more_batches_through_the_same_slots(dataset, ring_dir):
@@ -116,7 +116,7 @@ def test_a_kept_batch_is_unchanged_after_many_more_batches_through_the_same_slot
     assert torch.equal(kept.images, copy)
 
 
-def test_a_write_into_a_batch_never_reaches_the_slot_nor_a_later_batch(dataset, ring_dir):
+def test_a_write_into_a_batch_reaches_no_later_batch_in_its_slot(dataset, ring_dir):
     reference = [b.images.clone() for b in stream(dataset, ring_dir, epochs=3, slabs=3)]
     wrong = 0
     for i, batch in enumerate(stream(dataset, ring_dir, epochs=3, slabs=3)):
