@@ -66,12 +66,13 @@ public final class FeedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // Standard output is the protocol's: whatever else prints there (a library) goes to the error stream.
-        OutputStream protocol = new FileOutputStream(FileDescriptor.out);
-        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         PrintWriter err = spec.commandLine().getErr();
         KafkaSettings settings = kafka.settings();
         LoaderSettings run = loader.settings(target.dataset, target.topic, settings, err);
+        // Standard output is the protocol's: whatever else prints there (a library) goes to standard error.
+        OutputStream protocol = new FileOutputStream(FileDescriptor.out);
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         try (MetricsServer server = metrics.start(err)) {
             LoaderListener listener = LoaderMetrics.listener(server).withNotices(message -> {
                 err.println(message);
@@ -89,6 +90,8 @@ public final class FeedCommand implements Callable<Integer> {
                 }
             }
             err.flush();
+        } finally {
+            System.setOut(stdout);
         }
         return 0;
     }

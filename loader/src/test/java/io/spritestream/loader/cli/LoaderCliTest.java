@@ -60,7 +60,8 @@ class LoaderCliTest {
     void helpListsEveryCommandAndEachCommandHasHelp() {
         CliRun top = run("--help");
         assertEquals(0, top.exit());
-        for (String command : List.of("demo", "load", "train", "preview", "bench", "cache", "broker", "produce", "datasets")) {
+        for (String command : List.of("demo", "load", "feed", "train", "preview", "bench", "cache", "broker", "produce",
+                "datasets")) {
             assertTrue(top.out().contains(command), command);
             CliRun help = run(command, "--help");
             assertEquals(0, help.exit(), command);
@@ -207,6 +208,17 @@ class LoaderCliTest {
             assertEquals(2, notANumber.exit(), String.join(" ", option));
             assertTrue(notANumber.err().startsWith("error: bench options:"), notANumber.err());
         }
+    }
+
+    @Test
+    void aFeedWhoseRingFolderIsMissingFailsWithAOneLineReasonBeforeItReadsAnything(@TempDir Path dir) {
+        CliRun missing = run("feed", "--bootstrap", bootstrap, "--dataset", "cli-test", "--seed", "1", "--ring-dir",
+                dir.resolve("nowhere").toString());
+
+        assertEquals(1, missing.exit());
+        assertEquals("error: --ring-dir: " + dir.resolve("nowhere") + " is not a folder",
+                missing.err().lines().filter(l -> l.startsWith("error:")).findFirst().orElse(missing.err()));
+        assertEquals("", missing.out(), "standard output carries nothing but the protocol");
     }
 
     @Test
