@@ -249,7 +249,12 @@ class _Feed:
             elif kind == "E":
                 self.report = json.loads(rest)
                 self.report["received_seconds"] = self.last_batch - self.opened if self.report["batches"] else 0.0
-                self.proc.wait()
+                if self.proc.wait() != 0:
+                    # Every batch arrived, but the loader's close went wrong: say so, do not lose it.
+                    self.stderr_thread.join(10)
+                    reason = self.errors[-1] if self.errors else f"exit code {self.proc.returncode}"
+                    warnings.warn(f"spritestream: the loader failed after the run's last batch: {reason}",
+                                  stacklevel=3)
                 return
             else:
                 raise SpriteStreamError(f"the loader said '{line.decode('utf-8', 'replace').strip()}' "

@@ -454,7 +454,7 @@ public final class SpriteLoader implements AutoCloseable {
             // Their consumer, slabs and dead-letter writer may still be in use: leave them, say so.
             listener.closed(this);
             throw new IllegalStateException("pipeline threads did not stop within " + STOP_TIMEOUT.toSeconds() + " s: "
-                    + String.join(", ", running) + "; the memory and clients they use are left to them, not freed");
+                    + stages.whereNow(running) + "; the memory and clients they use are left to them, not freed");
         }
         returnSlabs();
         RuntimeException problem = attempt(null, feed::close);

@@ -68,6 +68,21 @@ public final class Stage {
         return !thread.isAlive();
     }
 
+    /**
+     * Where the stage's thread is now, its innermost frames first ({@code Class.method:line < ...}):
+     * what a stage that does not stop is waiting in.
+     */
+    public String whereNow() {
+        StackTraceElement[] frames = thread.getStackTrace();
+        java.util.StringJoiner at = new java.util.StringJoiner(" < ");
+        for (int i = 0; i < Math.min(8, frames.length); i++) {
+            String cls = frames[i].getClassName();
+            at.add(cls.substring(cls.lastIndexOf('.') + 1) + "." + frames[i].getMethodName() + ":"
+                    + frames[i].getLineNumber());
+        }
+        return at.toString();
+    }
+
     /** Whether the stage's thread is running now. */
     public boolean isAlive() {
         return thread.isAlive();

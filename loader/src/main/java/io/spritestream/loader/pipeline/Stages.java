@@ -71,6 +71,17 @@ public final class Stages {
         return running;
     }
 
+    /** {@code role (at where)} for each of {@code roles} still running: for a message about stages that did not stop. */
+    public String whereNow(List<String> roles) {
+        List<String> out = new ArrayList<>();
+        for (Stage s : stages) {
+            if (roles.contains(s.role())) {
+                out.add(s.role() + " (at " + s.whereNow() + ")");
+            }
+        }
+        return String.join(", ", out);
+    }
+
     /**
      * A stage's failure as an unchecked exception to throw on the consumer's thread: the original
      * if it is unchecked (an {@link Error} is thrown from here), else wrapped with its message.

@@ -36,6 +36,8 @@ class StagesTest {
         List<String> stillRunning = stages.stopAll(Duration.ofMillis(200));
 
         assertEquals(List.of("spritestream-stubborn"), stillRunning, "only the stage still running is named");
+        assertTrue(stages.whereNow(stillRunning).matches("spritestream-stubborn \\(at .*CountDownLatch\\.await:\\d+.*\\)"),
+                stages.whereNow(stillRunning));
         release.countDown();
         assertEquals(List.of(), stages.stopAll(Duration.ofSeconds(10)), "once it returns, it is stopped");
     }
