@@ -239,6 +239,7 @@ class _Feed:
                 slot, rows, epoch, index = (int(v) for v in rest.split(" "))
                 batch = self._batch(slot, rows, epoch, index)
                 self.last_batch = time.perf_counter()
+                self._say(b"T %d\n" % index)  # the loop takes it now (the loader's saved state follows this)
                 yield batch
             elif kind == "R":
                 self.opened = time.perf_counter()
@@ -285,6 +286,12 @@ class _Feed:
         keys = ring.bytes[at + ring.key_bytes_at: at + ring.key_bytes_at + int(starts[-1])].tobytes()
         return Batch(images, labels, partitions=partitions, offsets=offsets, _keys=(keys, starts.tolist()),
                      epoch=epoch, index=index, classes=self.classes, slot=slot)
+
+    def _say(self, line):
+        try:
+            os.write(self.proc.stdin.fileno(), line)
+        except (OSError, ValueError):
+            pass  # the loader is gone: the next read says why
 
     def _check_a_slot_is_free(self):
         gc.collect()  # tensors in reference cycles hold slots until a collection

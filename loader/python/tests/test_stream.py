@@ -234,3 +234,19 @@ def test_workers_are_refused_with_the_reason(dataset, ring_dir):
     with pytest.raises(SpriteStreamError, match="num_workers=0"):
         for _ in DataLoader(stream(dataset, ring_dir), batch_size=None, num_workers=1):
             pass
+
+
+def test_a_saved_run_resumes_right_after_the_last_batch_the_loop_took_not_the_last_in_the_ring(
+        dataset, ring_dir, tmp_path):
+    state = str(tmp_path / "state.json")
+    whole = [k for b in stream(dataset, ring_dir, epochs=2) for k in b.keys]
+    s = stream(dataset, ring_dir, epochs=2, save_state=state)
+    batches = iter(s)
+    first = [k for _ in range(5) for k in next(batches).keys]
+    s.close()  # the ring held more batches than these five by now
+
+    rest = [k for b in SpriteStream(jar=JAR, ring_dir=ring_dir, log=None, bootstrap=dataset, resume=state, size=16,
+                                    threads=2) for k in b.keys]
+
+    assert len(first) == 5 * 32
+    assert first + rest == whole

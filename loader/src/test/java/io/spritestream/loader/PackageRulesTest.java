@@ -58,7 +58,7 @@ class PackageRulesTest {
                         "pipeline")
                 .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "batch", "replay",
                         "ingest", "pipeline")
-                .whereLayer("feed").mayOnlyAccessLayers("memory", "decode", "batch", "export", "pipeline")
+                .whereLayer("feed").mayOnlyAccessLayers("memory", "decode", "batch", "export", "replay", "pipeline")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .check(classes);
     }

@@ -8,6 +8,7 @@ import io.spritestream.loader.memory.SlabLayout;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
+import io.spritestream.loader.replay.LoaderState;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,13 +29,18 @@ import java.util.Map;
  *
  * <pre>
  * loader to viewer                          viewer to loader
- *   R slots stride path   the ring, first     F slot   done with the batch in slot: the loader
- *   C ["class", ...]      the class names,               may write into it again
- *                         before the first     (end of input)  stop: the loader ends the run
- *                         batch that has them
- *   B slot rows epoch index    a batch is in slot: view it until you answer F slot
+ *   R slots stride path   the ring, first     T index  the training loop took batch index (with
+ *   C ["class", ...]      the class names,               --save-state, the state file follows these)
+ *                         before the first     F slot   done with the batch in slot: the loader
+ *                         batch that has them            may write into it again
+ *   B slot rows epoch index    a batch is in slot      (end of input)  stop: the loader ends the run
  *   E {report}            the run is over (its report, one JSON line); end of output follows
  * </pre>
+ *
+ * <p>With {@code --save-state}, the state file is written as the loop takes batches ({@code T}),
+ * not as they enter the ring, which runs up to a ring's worth of batches ahead: a resume after a
+ * crash on either side starts right after the last batch the loop took, as with {@code load}. The
+ * run's final state is written, and {@code E} sent, once the loop has taken the last batch.
  *
  * <p>A failure ends output without {@code E}; the process then exits non-zero with the reason on
  * its error stream ({@code error: ...}, one line). A slot named by {@code B} is not written until
@@ -54,11 +60,18 @@ public final class FeedRun {
 
     /** Batches the viewer holds, by slot; the map's monitor guards it. */
     private final Map<Integer, SpriteBatch> held = new HashMap<>();
+    /** With --save-state: where, and the state after each batch announced and not yet taken, by index. */
+    private final Path stateFile;
+    private final java.util.NavigableMap<Long, LoaderState> untaken = new java.util.TreeMap<>();
+    private long lastTaken = -1;
     private volatile boolean viewerGone;
     private volatile String protocolError;
 
     public FeedRun(LoaderSettings settings, KafkaSettings kafka, Path ringDir) {
-        this.settings = settings;
+        // The feed saves the state itself, as the viewer's loop takes batches; the loader does not.
+        this.stateFile = settings.saveStatePath() == null ? null
+                : LoaderState.forRank(settings.saveStatePath(), settings.rank());
+        this.settings = stateFile == null ? settings : settings.toConfig().saveState(null).conclude();
         this.kafka = kafka;
         this.ringDir = ringDir;
     }
@@ -137,13 +150,71 @@ public final class FeedRun {
             int slot = batch.slab();
             synchronized (held) {
                 held.put(slot, batch);
+                if (stateFile != null) {
+                    untaken.put(batch.index(), loader.state());
+                }
             }
             lines.send("B " + slot + " " + batch.size() + " " + batch.epoch() + " " + batch.index());
         }
         if (protocolError != null) {
             throw new IOException(protocolError);
         }
+        if (stateFile != null && awaitAllTaken()) {
+            writeState(loader.state());
+        }
         return viewerGone ? null : loader.report();
+    }
+
+    /**
+     * Waits until the loop has taken every batch announced (its T lines), or the viewer is gone.
+     *
+     * @return whether every batch was taken (false: the viewer went first; its last T is the state)
+     */
+    private boolean awaitAllTaken() throws InterruptedException {
+        synchronized (held) {
+            while (!untaken.isEmpty() && !viewerGone && protocolError == null) {
+                held.wait();
+            }
+            return untaken.isEmpty() && !viewerGone && protocolError == null;
+        }
+    }
+
+    private void writeState(LoaderState state) {
+        try {
+            state.write(stateFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the state file " + stateFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code T index}: the loop took batch {@code index}; with a state file, the state after it is written. */
+    private boolean taken(String line) {
+        long index;
+        try {
+            index = Long.parseLong(line.substring(2).strip());
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        LoaderState state = null;
+        synchronized (held) {
+            if (index <= lastTaken) {
+                return false;
+            }
+            lastTaken = index;
+            if (stateFile != null) {
+                Map.Entry<Long, LoaderState> upTo = untaken.floorEntry(index);
+                if (upTo == null || upTo.getKey() != index) {
+                    return false;
+                }
+                state = upTo.getValue();
+                untaken.headMap(index, true).clear();
+                held.notifyAll();
+            }
+        }
+        if (state != null) {
+            writeState(state);
+        }
+        return true;
     }
 
     /** The viewer's answers, read on a thread of their own: {@code F slot} frees a slot, the end stops the run. */
@@ -151,17 +222,24 @@ public final class FeedRun {
         Thread t = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                    if (!release(line)) {
-                        protocolError = "feed: the viewer sent '" + line + "' (expected 'F <slot>' with a slot it holds)";
+                    if (!(line.startsWith("T ") ? taken(line) : release(line))) {
+                        protocolError = "feed: the viewer sent '" + line + "' (expected 'F <slot>' with a slot it "
+                                + "holds, or 'T <index>' with the next batch announced)";
                         break;
                     }
                 }
             } catch (InterruptedIOException e) {
                 return; // the run ended
-            } catch (IOException e) {
-                // the viewer's end broke: the same as its end
+            } catch (IOException | UncheckedIOException e) {
+                if (e instanceof UncheckedIOException u) {
+                    protocolError = u.getMessage(); // the state file could not be written
+                }
+                // else the viewer's end broke: the same as its end
             }
             viewerGone = true;
+            synchronized (held) {
+                held.notifyAll();
+            }
             runner.interrupt();
         }, "feed-replies");
         t.setDaemon(true);
