@@ -21,6 +21,7 @@ import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
+import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.Remainder;
 import io.spritestream.loader.testing.BatchDigest;
@@ -170,9 +171,29 @@ class FeedRunTest {
         viewer.answer("F 99");
 
         ExecutionException failed = assertThrows(ExecutionException.class, () -> viewer.run.get(60, TimeUnit.SECONDS));
-        assertEquals("feed: the viewer sent 'F 99' (expected 'F <slot>' with a slot it holds)",
-                failed.getCause().getMessage());
+        assertEquals("feed: the viewer sent 'F 99' (expected 'F <slot>' with a slot it holds, or 'T <index>' with "
+                + "the next batch announced)", failed.getCause().getMessage());
         assertFalse(Files.exists(viewer.ring));
+    }
+
+    @Test
+    void theStateFileFollowsTheBatchesTheLoopTookNotTheRingsFill(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state.json");
+        LoaderSettings settings = settings(2, 12).toConfig().saveState(state).conclude();
+        Viewer viewer = new Viewer(settings, dir);
+        for (int taken = 0; taken < 3; taken++) {
+            String[] b = viewer.nextBatch();
+            viewer.answer("T " + b[4]);
+            viewer.answer("F " + b[1]);
+        }
+        String[] fourth = viewer.nextBatch(); // announced, never taken
+        assertEquals("3", fourth[4]);
+        viewer.answers.close();
+        viewer.run.get(60, TimeUnit.SECONDS);
+
+        LoaderState saved = LoaderState.read(state);
+        assertEquals(3, saved.batchesDelivered());
+        assertEquals(3L * BATCH, saved.position());
     }
 
     @Test
