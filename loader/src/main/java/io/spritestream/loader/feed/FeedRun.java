@@ -64,6 +64,8 @@ public final class FeedRun {
     private final Path stateFile;
     private final java.util.NavigableMap<Long, LoaderState> untaken = new java.util.TreeMap<>();
     private long lastTaken = -1;
+    /** The thread running the feed while it runs (null before and after); guarded by {@code held}. */
+    private Thread runner;
     private volatile boolean viewerGone;
     private volatile String protocolError;
 
@@ -93,21 +95,23 @@ public final class FeedRun {
     public RunReport run(InputStream in, OutputStream out) throws IOException, InterruptedException {
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
-        Thread runner = Thread.currentThread();
+        synchronized (held) {
+            runner = Thread.currentThread();
+        }
         try (Ring ring = Ring.create(ringDir, layout, settings.effectiveSlabs())) {
             Thread cleanup = new Thread(ring::close, "feed-ring-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             try (SpriteLoader loader = SpriteLoader.open(settings, kafka, null, listener, shape -> ring.memory())) {
                 Lines lines = new Lines(out);
                 lines.send("R " + ring.slots() + " " + ring.stride() + " " + ring.file().toAbsolutePath());
-                Thread replies = startReplies(in, runner);
+                Thread replies = startReplies(in);
                 try {
                     RunReport report = deliver(loader, ring, lines);
                     if (report != null) {
                         lines.send("E " + JSON.writeValueAsString(report));
                     }
                     return report;
-                } catch (InterruptedException | UncheckedIOException e) {
+                } catch (InterruptedException | RuntimeException e) {
                     if (protocolError != null) {
                         throw new IOException(protocolError, e);
                     }
@@ -116,9 +120,12 @@ public final class FeedRun {
                     }
                     throw e;
                 } finally {
+                    synchronized (held) {
+                        runner = null; // from now on the viewer's end interrupts nothing
+                    }
+                    Thread.interrupted(); // nor may an interrupt it sent before disturb the loader's close
                     replies.interrupt();
                     releaseAll();
-                    Thread.interrupted(); // an interrupt from the viewer's end must not disturb the loader's close
                 }
             } finally {
                 try {
@@ -218,7 +225,7 @@ public final class FeedRun {
     }
 
     /** The viewer's answers, read on a thread of their own: {@code F slot} frees a slot, the end stops the run. */
-    private Thread startReplies(InputStream in, Thread runner) {
+    private Thread startReplies(InputStream in) {
         Thread t = new Thread(() -> {
             try (BufferedReader reader = new BufferedReader(new java.io.InputStreamReader(in, StandardCharsets.UTF_8))) {
                 for (String line = reader.readLine(); line != null; line = reader.readLine()) {
@@ -239,8 +246,10 @@ public final class FeedRun {
             viewerGone = true;
             synchronized (held) {
                 held.notifyAll();
+                if (runner != null) {
+                    runner.interrupt(); // out of waiting for the next batch: the run is over
+                }
             }
-            runner.interrupt();
         }, "feed-replies");
         t.setDaemon(true);
         t.start();
