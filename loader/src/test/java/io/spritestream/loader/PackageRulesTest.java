@@ -33,6 +33,7 @@ class PackageRulesTest {
                 .layer("decode").definedBy(LOADER + ".decode..")
                 .layer("tensor").definedBy(LOADER + ".tensor..")
                 .layer("cache").definedBy(LOADER + ".cache..")
+                .layer("augment").definedBy(LOADER + ".augment..")
                 .layer("batch").definedBy(LOADER + ".batch..")
                 .layer("export").definedBy(LOADER + ".export..")
                 .layer("replay").definedBy(LOADER + ".replay..")
@@ -47,17 +48,18 @@ class PackageRulesTest {
                 .whereLayer("decode").mayOnlyAccessLayers("memory")
                 .whereLayer("tensor").mayOnlyAccessLayers("memory")
                 .whereLayer("cache").mayOnlyAccessLayers("decode")
+                .whereLayer("augment").mayOnlyAccessLayers("decode", "replay")
                 .whereLayer("batch").mayOnlyAccessLayers("memory", "decode", "tensor", "cache")
                 .whereLayer("export").mayOnlyAccessLayers("memory", "decode", "tensor", "batch")
                 .whereLayer("replay").mayNotAccessAnyLayer()
                 .whereLayer("ingest").mayOnlyAccessLayers("replay", "cache")
-                .whereLayer("pipeline").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "batch", "export",
-                        "replay", "ingest")
+                .whereLayer("pipeline").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "augment", "batch",
+                        "export", "replay", "ingest")
                 .whereLayer("metrics").mayOnlyAccessLayers("memory", "decode", "cache", "ingest", "pipeline")
                 .whereLayer("train").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "replay", "ingest",
                         "pipeline")
-                .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "batch", "replay",
-                        "ingest", "pipeline")
+                .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "augment", "batch",
+                        "replay", "ingest", "pipeline")
                 .whereLayer("feed").mayOnlyAccessLayers("memory", "decode", "batch", "export", "replay", "pipeline")
                 .whereLayer("cli").mayNotBeAccessedByAnyLayer()
                 .check(classes);
@@ -77,8 +79,8 @@ class PackageRulesTest {
     }
 
     @Test
-    void openCvStaysInDecodeAndTheBenchmarksCeiling() {
-        noClasses().that().resideOutsideOfPackages(LOADER + ".decode..", LOADER + ".bench..")
+    void openCvStaysInDecodeAugmentAndTheBenchmarksCeiling() {
+        noClasses().that().resideOutsideOfPackages(LOADER + ".decode..", LOADER + ".augment..", LOADER + ".bench..")
                 .should().dependOnClassesThat().resideInAPackage("org.opencv..")
                 .check(classes);
     }
@@ -87,7 +89,7 @@ class PackageRulesTest {
     void djlStaysAboveTheMemoryDecodeAndKafkaLayers() {
         noClasses().that().resideInAnyPackage(LOADER + ".memory..", LOADER + ".decode..", LOADER + ".replay..",
                         LOADER + ".cache..", LOADER + ".ingest..", LOADER + ".export..", LOADER + ".metrics..",
-                        LOADER + ".feed..")
+                        LOADER + ".feed..", LOADER + ".augment..")
                 .should().dependOnClassesThat().resideInAPackage("ai.djl..")
                 .check(classes);
     }

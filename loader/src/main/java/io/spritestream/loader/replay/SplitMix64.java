@@ -5,12 +5,12 @@ package io.spritestream.loader.replay;
  * order of every run is derived from it, so it must give the same numbers on every JVM and
  * version: no JDK generator promises that.
  */
-final class SplitMix64 {
+public final class SplitMix64 {
 
     private static final long GOLDEN = 0x9E3779B97F4A7C15L;
     private long state;
 
-    SplitMix64(long seed) {
+    public SplitMix64(long seed) {
         this.state = seed;
     }
 
@@ -23,12 +23,28 @@ final class SplitMix64 {
         return new SplitMix64(s);
     }
 
-    long nextLong() {
+    /**
+     * Starts this generator again as {@link #of of(seed, a, b, c)} would make it, without allocating:
+     * for a stream per item of a run (augmentation draws one per sample).
+     */
+    public void reseed(long seed, long a, long b, long c) {
+        long s = mix(seed);
+        s = mix(s ^ mix(a + GOLDEN));
+        s = mix(s ^ mix(b + GOLDEN));
+        this.state = mix(s ^ mix(c + GOLDEN));
+    }
+
+    /** Uniform in {@code [0, 1)}, 53 bits. */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
+    public long nextLong() {
         return mix(state += GOLDEN);
     }
 
     /** Uniform in {@code [0, bound)}, without modulo bias. */
-    int nextInt(int bound) {
+    public int nextInt(int bound) {
         if (bound <= 0) {
             throw new IllegalArgumentException("bound: " + bound + " (expected > 0)");
         }
