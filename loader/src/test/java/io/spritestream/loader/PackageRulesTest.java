@@ -56,8 +56,8 @@ class PackageRulesTest {
                 .whereLayer("pipeline").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "augment", "batch",
                         "export", "replay", "ingest")
                 .whereLayer("metrics").mayOnlyAccessLayers("memory", "decode", "cache", "ingest", "pipeline")
-                .whereLayer("train").mayOnlyAccessLayers("memory", "decode", "tensor", "batch", "replay", "ingest",
-                        "pipeline")
+                .whereLayer("train").mayOnlyAccessLayers("memory", "decode", "tensor", "augment", "batch", "replay",
+                        "ingest", "pipeline")
                 .whereLayer("bench").mayOnlyAccessLayers("memory", "decode", "tensor", "cache", "augment", "batch",
                         "replay", "ingest", "pipeline")
                 .whereLayer("feed").mayOnlyAccessLayers("memory", "decode", "batch", "export", "replay", "pipeline")

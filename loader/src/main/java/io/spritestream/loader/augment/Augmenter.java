@@ -194,6 +194,20 @@ public final class Augmenter implements AutoCloseable {
         settle(cur, slot, colourOn, matrixOn, g);
     }
 
+    /**
+     * {@link #apply(Mat, long, int, int, long)} on a sample held in {@code sample} (a direct buffer of
+     * exactly one sample's bytes): for pictures and tests, not the hot path (it makes a Mat header).
+     */
+    public void apply(java.nio.ByteBuffer sample, long seed, int epoch, int partition, long offset) {
+        Mat mat = new Mat(height, width, CvType.CV_8UC(channels), sample);
+        try {
+            apply(mat, seed, epoch, partition, offset);
+        } finally {
+            mat.release();
+            java.lang.ref.Reference.reachabilityFence(sample);
+        }
+    }
+
     /** Brings the sample home to {@code slot}, through the colour transform if one was drawn. */
     private Mat settle(Mat cur, Mat slot, boolean colourOn, boolean matrixOn, float g) {
         if (colourOn && !matrixOn) {

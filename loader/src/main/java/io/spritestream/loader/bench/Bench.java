@@ -1,5 +1,7 @@
 package io.spritestream.loader.bench;
 
+import io.spritestream.loader.augment.AugmentSpec;
+import io.spritestream.loader.augment.Augmenter;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -66,8 +68,9 @@ public final class Bench {
      *                        Kafka client and the pipeline is not timed; a training job runs for hours)
      */
     public record Options(int threads, int batch, PixelSpec pixels, int repeat, int epochs, double simulateStepMs,
-                          int naiveSamples, double warmupSeconds, boolean cache) {
+                          int naiveSamples, double warmupSeconds, boolean cache, AugmentSpec augment) {
         public Options {
+            augment.checkFor(pixels);
             // Written so that NaN fails too; an infinite warm-up would never end.
             if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || !(simulateStepMs >= 0)
                     || !(warmupSeconds >= 0) || Double.isInfinite(simulateStepMs) || Double.isInfinite(warmupSeconds)) {
@@ -87,6 +90,8 @@ public final class Bench {
     /** Stage names of the cache's two stages. */
     static final String FILLING = "loader filling";
     static final String CACHED = "loader cached";
+    /** Stage name of the ceiling with augmentation, decode and augmentation timed apart. */
+    static final String AUGMENTED = "decode + augment";
 
     public Bench(KafkaSettings kafka, ResolvedSource source, NDManager manager, Options options, Consumer<String> progress) {
         this.kafka = kafka;
@@ -110,6 +115,9 @@ public final class Bench {
             names.add(FILLING);
             names.add(CACHED);
         }
+        if (!options.augment.isNone()) {
+            names.add(AUGMENTED);
+        }
         List<List<BenchReport.Stage>> runs = new ArrayList<>();
         names.forEach(n -> runs.add(new ArrayList<>()));
         try (DirectMemoryPeak direct = new DirectMemoryPeak()) {
@@ -123,6 +131,7 @@ public final class Bench {
                     progress.accept(name + " " + (round == 0 ? "warm-up" : round + "/" + options.repeat) + " ...");
                     BenchReport.Stage stage = switch (name) {
                         case "decode ceiling" -> ceiling(records);
+                        case AUGMENTED -> augmented(records);
                         case "kafka read" -> kafkaRead();
                         case "loader" -> loader(0, CacheUse.NONE);
                         case "naive java" -> naive(naiveSet);
@@ -244,6 +253,73 @@ public final class Bench {
     }
 
     /** (b) The same records from Kafka in the loader's order (same blocks, same fetches, same epochs), read and dropped. */
+    /**
+     * The ceiling's work, each decoded sample then augmented in place as the loader's decoders do it;
+     * each thread times the two apart (one clock read between them).
+     */
+    private BenchReport.Stage augmented(List<byte[]> records) throws Exception {
+        OpenCvNatives.load();
+        SpriteDecoder.useSingleThreadedOpenCv();
+        ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-bench-augment"));
+        ExecutorService pool = Executors.newFixedThreadPool(options.threads, named("spritestream-bench-augment"));
+        try {
+            int[] passes = {1};
+            java.util.concurrent.atomic.LongAdder decodeNanos = new java.util.concurrent.atomic.LongAdder();
+            java.util.concurrent.atomic.LongAdder augmentNanos = new java.util.concurrent.atomic.LongAdder();
+            List<Callable<Long>> tasks = new ArrayList<>();
+            for (int t = 0; t < options.threads; t++) {
+                int first = t;
+                tasks.add(() -> {
+                    PixelSpec p = options.pixels;
+                    ByteBuffer memory = ByteBuffer.allocateDirect(p.sampleBytes());
+                    Mat slot = new Mat(p.height(), p.width(), CvType.CV_8UC(p.channels()), memory);
+                    long ok = 0;
+                    long decoding = 0;
+                    long augmenting = 0;
+                    try (SpriteDecoder decoder = new SpriteDecoder(p, DecodeLimits.DEFAULT);
+                         Augmenter augmenter = new Augmenter(options.augment, p)) {
+                        for (int pass = 0; pass < passes[0]; pass++) {
+                            for (int i = first; i < records.size(); i += options.threads) {
+                                long began = System.nanoTime();
+                                if (decoder.decodeInto(ByteBuffer.wrap(records.get(i)), slot) == null) {
+                                    long decoded = System.nanoTime();
+                                    augmenter.apply(slot, 1, pass, 0, i);
+                                    augmenting += System.nanoTime() - decoded;
+                                    decoding += decoded - began;
+                                    ok++;
+                                }
+                            }
+                        }
+                    } finally {
+                        slot.release();
+                        java.lang.ref.Reference.reachabilityFence(memory);
+                    }
+                    decodeNanos.add(decoding);
+                    augmentNanos.add(augmenting);
+                    return ok;
+                });
+            }
+            pool.invokeAll(tasks.subList(0, 1)); // thread start-up and first-use costs, not measured
+            decodeNanos.reset();
+            augmentNanos.reset();
+            passes[0] = options.epochs;
+            CpuUse cpu = new CpuUse(roles("bench"));
+            cpu.start();
+            alloc.start();
+            long began = System.nanoTime();
+            long ok = 0;
+            for (Future<Long> f : pool.invokeAll(tasks)) {
+                ok += f.get();
+            }
+            double seconds = (System.nanoTime() - began) / 1e9;
+            return stage(AUGMENTED, ok, seconds, ok * options.pixels.sampleBytes(), alloc.bytesSinceStart())
+                    .withCpu(cpu.coresSinceStart())
+                    .withSplit(decodeNanos.sum() / 1e3 / Math.max(1, ok), augmentNanos.sum() / 1e3 / Math.max(1, ok));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private BenchReport.Stage kafkaRead() throws InterruptedException {
         ThreadAllocations alloc = new ThreadAllocations(n -> n.equals(Thread.currentThread().getName()));
         long[] count = {0};
@@ -514,7 +590,7 @@ public final class Bench {
 
     private static BenchReport.Stage stage(String name, long samples, double seconds, long bytes, long heap) {
         return new BenchReport.Stage(name, samples, seconds, samples / seconds, bytes / seconds / 1e6,
-                samples == 0 ? 0 : (double) heap / samples, null, null);
+                samples == 0 ? 0 : (double) heap / samples, null, null, null, null);
     }
 
     /** Roles of threads for the CPU breakdown; the calling thread plays {@code callerRole}. */
@@ -525,6 +601,7 @@ public final class Bench {
 
     private static String role(String thread) {
         if (thread.startsWith("spritestream-decoder") || thread.startsWith("spritestream-bench-decode")
+                || thread.startsWith("spritestream-bench-augment")
                 || thread.startsWith("spritestream-bench-naive")) {
             return "decode";
         }

@@ -38,7 +38,10 @@ public record BenchReport(
         @JsonProperty("simulated_step_ms") Double simulatedStepMs,
         @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio,
         @JsonProperty("cached_over_ceiling") Double cachedOverCeiling,
-        @JsonProperty("filling_over_loader") Double fillingOverLoader) {
+        @JsonProperty("filling_over_loader") Double fillingOverLoader,
+        @JsonProperty("augment") String augment,
+        @JsonProperty("augment_us_per_sample") Double augmentMicros,
+        @JsonProperty("augment_over_decode") Double augmentOverDecode) {
 
     /**
      * @param heapBytesPerSample heap allocated by the stage's threads per sample (per record for Kafka read)
@@ -55,15 +58,25 @@ public record BenchReport(
             @JsonProperty("mb_per_s") double megabytesPerSecond,
             @JsonProperty("heap_bytes_per_sample") double heapBytesPerSample,
             @JsonProperty("trainer_wait_ratio") Double trainerWaitRatio,
-            @JsonProperty("cpu_cores") Map<String, Double> cpuCores) {
+            @JsonProperty("cpu_cores") Map<String, Double> cpuCores,
+            @JsonProperty("decode_us_per_sample") Double decodeMicros,
+            @JsonProperty("augment_us_per_sample") Double augmentMicros) {
 
         Stage withTrainerWait(double ratio) {
-            return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample, ratio, cpuCores);
+            return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample, ratio,
+                    cpuCores, decodeMicros, augmentMicros);
         }
 
         Stage withCpu(Map<String, Double> cores) {
             return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample,
-                    trainerWaitRatio, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(cores)));
+                    trainerWaitRatio, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(cores)), decodeMicros,
+                    augmentMicros);
+        }
+
+        /** With the CPU time a sample's decode and its augmentation took, measured apart (microseconds). */
+        Stage withSplit(double decodeUs, double augmentUs) {
+            return new Stage(name, samples, seconds, samplesPerSecond, megabytesPerSecond, heapBytesPerSample,
+                    trainerWaitRatio, cpuCores, decodeUs, augmentUs);
         }
     }
 
@@ -78,6 +91,7 @@ public record BenchReport(
         Stage stepped = stages.stream().filter(s -> s.name().equals("loader + step")).findFirst().orElse(null);
         Stage filling = stages.stream().filter(s -> s.name().equals(Bench.FILLING)).findFirst().orElse(null);
         Stage cached = stages.stream().filter(s -> s.name().equals(Bench.CACHED)).findFirst().orElse(null);
+        Stage augmented = stages.stream().filter(s -> s.name().equals(Bench.AUGMENTED)).findFirst().orElse(null);
         return new BenchReport(source, records, encodedBytes, o.threads(), cores, o.batch(),
                 o.pixels().width() + "x" + o.pixels().height(), o.pixels().channels(), o.repeat(), o.warmupSeconds(), List.copyOf(stages),
                 loader.samplesPerSecond() / ceiling.samplesPerSecond(), finiteOrNull(perCpu(loader) / perCpu(ceiling)),
@@ -85,7 +99,9 @@ public record BenchReport(
                 loader.heapBytesPerSample() - kafka.heapBytesPerSample(), peakDirect,
                 stepped == null ? null : o.simulateStepMs(), stepped == null ? null : stepped.trainerWaitRatio(),
                 cached == null ? null : cached.samplesPerSecond() / ceiling.samplesPerSecond(),
-                filling == null ? null : filling.samplesPerSecond() / loader.samplesPerSecond());
+                filling == null ? null : filling.samplesPerSecond() / loader.samplesPerSecond(),
+                augmented == null ? null : o.augment().toString(), augmented == null ? null : augmented.augmentMicros(),
+                augmented == null ? null : augmented.augmentMicros() / augmented.decodeMicros());
     }
 
     private static Double finiteOrNull(double v) {
@@ -137,6 +153,10 @@ public record BenchReport(
         if (cachedOverCeiling != null) {
             sb.append(String.format(Locale.ROOT, "cached / ceiling %.1f   filling / loader %.2f%n", cachedOverCeiling,
                     fillingOverLoader));
+        }
+        if (augmentOverDecode != null) {
+            sb.append(String.format(Locale.ROOT, "augmentation %s: %.2f us a sample, %.0f%% of a decode%n", augment,
+                    augmentMicros, 100 * augmentOverDecode));
         }
         sb.append("(MB/s: decoded pixels, except kafka read: encoded bytes; heap: bytes allocated by the stage's threads;\n"
                 + " CPU: cores busy on average, by thread role; per CPU second: samples per second of process CPU less JIT\n"

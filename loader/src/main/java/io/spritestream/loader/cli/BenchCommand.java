@@ -1,5 +1,6 @@
 package io.spritestream.loader.cli;
 
+import io.spritestream.loader.augment.AugmentSpec;
 import io.spritestream.config.Sizes;
 import ai.djl.ndarray.NDManager;
 import io.spritestream.broker.EmbeddedKafka;
@@ -99,6 +100,11 @@ public final class BenchCommand implements Callable<Integer> {
             + "empty cache, and every epoch from a warm one; both in temporary folders).")
     boolean noCache;
 
+    @Option(names = "--augment", paramLabel = "SPEC", defaultValue = "default",
+            description = "The augmentation the 'decode + augment' stage applies after each decode, timed apart from "
+                    + "it (default: ${DEFAULT-VALUE}, i.e. " + AugmentSpec.DEFAULT_TEXT + "; none: no such stage).")
+    String augment;
+
     @Option(names = "--report-json", paramLabel = "FILE", description = "Write the results as JSON.")
     Path reportJson;
 
@@ -110,7 +116,7 @@ public final class BenchCommand implements Callable<Integer> {
                 targetSize != null ? targetSize : String.valueOf(synthetic.size()));
         Bench.Options options = new Bench.Options(threads != null ? threads : LoaderSettings.THREADS.defaultValue(),
                 batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup,
-                !noCache);
+                !noCache, AugmentSpec.parse(augment));
         EmbeddedKafka broker = null;
         try {
             KafkaSettings kafka;

@@ -63,6 +63,9 @@ public final class LoaderOptions {
     @Mixin
     CacheOptions cache;
 
+    @Mixin
+    AugmentOptions augment;
+
     /**
      * The run's settings for {@code dataset} or {@code topic} (or a resumed state); the seed and any
      * resolved window are printed on {@code out}.
@@ -78,7 +81,7 @@ public final class LoaderOptions {
         if (threads != null) {
             config.threads(threads);
         }
-        return cache.applyTo(config).pixels(pixels.spec()).maxBatches(maxBatches).dropLast(dropLast)
+        return augment.applyTo(cache.applyTo(config)).pixels(pixels.spec()).maxBatches(maxBatches).dropLast(dropLast)
                 .limits(new DecodeLimits(maxPixels, maxRecordBytes)).slabs(slabs).leakDetection(leakDetection)
                 .onBadRecord(onBadRecord).conclude();
     }

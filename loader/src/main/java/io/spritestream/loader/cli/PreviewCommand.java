@@ -18,6 +18,11 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import io.spritestream.loader.augment.AugmentSpec;
+import io.spritestream.loader.augment.Augmenter;
+import io.spritestream.loader.decode.PixelSpec;
+import io.spritestream.loader.replay.OrderSpec;
+import java.nio.ByteBuffer;
 
 /** {@code preview}: a PNG contact sheet of one batch exactly as the loader delivers it. */
 @Command(name = "preview", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
@@ -27,7 +32,9 @@ import picocli.CommandLine.Option;
         footer = {"", "Examples:",
                 "  preview --dataset demo --labels",
                 "  preview --dataset icons --size 64 --fit crop --checker --output icons-crop.png",
-                "  preview --topic sprites.icons --skip 10 --batch 32 --columns 8 --scale 4"})
+                "  preview --topic sprites.icons --skip 10 --batch 32 --columns 8 --scale 4",
+                "  preview --dataset demo --augment default --checker        (the batch as training sees it)",
+                "  preview --dataset demo --augment flip-h,translate:3,hue:30 --augment-grid 8 --checker"})
 public final class PreviewCommand implements Callable<Integer> {
 
     @Mixin
@@ -75,6 +82,18 @@ public final class PreviewCommand implements Callable<Integer> {
     @Mixin
     CacheOptions cache;
 
+    @Mixin
+    AugmentOptions augment;
+
+    @Option(names = "--augment-grid", paramLabel = "N", defaultValue = "0",
+            description = "With --augment: one row per sample (the first 8 of the batch), the sample as decoded, then "
+                    + "N draws of it (epochs 0..N-1), instead of the augmented batch.")
+    int augmentGrid;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+            description = "The seed augmentation draws from, as a run's --seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
     @Override
     public Integer call() throws Exception {
         if (skip < 0) {
@@ -88,12 +107,76 @@ public final class PreviewCommand implements Callable<Integer> {
             config.threads(threads);
         }
         cache.applyTo(config);
-        String written = write(config.conclude(), kafka.settings(), layout, output);
+        config.order(new OrderSpec(seed, false, OrderSpec.SHUFFLE_BLOCK.defaultValue(), 1,
+                OrderSpec.REMAINDER.defaultValue()));
+        String written;
+        if (augmentGrid != 0) {
+            AugmentSpec draws = augment.spec();
+            if (augmentGrid < 1 || augmentGrid > 64 || draws == null || draws.isNone()) {
+                throw new IllegalArgumentException("--augment-grid: " + augmentGrid + " (expected 1..64, with --augment)");
+            }
+            LoaderSettings settings = config.conclude();
+            draws.checkFor(settings.pixels());
+            written = writeGrid(settings, kafka.settings(), draws, augmentGrid, layout, output);
+        } else {
+            augment.applyTo(config);
+            written = write(config.conclude(), kafka.settings(), layout, output);
+        }
         if (written == null) {
             throw new IllegalStateException("no batch to preview: the source has fewer than " + (skip + 1) + " batches");
         }
         spec.commandLine().getOut().println("preview: " + output.toAbsolutePath() + " (" + written + ")");
         return 0;
+    }
+
+    /**
+     * Loads batch {@code maxBatches - 1} of {@code config} (not augmented) and writes a grid: for each
+     * of its first samples, the sample, then {@code n} augmentations of it, those of epochs 0..n-1.
+     *
+     * @return a description of what was written, or null if the source ran out first
+     */
+    static String writeGrid(LoaderSettings config, KafkaSettings kafka, AugmentSpec spec, int n,
+                            ContactSheet.Layout layout, Path file) throws IOException, InterruptedException {
+        PixelSpec p = config.pixels();
+        try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, LoaderListener.NONE,
+                shape -> io.spritestream.loader.memory.SlabMemory.DIRECT);
+             Augmenter augmenter = new Augmenter(spec, p)) {
+            String written = null;
+            for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
+                try (SpriteBatch b = next) {
+                    if (b.index() != config.maxBatches() - 1) {
+                        continue;
+                    }
+                    int rows = Math.min(8, b.size());
+                    int columns = n + 1;
+                    ByteBuffer cells = ByteBuffer.allocateDirect(rows * columns * p.sampleBytes());
+                    ByteBuffer pixels = b.pixelBytes();
+                    String[] captions = new String[rows * columns];
+                    for (int row = 0; row < rows; row++) {
+                        ByteBuffer sample = pixels.slice(row * p.sampleBytes(), p.sampleBytes());
+                        for (int col = 0; col < columns; col++) {
+                            int cell = row * columns + col;
+                            cells.put(cell * p.sampleBytes(), sample, 0, p.sampleBytes());
+                            if (col > 0) {
+                                augmenter.apply(cells.slice(cell * p.sampleBytes(), p.sampleBytes()),
+                                        config.order().seed(), col - 1, b.partition(row), b.offset(row));
+                            }
+                            int label = b.label(row);
+                            captions[cell] = col > 0 ? "epoch " + (col - 1)
+                                    : label >= 0 && label < b.classes().size() ? b.classes().get(label) : "?";
+                        }
+                    }
+                    ContactSheet.Layout grid = new ContactSheet.Layout(columns, layout.scale(), layout.gap(),
+                            layout.labels(), layout.checker());
+                    ContactSheet.write(ContactSheet.render(cells, rows * columns, p.height(), p.width(), p.channels(),
+                            i -> captions[i], grid), file);
+                    java.lang.ref.Reference.reachabilityFence(cells);
+                    written = rows + " samples of batch " + b.index() + " of " + loader.source().describe() + ", each "
+                            + "as decoded and under " + n + " draws of " + spec;
+                }
+            }
+            return written;
+        }
     }
 
     /**

@@ -108,6 +108,9 @@ public final class TrainCommand implements Callable<Integer> {
     CacheOptions cache;
 
     @Mixin
+    AugmentOptions augment;
+
+    @Mixin
     ReportOptions reporting;
 
     @Mixin
@@ -142,6 +145,7 @@ public final class TrainCommand implements Callable<Integer> {
             config.threads(threads);
         }
         cache.applyTo(config);
+        augment.applyTo(config);
         Device target = device.resolve();
         SpriteDataset.Builder data = SpriteDataset.builder(config, kafka.settings()).listener(listener)
                 .normalization(normalization).prefetch(prefetch).device(target);
@@ -158,6 +162,9 @@ public final class TrainCommand implements Callable<Integer> {
                     DeviceChoice.name(target), Engine.getDjlVersion(), Engine.getEngine("PyTorch").getVersion());
             out().println((noShuffle ? "order: offset order" : "order: shuffled every epoch") + "; seed " + s
                     + " (the same run again: --seed " + s + ")");
+            if (augment.spec() != null && !augment.spec().isNone()) {
+                out().println("augmentation: " + augment.spec() + (validate ? " (the training side only)" : ""));
+            }
             out().flush();
             SpriteTrainer.seed(s);
             TrainingReport report;

@@ -96,17 +96,24 @@ public final class ContactSheet {
 
     /** The sheet of {@code batch} (an open CPU batch), as an ARGB image. */
     public static BufferedImage render(SpriteBatch batch, Layout layout) {
-        ByteBuffer pixels = batch.pixelBytes();
-        int n = batch.size();
-        int sampleBytes = pixels.remaining() / n;
         int[] shape = shapeOf(batch);
-        int height = shape[1];
-        int width = shape[2];
-        int channels = shape[3];
+        List<String> classes = batch.classes();
+        return render(batch.pixelBytes(), batch.size(), shape[1], shape[2], shape[3], i -> {
+            int label = batch.label(i);
+            return label >= 0 && label < classes.size() ? classes.get(label) : "?";
+        }, layout);
+    }
+
+    /**
+     * The sheet of {@code n} samples of {@code height x width x channels} bytes back to back in
+     * {@code pixels}, each captioned by {@code caption} (with {@link Layout#labels()}).
+     */
+    public static BufferedImage render(ByteBuffer pixels, int n, int height, int width, int channels,
+                                       java.util.function.IntFunction<String> caption, Layout layout) {
+        int sampleBytes = height * width * channels;
         Geometry g = geometry(n, width, height, layout);
         BufferedImage sheet = new BufferedImage(g.width(), g.height(), BufferedImage.TYPE_INT_ARGB);
         fill(sheet, 0, 0, g.width(), g.height(), BACKGROUND);
-        List<String> classes = batch.classes();
         for (int i = 0; i < n; i++) {
             int base = i * sampleBytes;
             for (int y = 0; y < height; y++) {
@@ -124,17 +131,14 @@ public final class ContactSheet {
                 }
             }
             if (layout.labels()) {
-                int label = batch.label(i);
-                String name = label >= 0 && label < classes.size() ? classes.get(label) : "?";
-                drawText(sheet, name, g.x(i), g.y(i) + g.cellHeight() + 2, g.cellWidth());
+                drawText(sheet, caption.apply(i), g.x(i), g.y(i) + g.cellHeight() + 2, g.cellWidth());
             }
         }
         return sheet;
     }
 
-    /** Renders {@code batch} and writes it as a PNG. */
-    public static Geometry write(SpriteBatch batch, Layout layout, Path file) throws IOException {
-        BufferedImage sheet = render(batch, layout);
+    /** Writes {@code sheet} as a PNG (folders made as needed). */
+    public static void write(BufferedImage sheet, Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -142,6 +146,11 @@ public final class ContactSheet {
         if (!ImageIO.write(sheet, "png", file.toFile())) {
             throw new IOException("no PNG writer available");
         }
+    }
+
+    /** Renders {@code batch} and writes it as a PNG. */
+    public static Geometry write(SpriteBatch batch, Layout layout, Path file) throws IOException {
+        write(render(batch, layout), file);
         int[] shape = shapeOf(batch);
         return geometry(batch.size(), shape[2], shape[1], layout);
     }

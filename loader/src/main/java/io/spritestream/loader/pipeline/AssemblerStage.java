@@ -24,7 +24,7 @@ final class AssemblerStage {
     private final BatchAssembler assembler;
     private final ReadyBatches ready;
     private final Stages stages;
-    private SpriteDecoder decoder;
+    private DecodeWorker.Tools decoder;
     /** The slab this thread holds between the queue and the batch (closed by the owner if it stops there). */
     private volatile BatchSlots inHand;
     /** This thread handed over the end: it makes no batch and sends no dead letter any more. */
@@ -127,7 +127,7 @@ final class AssemblerStage {
             BatchSlots work = head.claimable() ? head : decoderChunks.poll();
             if (work != null) {
                 if (decoder == null) {
-                    decoder = helper.newDecoder();
+                    decoder = helper.newTools();
                 }
                 helper.decodeUnclaimed(decoder, work);
                 pause = 20_000;

@@ -1,5 +1,7 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.augment.AugmentSpec;
+import io.spritestream.loader.augment.Augmenter;
 import io.spritestream.loader.batch.BatchSlots;
 import io.spritestream.loader.decode.DecodeLimits;
 import io.spritestream.loader.decode.PixelSpec;
@@ -17,9 +19,10 @@ import java.util.zip.CRC32C;
 /**
  * The decoders' work: take sealed slabs from the reader, claim chunks of their slots, and decode
  * each slot's record into the slot's memory. A record that does not decode is marked rejected (a
- * value, not an error); anything thrown is a bug and stops the pipeline. One instance serves every
- * decode thread ({@link #run}) and the assembler thread while it waits ({@link #decodeUnclaimed});
- * each thread has its own {@link SpriteDecoder}.
+ * value, not an error); anything thrown is a bug and stops the pipeline. A sample that made it is
+ * then augmented in its slot (after the cache took its copy: the cache holds samples as decoded).
+ * One instance serves every decode thread ({@link #run}) and the assembler thread while it waits
+ * ({@link #decodeUnclaimed}); each thread has its own {@link Tools}.
  */
 final class DecodeWorker {
 
@@ -32,14 +35,39 @@ final class DecodeWorker {
     private final DecodedCache cache;
     private final RecordFetcher refetch;
     private final ThreadLocal<CRC32C> checksums = ThreadLocal.withInitial(CRC32C::new);
+    private final AugmentSpec augment;
+    private final long seed;
+
+    /** What one thread decodes and augments with; the thread closes it. */
+    static final class Tools implements AutoCloseable {
+        final SpriteDecoder decoder;
+        final Augmenter augmenter;
+
+        private Tools(SpriteDecoder decoder, Augmenter augmenter) {
+            this.decoder = decoder;
+            this.augmenter = augmenter;
+        }
+
+        @Override
+        public void close() {
+            try {
+                decoder.close();
+            } finally {
+                if (augmenter != null) {
+                    augmenter.close();
+                }
+            }
+        }
+    }
 
     /**
      * @param cache   the decoded-sample cache, or null
      * @param refetch reads a record again when its cached sample is damaged (with a cache)
+     * @param augment how samples are augmented, with draws from {@code seed}, the epoch and the record
      */
     DecodeWorker(BlockingQueue<BatchSlots> readerToDecoders, SlotMats slotMats, PixelSpec pixels,
                  DecodeLimits limits, LoaderStats stats, LoaderListener listener, DecodedCache cache,
-                 RecordFetcher refetch) {
+                 RecordFetcher refetch, AugmentSpec augment, long seed) {
         this.readerToDecoders = readerToDecoders;
         this.slotMats = slotMats;
         this.pixels = pixels;
@@ -48,20 +76,23 @@ final class DecodeWorker {
         this.listener = listener;
         this.cache = cache;
         this.refetch = refetch;
+        this.augment = augment;
+        this.seed = seed;
     }
 
     /** A decode thread's loop, until it is interrupted. */
     void run() throws InterruptedException {
-        try (SpriteDecoder decoder = newDecoder()) {
+        try (Tools tools = newTools()) {
             while (true) {
-                decodeUnclaimed(decoder, readerToDecoders.take());
+                decodeUnclaimed(tools, readerToDecoders.take());
             }
         }
     }
 
-    /** A decoder for one thread (the caller closes it). */
-    SpriteDecoder newDecoder() {
-        return new SpriteDecoder(pixels, limits);
+    /** A decoder and an augmenter for one thread (the caller closes them). */
+    Tools newTools() {
+        SpriteDecoder decoder = new SpriteDecoder(pixels, limits);
+        return new Tools(decoder, augment.isNone() ? null : new Augmenter(augment, pixels));
     }
 
     /**
@@ -69,14 +100,14 @@ final class DecodeWorker {
      * for every slab; the assembler thread does it while it waits for a slab (so a wait turns into
      * decoding, and the slab it needs first is done sooner).
      */
-    void decodeUnclaimed(SpriteDecoder decoder, BatchSlots slots) {
+    void decodeUnclaimed(Tools tools, BatchSlots slots) {
         for (int from = slots.claimChunk(); from >= 0; from = slots.claimChunk()) {
-            decodeChunk(decoder, slots, from, slots.chunkEnd(from));
+            decodeChunk(tools, slots, from, slots.chunkEnd(from));
             slots.chunkDone();
         }
     }
 
-    private void decodeChunk(SpriteDecoder decoder, BatchSlots slots, int from, int to) {
+    private void decodeChunk(Tools tools, BatchSlots slots, int from, int to) {
         long slotBegan = System.nanoTime();
         long decodeNanos = 0;
         long copyNanos = 0;
@@ -86,9 +117,10 @@ final class DecodeWorker {
             Shard shard = slots.cached(slot);
             boolean fromCache = shard != null && copyFromCache(shard, slots, slot);
             if (fromCache) {
+                augment(tools, slots, slot);
                 slots.decoded(slot);
                 copied++;
-            } else if (decode(decoder, slots, slot, shard)) {
+            } else if (decode(tools, slots, slot, shard)) {
                 ok++;
             }
             // One clock read a sample: the end of one is the start of the next.
@@ -114,7 +146,8 @@ final class DecodeWorker {
      * Decodes the slot's record (read again from Kafka if its cached copy was damaged) and writes the
      * sample to the cache; false if it could not become a sample (marked rejected).
      */
-    private boolean decode(SpriteDecoder decoder, BatchSlots slots, int slot, Shard damaged) {
+    private boolean decode(Tools tools, BatchSlots slots, int slot, Shard damaged) {
+        SpriteDecoder decoder = tools.decoder;
         ByteBuffer value = slots.value(slot);
         if (damaged != null) {
             value = refetch.value(slots.partition(slot), slots.offset(slot));
@@ -133,8 +166,17 @@ final class DecodeWorker {
             writer.sample(slots.offset(slot), slots.lease().memory(), slots.lease().layout().slotOffset(slot),
                     slots.key(slot), slots.label(slot), slots.timestamp(slot), checksums.get());
         }
+        augment(tools, slots, slot);
         slots.decoded(slot);
         return true;
+    }
+
+    /** The slot's sample augmented in place, as its record is in its epoch (nothing without a spec). */
+    private void augment(Tools tools, BatchSlots slots, int slot) {
+        if (tools.augmenter != null) {
+            tools.augmenter.apply(slotMats.slot(slots.lease(), slot), seed, slots.epoch(), slots.partition(slot),
+                    slots.offset(slot));
+        }
     }
 
     /** The slot's sample copied out of the cache, its checksum checked; false (counted, shard discarded) if it fails. */

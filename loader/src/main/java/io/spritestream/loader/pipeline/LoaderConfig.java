@@ -1,5 +1,6 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.augment.AugmentSpec;
 import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.loader.decode.DecodeLimits;
@@ -52,6 +53,7 @@ public final class LoaderConfig {
     KeySplit keySplit;
     Path cache = LoaderSettings.CACHE.defaultValue();
     long cacheMaxBytes = LoaderSettings.CACHE_MAX_BYTES.defaultValue();
+    AugmentSpec augment = AugmentSpec.NONE;
 
     private LoaderConfig() {}
 
@@ -81,6 +83,7 @@ public final class LoaderConfig {
         this.keySplit = s.keySplit();
         this.cache = s.cache();
         this.cacheMaxBytes = s.cacheMaxBytes();
+        this.augment = s.augment();
     }
 
     /** Reads a dataset version ({@code NAME} for the latest). */
@@ -120,6 +123,7 @@ public final class LoaderConfig {
         c.rank = state.rank();
         c.epochs = state.epochs();
         c.batchSize = state.batchSize();
+        c.augment = AugmentSpec.parse(state.augment());
         return c;
     }
 
@@ -250,6 +254,16 @@ public final class LoaderConfig {
      */
     public LoaderConfig cache(Path folder) {
         this.cache = folder;
+        return this;
+    }
+
+    /**
+     * How every sample is augmented ({@link AugmentSpec#SETTING}; default none): in its slot, after
+     * decoding or the cache (which holds samples as decoded), with draws from the order's seed, the
+     * epoch and the record. A resumed run keeps its state's augmentation.
+     */
+    public LoaderConfig augment(AugmentSpec value) {
+        this.augment = Objects.requireNonNull(value);
         return this;
     }
 

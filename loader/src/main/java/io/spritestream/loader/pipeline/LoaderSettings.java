@@ -1,5 +1,6 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.augment.AugmentSpec;
 import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.config.InvalidSettingException;
@@ -82,6 +83,7 @@ public final class LoaderSettings {
     private final KeySplit keySplit;
     private final Path cache;
     private final long cacheMaxBytes;
+    private final AugmentSpec augment;
 
     /** Checks every setting and how they go together (see {@link LoaderConfig#conclude()}). */
     LoaderSettings(LoaderConfig c) {
@@ -109,6 +111,7 @@ public final class LoaderSettings {
         this.keySplit = c.keySplit;
         this.cache = c.cache;
         this.cacheMaxBytes = CACHE_MAX_BYTES.check(c.cacheMaxBytes);
+        this.augment = c.augment.checkFor(pixels);
         if (rank >= worldSize) {
             throw InvalidSettingException.format("{rank}: %s (expected 0..%s for {world-size} %s)", rank, worldSize - 1,
                     worldSize);
@@ -116,6 +119,10 @@ public final class LoaderSettings {
         if (resume != null && !order.equals(resume.orderSpec())) {
             throw InvalidSettingException.format("the order (%s) differs from the resumed state's (%s): a resumed run "
                     + "keeps its order", order, resume.orderSpec());
+        }
+        if (resume != null && !augment.equals(AugmentSpec.parse(resume.augment()))) {
+            throw InvalidSettingException.format("{augment}: %s differs from the resumed state's (%s): a resumed run "
+                    + "keeps its augmentation", augment, AugmentSpec.parse(resume.augment()));
         }
         if (followGroup != null && (resume != null || saveState != null || worldSize != 1 || ranges != null)) {
             throw InvalidSettingException.format("{follow}: a live tail keeps its position in the consumer group "
@@ -131,7 +138,7 @@ public final class LoaderSettings {
     public static List<Setting<?>> declared() {
         List<Setting<?>> all = new ArrayList<>(List.of(BATCH, EPOCHS, THREADS, MAX_BATCHES, DROP_LAST, SLABS,
                 LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, KeySplit.VALIDATION_FRACTION, CACHE,
-                CACHE_MAX_BYTES));
+                CACHE_MAX_BYTES, AugmentSpec.SETTING));
         all.addAll(PixelSpec.settings());
         all.addAll(DecodeLimits.settings());
         all.addAll(OrderSpec.settings());
@@ -256,6 +263,11 @@ public final class LoaderSettings {
     /** The side of a split by key this run reads, or null for every record. */
     public KeySplit keySplit() {
         return keySplit;
+    }
+
+    /** How every sample is augmented (none by default). */
+    public AugmentSpec augment() {
+        return augment;
     }
 
     /** The decoded-sample cache's folder, or null for none. A live tail is never cached. */

@@ -145,7 +145,7 @@ public final class SpriteLoader implements AutoCloseable {
                 readerToDecoders, readerToAssembler, stats);
         SpriteDecoder.useSingleThreadedOpenCv();
         DecodeWorker decoding = new DecodeWorker(readerToDecoders, slotMats, settings.pixels(), settings.limits(), stats,
-                listener, cache, refetch);
+                listener, cache, refetch, settings.augment(), settings.order().seed());
         this.assembling = new AssemblerStage(readerToAssembler, readerToDecoders, decoding, assembler, ready, stages);
         for (int i = 0; i < settings.threads(); i++) {
             stages.add("spritestream-decoder-" + i, decoding::run);
@@ -213,7 +213,7 @@ public final class SpriteLoader implements AutoCloseable {
         }
         return LoaderState.fresh(source.manifest().map(m -> m.dataset()).orElse(null),
                 source.manifest().map(m -> m.version()).orElse(0), source.topic(), source.ranges(), settings.order(),
-                settings.epochs(), settings.worldSize(), settings.rank(), source.classes(), settings.batchSize());
+                settings.augment().isNone() ? null : settings.augment().toString(), settings.epochs(), settings.worldSize(), settings.rank(), source.classes(), settings.batchSize());
     }
 
     /** The reader stage: the feed's records into slabs, then idle until closed. */

@@ -34,6 +34,7 @@ import java.util.TreeMap;
  * @param blockSize        records per shuffled block
  * @param shuffleBuffer    records in the mixing buffer
  * @param remainder        {@code drop} or {@code pad}
+ * @param augment          the augmentation spec (canonical), or null for none: part of what a sample is
  * @param epochs           epochs the run was asked for
  * @param epoch            the epoch in progress (equal to {@code epochs} once all are done)
  * @param position         records of this rank's order for {@code epoch} already consumed
@@ -48,7 +49,7 @@ import java.util.TreeMap;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"format", "dataset", "dataset_version", "topic", "ranges", "seed", "shuffle", "block_size",
-        "shuffle_buffer", "remainder", "epochs", "epoch", "position", "world_size", "rank", "splits", "classes", "batch_size",
+        "shuffle_buffer", "remainder", "augment", "epochs", "epoch", "position", "world_size", "rank", "splits", "classes", "batch_size",
         "batches_delivered", "samples_delivered", "updated"})
 public record LoaderState(
         @JsonProperty("format") int format,
@@ -61,6 +62,7 @@ public record LoaderState(
         @JsonProperty("block_size") int blockSize,
         @JsonProperty("shuffle_buffer") int shuffleBuffer,
         @JsonProperty("remainder") String remainder,
+        @JsonProperty("augment") String augment,
         @JsonProperty("epochs") int epochs,
         @JsonProperty("epoch") int epoch,
         @JsonProperty("position") long position,
@@ -87,17 +89,17 @@ public record LoaderState(
 
     /** The state of a run that has delivered nothing yet. */
     public static LoaderState fresh(String dataset, int datasetVersion, String topic, List<OffsetRange> ranges,
-                                    OrderSpec order, int epochs, int worldSize, int rank, List<String> classes,
-                                    int batchSize) {
+                                    OrderSpec order, String augment, int epochs, int worldSize, int rank,
+                                    List<String> classes, int batchSize) {
         return new LoaderState(FORMAT, dataset, datasetVersion, topic, rangesOf(ranges), order.seed(), order.shuffle(),
                 order.blockSize(), order.bufferSize(), order.remainder().name().toLowerCase(java.util.Locale.ROOT),
-                epochs, 0, 0, worldSize, rank, List.of(), classes, batchSize, 0, 0, java.time.Instant.now().toString());
+                augment, epochs, 0, 0, worldSize, rank, List.of(), classes, batchSize, 0, 0, java.time.Instant.now().toString());
     }
 
     /** This resumed state as the run that continues it starts: its epochs, ranks and batch size. */
     public LoaderState continuing(int newEpochs, int newWorldSize, int newRank, int newBatchSize) {
         return new LoaderState(FORMAT, dataset, datasetVersion, topic, ranges, seed, shuffle, blockSize, shuffleBuffer,
-                remainder, newEpochs, epoch, position, newWorldSize, newRank, splits, classes, newBatchSize,
+                remainder, augment, newEpochs, epoch, position, newWorldSize, newRank, splits, classes, newBatchSize,
                 batchesDelivered, samplesDelivered, java.time.Instant.now().toString());
     }
 
@@ -131,14 +133,14 @@ public record LoaderState(
     public LoaderState at(int newEpoch, long newPosition, List<Split> newSplits, List<String> newClasses,
                           long batches, long samples) {
         return new LoaderState(format, dataset, datasetVersion, topic, ranges, seed, shuffle, blockSize, shuffleBuffer,
-                remainder, epochs, newEpoch, newPosition, worldSize, rank, newSplits, newClasses, batchSize, batches,
+                remainder, augment, epochs, newEpoch, newPosition, worldSize, rank, newSplits, newClasses, batchSize, batches,
                 samples, java.time.Instant.now().toString());
     }
 
     /** The same run re-split: this rank of {@code newWorldSize}, from the start of the re-split order. */
     public LoaderState resplit(List<Split> newSplits, int newWorldSize, int newRank) {
         return new LoaderState(format, dataset, datasetVersion, topic, ranges, seed, shuffle, blockSize, shuffleBuffer,
-                remainder, epochs, epoch, 0, newWorldSize, newRank, newSplits, classes, batchSize, batchesDelivered,
+                remainder, augment, epochs, epoch, 0, newWorldSize, newRank, newSplits, classes, batchSize, batchesDelivered,
                 samplesDelivered, updated);
     }
 

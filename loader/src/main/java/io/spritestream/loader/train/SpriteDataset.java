@@ -6,6 +6,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.util.Progress;
 import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.augment.AugmentSpec;
 import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.config.InvalidSettingException;
 import io.spritestream.config.Setting;
@@ -43,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  * {@code epochs} setting is not used: the caller's loop decides how many passes to make (up to
  * 10,000); {@code maxBatches} still ends the stream for good. With a shuffled order, every pass is a
  * new epoch of the order (a different permutation), as with the {@code load} command's epochs.
+ * With {@link LoaderConfig#augment augmentation}, every pass augments afresh; the validation side of a
+ * {@link #split} is never augmented.
  *
  * <p>A {@link DeviceStage} thread copies batches to the device and prepares their input while the
  * trainer steps. The time a pass's loop waits for its next batch is measured where it asks for it
@@ -83,8 +86,11 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     private SpriteDataset(Builder b) {
         // The loader's next() is called by the device stage: the wait that counts is the pass's.
-        LoaderSettings asked = b.config.toConfig().epochs(MAX_PASSES).keySplit(b.split)
-                .trainerWaitReportedByCaller(true).conclude();
+        LoaderConfig base = b.config.toConfig().epochs(MAX_PASSES).keySplit(b.split).trainerWaitReportedByCaller(true);
+        if (b.split != null && b.split.side() == KeySplit.Side.VALIDATION) {
+            base.augment(AugmentSpec.NONE); // validation measures the model on the samples as they are
+        }
+        LoaderSettings asked = base.conclude();
         // The device side holds a few slabs (queued, being prepared, kept for the next pass, in the
         // trainer's hands): add them, so that the decoders keep as many as they would otherwise.
         this.settings = asked.toConfig().slabs(asked.effectiveSlabs() + b.depth + 3).conclude();
