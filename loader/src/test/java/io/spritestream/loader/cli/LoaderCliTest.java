@@ -160,7 +160,8 @@ class LoaderCliTest {
 
         assertEquals(0, r.exit(), r.err());
         for (String stage : List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step", "loader / ceiling",
-                "loader filling", "loader cached", "cached / ceiling")) {
+                "loader filling", "loader cached", "cached / ceiling", "decode + augment",
+                "augmentation flip-h:0.5,translate:2: ")) {
             assertTrue(r.out().contains(stage), stage + " in\n" + r.out());
         }
         JsonNode json = new ObjectMapper().readTree(report.toFile());
@@ -170,7 +171,7 @@ class LoaderCliTest {
         Map<String, JsonNode> stages = new java.util.LinkedHashMap<>();
         json.get("stages").forEach(s -> stages.put(s.get("name").asText(), s));
         assertEquals(List.of("decode ceiling", "kafka read", "loader", "naive java", "loader + step", "loader filling",
-                "loader cached"), List.copyOf(stages.keySet()));
+                "loader cached", "decode + augment"), List.copyOf(stages.keySet()));
         // Every stage sees the same 200 records, once per epoch; the loader is timed from its first
         // batch (32 samples), the naive baseline decodes its own share.
         assertEquals(400, stages.get("decode ceiling").get("samples").asLong());
@@ -181,6 +182,13 @@ class LoaderCliTest {
         // Filling: one epoch over a new cache per epoch of the others; cached: every epoch from a warm cache.
         assertEquals(2 * (200 - 32), stages.get("loader filling").get("samples").asLong());
         assertEquals(400 - 32, stages.get("loader cached").get("samples").asLong());
+        // The default augmentation, timed apart from the decode it follows.
+        assertEquals(400, stages.get("decode + augment").get("samples").asLong());
+        assertEquals("flip-h:0.5,translate:2", json.get("augment").asText());
+        double augmentUs = stages.get("decode + augment").get("augment_us_per_sample").asDouble();
+        assertTrue(augmentUs > 0, "augment " + augmentUs + " us");
+        assertEquals(augmentUs / stages.get("decode + augment").get("decode_us_per_sample").asDouble(),
+                json.get("augment_over_decode").asDouble(), 1e-9);
         assertFalse(r.err().contains("came from the cache"), "every cached sample from the cache:\n" + r.err());
         assertEquals(stages.get("loader cached").get("samples_per_s").asDouble()
                 / stages.get("decode ceiling").get("samples_per_s").asDouble(), json.get("cached_over_ceiling").asDouble(), 1e-9);
@@ -425,6 +433,68 @@ class LoaderCliTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void aBadAugmentationSpecExitsWith2AndOneLineNamingTheTransform() {
+        CliRun zoom = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--augment", "flip-h,zoom:2");
+        assertEquals(2, zoom.exit());
+        assertTrue(zoom.err().startsWith("error: --augment: 'zoom' is no transform (expected none, default, or some of "),
+                zoom.err());
+
+        CliRun value = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--augment", "hue:500");
+        assertEquals(2, value.exit());
+        assertTrue(value.err().startsWith("error: --augment: 'hue:500' (expected hue:D[@P] with D in 1..180"), value.err());
+
+        CliRun gray = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--channels", "1", "--augment",
+                "swap:1");
+        assertEquals(2, gray.exit());
+        assertTrue(gray.err().startsWith("error: --augment: swap needs colour (got --channels 1)"), gray.err());
+    }
+
+    @Test
+    void previewsAugmentationGridShowsEachSampleAsDecodedThenUnderItsDraws(@TempDir Path dir) throws Exception {
+        Path png = dir.resolve("grid.png");
+
+        CliRun r = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "12",
+                "--scale", "1", "--augment", "flip-h:0.5,translate:2,hue:30", "--augment-grid", "5", "--output",
+                png.toString());
+
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("8 samples of batch 0 of cli-test@1"), r.out());
+        assertTrue(r.out().contains("each as decoded and under 5 draws of flip-h:0.5,translate:2,hue:30"), r.out());
+        BufferedImage grid = ImageIO.read(png.toFile());
+        assertEquals(2 + 6 * (16 + 2), grid.getWidth(), "the sample and 5 draws a row");
+        assertEquals(2 + 8 * (16 + 2), grid.getHeight(), "the batch's first 8 samples");
+        // The first column is the batch as decoded, pixel for pixel; the draws differ from it.
+        LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("cli-test")).batchSize(12)
+                .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).maxBatches(1);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu());
+             SpriteLoader loader = SpriteLoader.open(config, KafkaSettings.of(bootstrap), manager);
+             SpriteBatch batch = loader.next()) {
+            byte[] pixels = batch.images().toByteArray();
+            int drawsThatDiffer = 0;
+            for (int i = 0; i < 8; i++) {
+                int y0 = 2 + i * 18;
+                for (int col = 0; col < 6; col++) {
+                    boolean same = true;
+                    for (int y = 0; y < 16; y++) {
+                        for (int x = 0; x < 16; x++) {
+                            int at = ((i * 16 + y) * 16 + x) * 4;
+                            int expected = (pixels[at + 3] & 0xFF) << 24 | (pixels[at] & 0xFF) << 16
+                                    | (pixels[at + 1] & 0xFF) << 8 | (pixels[at + 2] & 0xFF);
+                            same &= grid.getRGB(2 + col * 18 + x, y0 + y) == expected;
+                        }
+                    }
+                    if (col == 0) {
+                        assertTrue(same, "sample " + i + " as decoded");
+                    } else {
+                        drawsThatDiffer += same ? 0 : 1;
+                    }
+                }
+            }
+            assertTrue(drawsThatDiffer >= 35, drawsThatDiffer + " of 40 draws differ from the sample");
         }
     }
 }
