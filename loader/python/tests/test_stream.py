@@ -250,3 +250,14 @@ def test_a_saved_run_resumes_right_after_the_last_batch_the_loop_took_not_the_la
 
     assert len(first) == 5 * 32
     assert first + rest == whole
+
+
+def test_augmented_batches_from_python_are_the_loaders_for_the_same_seed(dataset, ring_dir, tmp_path):
+    spec = "flip-h:0.5,translate:2,hue:30@0.5"
+    java("load", "--bootstrap", dataset, "--dataset", DATASET, "--batch", "32", "--size", "16", "--seed", "5",
+         "--threads", "2", "--quiet", "--augment", spec, "--export-npy", str(tmp_path))
+    images = torch.cat([b.images.clone() for b in stream(dataset, ring_dir, augment=spec)])
+
+    assert torch.equal(images, torch.from_numpy(np.load(tmp_path / "images.npy")))
+    plain = torch.cat([b.images.clone() for b in stream(dataset, ring_dir)])
+    assert not torch.equal(images, plain), "the spec changed nothing"
