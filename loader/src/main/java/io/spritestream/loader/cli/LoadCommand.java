@@ -70,12 +70,19 @@ public final class LoadCommand implements Callable<Integer> {
         KafkaSettings settings = kafka.settings();
         LoaderSettings run = loader.settings(target.dataset, target.topic, settings, out());
         try (MetricsServer server = metrics.start(out());
-             NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+             NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
+             SignalStop signal = new SignalStop("load", () -> { })) {
             LoaderListener listener = LoaderMetrics.listener(server)
                     .withNotices(message -> spec.commandLine().getErr().println(message));
-            RunReport result = new LoadRun(run, settings, manager).exportTo(exportNpy).quiet(report.quiet)
-                    .listener(listener).run();
+            LoadRun load = new LoadRun(run, settings, manager).exportTo(exportNpy).quiet(report.quiet)
+                    .listener(listener).stopWhen(signal::requested);
+            RunReport result = load.run();
             out().println(result.summary());
+            if (load.stopped()) {
+                out().println("stopped by a signal after " + result.batches() + " batch(es)"
+                        + (run.saveStatePath() != null ? ": the state file has the position (--resume "
+                        + run.saveStatePath() + " continues)" : ""));
+            }
             if (report.reportJson != null) {
                 result.write(report.reportJson);
                 out().println("report: " + report.reportJson);
@@ -83,6 +90,7 @@ public final class LoadCommand implements Callable<Integer> {
             if (exportNpy != null) {
                 out().println("exported: " + exportNpy + " (images.npy, labels.npy, keys.txt, offsets.txt, classes.txt)");
             }
+            out().flush();
         }
         return 0;
     }

@@ -26,6 +26,8 @@ final class LoadRun {
     private Path exportDir;
     private boolean quiet;
     private LoaderListener listener = LoaderListener.NONE;
+    private java.util.function.BooleanSupplier stop = () -> false;
+    private boolean stopped;
 
     LoadRun(LoaderSettings config, KafkaSettings kafka, NDManager manager) {
         this.config = config;
@@ -49,6 +51,17 @@ final class LoadRun {
         return this;
     }
 
+    /** Asked after every batch: true stops the run there (its export and report then cover what was delivered). */
+    LoadRun stopWhen(java.util.function.BooleanSupplier value) {
+        this.stop = value;
+        return this;
+    }
+
+    /** Whether the last run was stopped by {@link #stopWhen}. */
+    boolean stopped() {
+        return stopped;
+    }
+
     RunReport run() throws IOException, InterruptedException {
         try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager, listener)) {
             long total = loader.plannedRecords();
@@ -69,6 +82,10 @@ final class LoadRun {
                             bar.stepBy(batch.size());
                             bar.setExtraMessage(status.text());
                         }
+                    }
+                    if (stop.getAsBoolean()) {
+                        stopped = true;
+                        break;
                     }
                 }
             } finally {

@@ -62,6 +62,10 @@ public final class ReplayOptions {
             description = "Keep the run's position in FILE after every batch ({rank} in the name is replaced by the rank).")
     Path saveState;
 
+    @Option(names = "--no-save-state", description = "With --resume: do not keep writing the state file resumed from "
+            + "(by default a resumed run keeps it up to date, so a second interruption loses nothing).")
+    boolean noSaveState;
+
     @Option(names = "--resume", paramLabel = "FILE",
             description = "Continue the run saved in FILE with exactly the samples not yet delivered; with another "
                     + "--world-size, every old rank's state is read ({rank} in the name) and the rest is re-split.")
@@ -90,7 +94,15 @@ public final class ReplayOptions {
      */
     LoaderConfig start(String dataset, String topic, KafkaSettings kafka, PrintWriter out) throws IOException {
         LoaderConfig config = resume != null ? resumed(dataset, topic, out) : fresh(dataset, topic, kafka, out);
-        return config.saveState(saveState);
+        if (noSaveState && (resume == null || saveState != null)) {
+            throw new IllegalArgumentException("--no-save-state: only with --resume, and not with --save-state");
+        }
+        Path keep = saveState != null ? saveState : resume != null && !noSaveState ? resume : null;
+        if (resume != null && keep != null) {
+            out.println("state: kept in " + keep + " after every batch" + (keep.equals(resume)
+                    ? " (the file resumed from; --no-save-state to leave it as it is)" : ""));
+        }
+        return config.saveState(keep);
     }
 
     private LoaderConfig resumed(String dataset, String topic, PrintWriter out) throws IOException {

@@ -1,5 +1,15 @@
 package io.spritestream.loader.cli;
 
+import io.spritestream.loader.augment.AugmentSpec;
+import io.spritestream.loader.replay.KeySplit;
+import io.spritestream.loader.train.Checkpoint;
+import io.spritestream.loader.train.Checkpoints;
+import io.spritestream.loader.train.TrainRecipe;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.spritestream.catalog.DatasetRef;
@@ -52,8 +62,8 @@ public final class TrainCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dataset", required = true, paramLabel = "NAME[@V]",
-            description = "The dataset version to train on (default version: the latest).")
+    @Option(names = "--dataset", paramLabel = "NAME[@V]",
+            description = "The dataset version to train on (default version: the latest); not with --resume.")
     String dataset;
 
     @Option(names = "--batch", defaultValue = "${bundle:batch.default}", descriptionKey = "batch.doc", paramLabel = "B")
@@ -62,8 +72,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     PixelOptions pixels;
 
-    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", paramLabel = "E",
+            description = "Epochs in all (default: 3; with --resume, the resumed run's, counting those already done).")
+    Integer epochs;
 
     @Option(names = "--validation-fraction", defaultValue = "${bundle:validation-fraction.default}",
             descriptionKey = "validation-fraction.doc", paramLabel = "F")
@@ -104,6 +115,22 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Save the trained parameters, synset.txt (class names) and spritestream-input.json there.")
     Path saveModel;
 
+    @Option(names = "--checkpoint-dir", paramLabel = "DIR",
+            description = "Write a checkpoint (parameters, the data order's position, the history) after every epoch, "
+                    + "and when stopped by SIGINT or SIGTERM, into DIR, keeping the newest --keep-checkpoints "
+                    + "(default: <--save-model>/checkpoints, or the resumed run's folder).")
+    Path checkpointDir;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "3", paramLabel = "N",
+            description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run checkpointed in DIR (a checkpoint, a --checkpoint-dir or a --save-model "
+                    + "folder) after its last checkpoint, with the data order the uninterrupted run would have had; "
+                    + "dataset, samples, split, seed, normalisation, augmentation and learning rate are the run's.")
+    Path resume;
+
     @Mixin
     CacheOptions cache;
 
@@ -120,72 +147,156 @@ public final class TrainCommand implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
+    /** Options that say what the run is: a resumed run takes them from its checkpoint. */
+    private static final List<String> DEFINING = List.of("--dataset", "--batch", "--size", "--channels", "--fit",
+            "--validation-fraction", "--seed", "--no-shuffle", "--learning-rate", "--mean", "--std", "--augment");
+
     @Override
     public Integer call() throws Exception {
+        Path resumedFrom = null;
+        Checkpoint resumed = null;
+        TrainRecipe recipe;
+        if (resume != null) {
+            resumedFrom = Checkpoints.latest(resume).orElseThrow(() -> new IllegalArgumentException("--resume: no "
+                    + "checkpoint in " + resume + " (expected a folder written by --checkpoint-dir or --save-model)"));
+            resumed = Checkpoint.read(resumedFrom);
+            for (String option : DEFINING) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new IllegalArgumentException(option + ": a resumed run keeps its checkpoint's (it is part of "
+                            + "what the run is; leave it out)");
+                }
+            }
+            recipe = epochs == null ? resumed.recipe() : resumed.recipe().withEpochs(epochs);
+            if (recipe.epochs() <= resumed.epochsDone()) {
+                throw new IllegalArgumentException("--epochs: the run already did " + resumed.epochsDone() + " of "
+                        + recipe.epochs() + " epoch(s) (ask for more, e.g. --epochs " + (resumed.epochsDone() + 3) + ")");
+            }
+        } else {
+            if (dataset == null) {
+                throw new IllegalArgumentException("--dataset: missing (expected a dataset to train on, or --resume DIR)");
+            }
+            recipe = freshRecipe();
+        }
+        if (recipe.epochs() < 1 || recipe.epochs() > SpriteDataset.MAX_PASSES) {
+            throw new IllegalArgumentException("--epochs: " + recipe.epochs() + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
+        }
+        try (MetricsServer server = metrics.start(out())) {
+            return train(LoaderMetrics.listener(server), recipe, resumed, resumedFrom);
+        }
+    }
+
+    private TrainRecipe freshRecipe() {
         PixelSpec pixelSpec = pixels.spec();
         PixelNormalization normalization = normalization();
         if (normalization.hasMeanStd() && normalization.mean().length != pixelSpec.channels()) {
             throw new IllegalArgumentException("--mean/--std: " + normalization.mean().length + " values for "
                     + pixelSpec.channels() + " channels (expected one per channel)");
         }
-        if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
-            throw new IllegalArgumentException("--epochs: " + epochs + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
-        }
         SpriteTrainer.LEARNING_RATE.check(learningRate);
-        try (MetricsServer server = metrics.start(out())) {
-            return train(LoaderMetrics.listener(server), pixelSpec, normalization);
-        }
+        AugmentSpec spec = augment.spec() == null ? AugmentSpec.NONE : augment.spec().checkFor(pixelSpec);
+        long s = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
+        return new TrainRecipe(dataset, batch, pixelSpec.width(), pixelSpec.height(), pixelSpec.channels(),
+                pixelSpec.fit().name().toLowerCase(Locale.ROOT), validationFraction, s, !noShuffle, learningRate,
+                normalization.hasMeanStd() ? normalization.mean() : null,
+                normalization.hasMeanStd() ? normalization.std() : null, spec.toString(), epochs == null ? 3 : epochs);
     }
 
-    private int train(LoaderListener listener, PixelSpec pixelSpec, PixelNormalization normalization) throws Exception {
-        long s = seed != null ? seed : new SecureRandom().nextLong() >>> 1;
-        LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse(dataset)).batchSize(batch).pixels(pixelSpec)
-                .order(noShuffle ? OrderSpec.inOffsetOrder() : OrderSpec.shuffled(s));
-        if (threads != null) {
-            config.threads(threads);
-        }
-        cache.applyTo(config);
-        augment.applyTo(config);
+    private int train(LoaderListener listener, TrainRecipe asked, Checkpoint resumed, Path resumedFrom) throws Exception {
+        PixelSpec pixelSpec = asked.pixels();
+        PixelNormalization normalization = asked.normalization();
+        LoaderConfig fresh = threadsAndCache(asked.config());
+        LoaderConfig trainConfig = resumed == null ? fresh
+                : threadsAndCache(LoaderConfig.resume(resumed.trainState()).pixels(pixelSpec));
         Device target = device.resolve();
-        SpriteDataset.Builder data = SpriteDataset.builder(config, kafka.settings()).listener(listener)
+        Path checkpointsAt = checkpointDir != null ? checkpointDir : saveModel != null ? saveModel.resolve("checkpoints")
+                : resumedFrom != null ? resumedFrom.getParent() : null;
+        Checkpoints checkpoints = checkpointsAt == null ? null : new Checkpoints(checkpointsAt, keepCheckpoints);
+        boolean validate = asked.validationFraction() > 0;
+        SpriteDataset.Builder trainData = SpriteDataset.builder(trainConfig, kafka.settings()).listener(listener)
                 .normalization(normalization).prefetch(prefetch).device(target);
-        boolean validate = validationFraction > 0;
-        SpriteDataset.Split split = validate ? SpriteDataset.split(data, validationFraction) : null;
-        try (SpriteDataset train = validate ? split.train() : data.build();
-             SpriteDataset validation = validate ? split.validation() : null) {
+        SpriteDataset[] stoppable = new SpriteDataset[1];
+        SignalStop signal = new SignalStop("train", () -> {
+            if (stoppable[0] != null) {
+                stoppable[0].requestStop(); // the loop stops after the step in progress and writes its checkpoint
+            }
+        });
+        try (SpriteDataset train = validate ? trainData.split(KeySplit.train(asked.validationFraction())).build()
+                : trainData.build();
+             SpriteDataset validation = validate ? SpriteDataset.builder(fresh, kafka.settings()).listener(listener)
+                     .normalization(normalization).prefetch(prefetch).device(target)
+                     .split(KeySplit.validation(asked.validationFraction())).build() : null) {
+            stoppable[0] = train;
+            if (signal.requested()) {
+                train.requestStop();
+            }
             train.prepare();
             if (validation != null) {
                 validation.prepare();
             }
+            TrainRecipe recipe = asked.withDataset(train.source().manifest().map(m -> m.key()).orElse(asked.dataset()));
+            int done = resumed == null ? 0 : resumed.epochsDone();
             out().printf(Locale.ROOT, "training SpriteNet on %s: %s, batch %d, %s, device %s (DJL %s, PyTorch %s)%n",
-                    train.source().describe(), describeSplit(train), batch, describe(pixelSpec, normalization),
-                    DeviceChoice.name(target), Engine.getDjlVersion(), Engine.getEngine("PyTorch").getVersion());
-            out().println((noShuffle ? "order: offset order" : "order: shuffled every epoch") + "; seed " + s
-                    + " (the same run again: --seed " + s + ")");
-            if (augment.spec() != null && !augment.spec().isNone()) {
-                out().println("augmentation: " + augment.spec() + (validate ? " (the training side only)" : ""));
+                    train.source().describe(), describeSplit(train, recipe.validationFraction()), recipe.batch(),
+                    describe(pixelSpec, normalization), DeviceChoice.name(target), Engine.getDjlVersion(),
+                    Engine.getEngine("PyTorch").getVersion());
+            out().println((recipe.shuffle() ? "order: shuffled every epoch" : "order: offset order") + "; seed "
+                    + recipe.seed() + (resumed == null ? " (the same run again: --seed " + recipe.seed() + ")" : ""));
+            if (!AugmentSpec.parse(recipe.augment()).isNone()) {
+                out().println("augmentation: " + recipe.augment() + (validate ? " (the training side only)" : ""));
             }
+            if (resumed != null) {
+                out().println("resuming " + resumedFrom + ": " + done + " of " + recipe.epochs() + " epoch(s) done"
+                        + (resumed.atEpochEnd() ? "" : ", " + resumed.batchesInto() + " batch(es) into epoch "
+                        + (done + 1)) + "; " + Checkpoint.OPTIMIZER_NOTE);
+            }
+            out().println(checkpoints == null ? "checkpoints: none (give --checkpoint-dir or --save-model to keep them)"
+                    : "checkpoints: " + checkpoints.dir() + " (after every epoch; the newest " + keepCheckpoints + " kept)");
             out().flush();
-            SpriteTrainer.seed(s);
+            SpriteTrainer.seed(recipe.seed());
             TrainingReport report;
-            try (SpriteTrainer trainer = new SpriteTrainer(train.classes().size(), pixelSpec, batch, target, learningRate)) {
-                report = trainer.fit(train, validation, epochs, new ConsoleEpochs());
-                if (saveModel != null) {
+            try (SpriteTrainer trainer = new SpriteTrainer(train.classes().size(), pixelSpec, recipe.batch(), target,
+                    recipe.learningRate(), resumed == null ? null : resumedFrom)) {
+                ConsoleEpochs console = new ConsoleEpochs(recipe, trainer, train, checkpoints, resumed);
+                report = trainer.fit(train, validation, recipe.epochs() - done, console, done,
+                        resumed == null ? List.of() : resumed.history());
+                Path last = console.lastCheckpoint;
+                if (report.stopped() != null && checkpoints != null && train.batchesTakenThisPass() > 0) {
+                    last = console.write(report.history().size(), train.batchesTakenThisPass());
+                }
+                report = report.withCheckpoint(last);
+                if (saveModel != null && !report.history().isEmpty()) {
                     trainer.save(saveModel, train.classes(), pixelSpec, normalization, report);
                     report = report.withModelDir(saveModel);
                 }
             }
             out().println(report.summary());
-            if (saveModel != null) {
+            if (report.stopped() != null) {
+                out().println(report.checkpoint() == null
+                        ? "no checkpoint: give --checkpoint-dir or --save-model to keep one"
+                        : "checkpoint: " + report.checkpoint() + " (continue with: train --resume "
+                        + checkpoints.dir() + ")");
+            }
+            if (saveModel != null && report.modelDir() != null) {
                 out().println("model: " + saveModel + " (" + SpriteTrainer.MODEL_NAME + "-"
-                        + String.format(Locale.ROOT, "%04d", epochs) + ".params, synset.txt, spritestream-input.json)");
+                        + String.format(Locale.ROOT, "%04d", report.epochs())
+                        + ".params, synset.txt, spritestream-input.json)");
             }
             if (reporting.reportJson != null) {
                 report.write(reporting.reportJson);
                 out().println("report: " + reporting.reportJson);
             }
+            out().flush();
+            return report.stopped() == null ? 0 : 130;
+        } finally {
+            signal.close();
         }
-        return 0;
+    }
+
+    private LoaderConfig threadsAndCache(LoaderConfig config) {
+        if (threads != null) {
+            config.threads(threads);
+        }
+        return cache.applyTo(config);
     }
 
     private PixelNormalization normalization() {
@@ -198,7 +309,7 @@ public final class TrainCommand implements Callable<Integer> {
         return PixelNormalization.meanStd(mean, std);
     }
 
-    private String describeSplit(SpriteDataset train) {
+    private static String describeSplit(SpriteDataset train, double validationFraction) {
         if (validationFraction <= 0) {
             return "no validation";
         }
@@ -213,15 +324,32 @@ public final class TrainCommand implements Callable<Integer> {
                 p.channels(), p.height(), p.width(), n.describe());
     }
 
-    /** A progress bar per epoch on stderr and a line per epoch on stdout. */
+    /** A progress bar per epoch on stderr, a line per epoch on stdout, and a checkpoint after each. */
     private final class ConsoleEpochs implements EpochObserver {
+        private final TrainRecipe recipe;
+        private final SpriteTrainer trainer;
+        private final SpriteDataset train;
+        private final Checkpoints checkpoints;
+        private final List<EpochResult> history = new ArrayList<>();
         private ProgressBar bar;
+        Path lastCheckpoint;
+
+        ConsoleEpochs(TrainRecipe recipe, SpriteTrainer trainer, SpriteDataset train, Checkpoints checkpoints,
+                      Checkpoint resumed) {
+            this.recipe = recipe;
+            this.trainer = trainer;
+            this.train = train;
+            this.checkpoints = checkpoints;
+            if (resumed != null) {
+                history.addAll(resumed.history());
+            }
+        }
 
         @Override
         public void epochStarted(int epoch, long expectedSamples) {
             if (!reporting.quiet) {
-                bar = ConsoleProgress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), expectedSamples,
-                        "sprites");
+                bar = ConsoleProgress.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, recipe.epochs()),
+                        expectedSamples, "sprites");
             }
         }
 
@@ -239,8 +367,26 @@ public final class TrainCommand implements Callable<Integer> {
                 bar.close();
                 bar = null;
             }
-            out().println(result.summary(epochs));
+            history.add(result);
+            out().println(result.summary(recipe.epochs()));
             out().flush();
+            if (checkpoints != null) {
+                try {
+                    write(result.epoch(), 0);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write a checkpoint in " + checkpoints.dir() + ": "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+
+        /** A checkpoint of the run as it stands: {@code epochsDone} whole epochs and {@code batchesInto} the next. */
+        Path write(int epochsDone, long batchesInto) throws IOException {
+            Checkpoint checkpoint = new Checkpoint(Checkpoint.FORMAT, epochsDone, batchesInto, recipe,
+                    Checkpoint.OPTIMIZER_NOTE, train.positionAfterTaken(), history, java.time.Instant.now().toString());
+            lastCheckpoint = checkpoints.write(checkpoint, trainer, train.classes(), recipe.pixels(),
+                    recipe.normalization());
+            return lastCheckpoint;
         }
     }
 }

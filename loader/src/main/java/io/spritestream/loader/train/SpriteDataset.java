@@ -8,6 +8,7 @@ import ai.djl.util.Progress;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.augment.AugmentSpec;
 import io.spritestream.loader.replay.KeySplit;
+import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.config.InvalidSettingException;
 import io.spritestream.config.Setting;
 import io.spritestream.loader.pipeline.LoaderConfig;
@@ -77,6 +78,8 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     private StreamBatch pending;
     private Pass current;
     private int nextEpoch;
+    /** Set from any thread (a signal's hook): the training pass stops at its next step. */
+    private volatile boolean stopRequested;
     private boolean streamEnded;
     private boolean closed;
     private PassStats lastPass;
@@ -99,6 +102,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         this.normalization = b.normalization;
         this.depth = b.depth;
         this.device = b.device;
+        this.nextEpoch = settings.startEpoch(); // a resumed run's first pass is the epoch it stopped in
     }
 
     /** A dataset over what {@code config} reads (concluded now; its {@code epochs} is not used). */
@@ -192,6 +196,36 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         Pass pass = new Pass(nextEpoch++);
         current = pass;
         return () -> pass;
+    }
+
+    /**
+     * Asks the pass in progress to stop before its next batch: its {@code hasNext} then throws
+     * {@link TrainingStopped}, out of the training loop. Any thread (a signal handler's).
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /**
+     * Where the training loop stands in this dataset's order: just after the last batch it took from
+     * the pass in progress, or at the start of the next pass if none is in progress. A loader resumed
+     * from it continues with exactly the batches an uninterrupted run would have given next.
+     */
+    public LoaderState positionAfterTaken() {
+        requireOpen();
+        LoaderState now = loader.state();
+        Pass pass = current;
+        if (pass != null && (!pass.over || pass.stopped) && pass.batches > 0) {
+            return now.at(pass.epoch, pass.lastPosition + 1, List.of(), classes(), pass.batches, pass.samples);
+        }
+        int epoch = pass == null ? nextEpoch : pass.over && !pass.stopped ? pass.epoch + 1 : pass.epoch;
+        return now.at(epoch, 0, List.of(), classes(), 0, 0);
+    }
+
+    /** Batches the training loop took from the pass in progress (0 if none is in progress). */
+    public long batchesTakenThisPass() {
+        Pass pass = current;
+        return pass == null || (pass.over && !pass.stopped) ? 0 : pass.batches;
     }
 
     /** The last finished pass, or null. */
@@ -375,8 +409,12 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         long batches;
         long samples;
         long waitNanos;
+        /** Position in the epoch's order of the last row of the last batch taken. */
+        long lastPosition = -1;
         StreamBatch next;
-        boolean over;
+        volatile boolean over;
+        /** Ended by {@link #requestStop()}, not by the epoch's end. */
+        volatile boolean stopped;
 
         Pass(int epoch) {
             this.epoch = epoch;
@@ -384,6 +422,17 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
         @Override
         public boolean hasNext() {
+            if (stopRequested && settings.keySplit() != null && settings.keySplit().side() == KeySplit.Side.VALIDATION) {
+                // a validation pass runs to its end: the epoch's checkpoint follows it
+            } else if (stopRequested) {
+                if (next != null) {
+                    next.close();
+                    next = null;
+                }
+                over = true;
+                stopped = true;
+                throw new TrainingStopped(epoch, batches);
+            }
             if (next != null) {
                 return true;
             }
@@ -424,6 +473,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             next = null;
             batches++;
             samples += b.getSize();
+            lastPosition = b.sprites().position(b.getSize() - 1);
             return b;
         }
 

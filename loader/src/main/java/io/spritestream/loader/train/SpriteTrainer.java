@@ -61,6 +61,15 @@ public final class SpriteTrainer implements AutoCloseable {
      * @param learningRate Adam's learning rate
      */
     public SpriteTrainer(int classes, PixelSpec pixels, int batchSize, Device device, float learningRate) {
+        this(classes, pixels, batchSize, device, learningRate, null);
+    }
+
+    /**
+     * A trainer whose network starts from the parameters saved in {@code parameters} (a checkpoint's or
+     * a saved model's folder), or from a fresh initialisation if null.
+     */
+    public SpriteTrainer(int classes, PixelSpec pixels, int batchSize, Device device, float learningRate,
+                         Path parameters) {
         if (classes < 1) {
             throw new IllegalArgumentException("classes: " + classes + " (expected >= 1)");
         }
@@ -71,6 +80,16 @@ public final class SpriteTrainer implements AutoCloseable {
         this.device = device;
         this.model = Model.newInstance(MODEL_NAME, device, "PyTorch");
         model.setBlock(SpriteNet.build(classes));
+        if (parameters != null) {
+            // Before the trainer: its initialisation keeps parameters that have values, and makes them trainable.
+            try {
+                model.load(parameters, MODEL_NAME);
+            } catch (IOException | ai.djl.MalformedModelException e) {
+                model.close();
+                throw new java.io.UncheckedIOException(new IOException("cannot read the parameters in " + parameters
+                        + ": " + e.getMessage(), e));
+            }
+        }
         DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
                 .addEvaluator(accuracy)
                 .optDevices(new Device[] {device})
@@ -104,23 +123,43 @@ public final class SpriteTrainer implements AutoCloseable {
      */
     public TrainingReport fit(SpriteDataset train, SpriteDataset validation, int epochs, EpochObserver observer)
             throws IOException, TranslateException {
+        return fit(train, validation, epochs, observer, 0, List.of());
+    }
+
+    /**
+     * Trains {@code epochs} more epochs after {@code epochsDone} already done (a resumed run: the
+     * datasets continue where it stood; {@code earlier} is its history, which the report carries on).
+     * A {@linkplain SpriteDataset#requestStop() stop} ends the training after the step in progress:
+     * the report then says where it stopped, and covers the whole epochs done.
+     */
+    public TrainingReport fit(SpriteDataset train, SpriteDataset validation, int epochs, EpochObserver observer,
+                              int epochsDone, List<EpochResult> earlier) throws IOException, TranslateException {
         if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
             throw InvalidSettingException.of("epochs", epochs, "1.." + SpriteDataset.MAX_PASSES);
         }
-        reporter.begin(train, validation, epochs, observer == null ? new EpochObserver() { } : observer);
+        reporter.begin(train, validation, epochsDone, epochsDone + epochs, earlier,
+                observer == null ? new EpochObserver() { } : observer);
         long began = System.nanoTime();
-        EasyTrain.fit(trainer, epochs, train, validation);
+        String stopped = null;
+        try {
+            EasyTrain.fit(trainer, epochs, train, validation);
+        } catch (TrainingStopped s) {
+            stopped = "stopped in epoch " + (reporter.epoch) + " after " + s.batches() + " batch(es)";
+        }
         double seconds = (System.nanoTime() - began) / 1e9;
         List<EpochResult> history = List.copyOf(reporter.history);
-        EpochResult last = history.get(history.size() - 1);
-        long trainSamples = history.stream().mapToLong(EpochResult::trainSamples).sum();
-        long validationSamples = history.stream().mapToLong(EpochResult::validationSamples).sum();
+        EpochResult last = history.isEmpty() ? null : history.get(history.size() - 1);
+        long trainSamples = reporter.history.stream().skip(earlier.size()).mapToLong(EpochResult::trainSamples).sum();
+        long validationSamples = reporter.history.stream().skip(earlier.size())
+                .mapToLong(EpochResult::validationSamples).sum();
         double trainSeconds = reporter.trainPassNanos / 1e9;
         double waitRatio = seconds > 0 ? reporter.waitNanos / 1e9 / seconds : 0;
         String dataset = train.source().manifest().map(m -> m.key()).orElse(train.source().topic());
-        return new TrainingReport(epochs, last.trainAccuracy(), last.validationAccuracy(), last.trainLoss(),
-                last.validationLoss(), trainSeconds > 0 ? trainSamples / trainSeconds : 0, waitRatio, seconds,
-                trainSamples, validationSamples, DeviceChoice.name(device), dataset, train.classes(), null, history);
+        return new TrainingReport(history.size(), last == null ? 0 : last.trainAccuracy(),
+                last == null ? null : last.validationAccuracy(), last == null ? 0 : last.trainLoss(),
+                last == null ? null : last.validationLoss(), trainSeconds > 0 ? trainSamples / trainSeconds : 0,
+                waitRatio, seconds, trainSamples, validationSamples, DeviceChoice.name(device), dataset, train.classes(),
+                null, stopped, null, history);
     }
 
     /**
@@ -130,12 +169,18 @@ public final class SpriteTrainer implements AutoCloseable {
      */
     public void save(Path dir, List<String> classNames, PixelSpec pixels, PixelNormalization normalization,
                      TrainingReport report) throws IOException {
-        Files.createDirectories(dir);
-        model.setProperty("Epoch", Integer.toString(report.epochs()));
         model.setProperty("TrainAccuracy", Double.toString(report.trainAccuracy()));
         if (report.validationAccuracy() != null) {
             model.setProperty("ValidationAccuracy", Double.toString(report.validationAccuracy()));
         }
+        saveModel(dir, classNames, pixels, normalization, report.epochs());
+    }
+
+    /** {@link #save} without a report: {@code epochs} names the parameters file. */
+    void saveModel(Path dir, List<String> classNames, PixelSpec pixels, PixelNormalization normalization, int epochs)
+            throws IOException {
+        Files.createDirectories(dir);
+        model.setProperty("Epoch", Integer.toString(epochs));
         model.save(dir, MODEL_NAME);
         Files.write(dir.resolve("synset.txt"), classNames);
         Map<String, Object> input = new LinkedHashMap<>();
@@ -177,15 +222,17 @@ public final class SpriteTrainer implements AutoCloseable {
         private long trainPassNanos;
         private long waitNanos;
 
-        void begin(SpriteDataset trainSet, SpriteDataset validationSet, int epochCount, EpochObserver epochObserver) {
+        void begin(SpriteDataset trainSet, SpriteDataset validationSet, int epochsDone, int epochCount,
+                   List<EpochResult> earlier, EpochObserver epochObserver) {
             this.train = trainSet;
             this.validation = validationSet;
             this.epochs = epochCount;
             this.observer = epochObserver;
             this.history.clear();
+            this.history.addAll(earlier);
             this.trainPassNanos = 0;
             this.waitNanos = 0;
-            startEpoch(1);
+            startEpoch(epochsDone + 1);
         }
 
         private void startEpoch(int number) {

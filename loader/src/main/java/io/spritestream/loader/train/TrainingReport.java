@@ -20,7 +20,7 @@ import java.util.Locale;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"epochs", "train_accuracy", "validation_accuracy", "train_loss", "validation_loss",
         "samples_per_s", "trainer_wait_ratio", "seconds", "train_samples", "validation_samples", "device",
-        "dataset", "classes", "model_dir", "history"})
+        "dataset", "classes", "model_dir", "stopped", "checkpoint", "history"})
 public record TrainingReport(
         @JsonProperty("epochs") int epochs,
         @JsonProperty("train_accuracy") double trainAccuracy,
@@ -36,6 +36,8 @@ public record TrainingReport(
         @JsonProperty("dataset") String dataset,
         @JsonProperty("classes") List<String> classes,
         @JsonProperty("model_dir") String modelDir,
+        @JsonProperty("stopped") String stopped,
+        @JsonProperty("checkpoint") String checkpoint,
         @JsonProperty("history") List<EpochResult> history) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -49,7 +51,14 @@ public record TrainingReport(
     public TrainingReport withModelDir(Path dir) {
         return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
                 samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, device, dataset, classes,
-                dir.toString(), history);
+                dir.toString(), stopped, checkpoint, history);
+    }
+
+    /** The same report, naming the last checkpoint written. */
+    public TrainingReport withCheckpoint(Path dir) {
+        return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
+                samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, device, dataset, classes,
+                modelDir, stopped, dir == null ? null : dir.toString(), history);
     }
 
     public void write(Path file) throws IOException {
@@ -66,10 +75,15 @@ public record TrainingReport(
 
     /** One line for the console. */
     public String summary() {
+        if (history.isEmpty()) {
+            return String.format(Locale.ROOT, "trained no whole epoch in %.1f s%s", seconds,
+                    stopped == null ? "" : " (" + stopped + ")");
+        }
         String validation = validationAccuracy == null ? "no validation"
                 : String.format(Locale.ROOT, "validation accuracy %.3f", validationAccuracy);
         return String.format(Locale.ROOT,
-                "trained %d epoch(s) in %.1f s: train accuracy %.3f, %s; %.0f samples/s, trainer wait %.1f%%",
-                epochs, seconds, trainAccuracy, validation, samplesPerSecond, 100 * trainerWaitRatio);
+                "trained %d epoch(s) in %.1f s: train accuracy %.3f, %s; %.0f samples/s, trainer wait %.1f%%%s",
+                epochs, seconds, trainAccuracy, validation, samplesPerSecond, 100 * trainerWaitRatio,
+                stopped == null ? "" : " (" + stopped + ")");
     }
 }

@@ -296,4 +296,47 @@ class SpriteDatasetTest {
         assertTrue(Cli.commandLineMessage(e).startsWith("--validation-fraction: a split by key needs --dataset"),
                 Cli.commandLineMessage(e));
     }
+
+    @Test
+    void aStoppedPassResumedFromItsPositionGivesExactlyTheBatchesAnUninterruptedRunHasNext() {
+        LoaderConfig shuffled = config().order(io.spritestream.loader.replay.OrderSpec.shuffled(17));
+        List<String> uninterrupted = new ArrayList<>();
+        try (SpriteDataset whole = SpriteDataset.builder(shuffled, kafka)
+                .split(io.spritestream.loader.replay.KeySplit.train(0.25)).build()) {
+            for (int epoch = 0; epoch < 3; epoch++) {
+                uninterrupted.addAll(pass(whole));
+            }
+        }
+        List<String> before = new ArrayList<>();
+        io.spritestream.loader.replay.LoaderState position;
+        try (SpriteDataset first = SpriteDataset.builder(shuffled, kafka)
+                .split(io.spritestream.loader.replay.KeySplit.train(0.25)).build()) {
+            before.addAll(pass(first));
+            java.util.Iterator<Batch> second = first.getData(trainerManager).iterator();
+            for (int i = 0; i < 3; i++) { // three training steps into epoch 2
+                try (StreamBatch batch = (StreamBatch) second.next()) {
+                    for (int r = 0; r < batch.getSize(); r++) {
+                        before.add(batch.sprites().key(r));
+                    }
+                }
+            }
+            first.requestStop();
+            TrainingStopped stopped = assertThrows(TrainingStopped.class, second::hasNext);
+            assertEquals(1, stopped.epoch());
+            assertEquals(3, stopped.batches());
+            assertEquals(3, first.batchesTakenThisPass());
+            position = first.positionAfterTaken();
+        }
+        List<String> after = new ArrayList<>();
+        try (SpriteDataset resumed = SpriteDataset.builder(LoaderConfig.resume(position).batchSize(BATCH)
+                        .pixels(new PixelSpec(SIZE, SIZE, 4, Fit.PAD)).threads(3), kafka)
+                .split(io.spritestream.loader.replay.KeySplit.train(0.25)).build()) {
+            after.addAll(pass(resumed)); // the rest of epoch 2
+            after.addAll(pass(resumed)); // epoch 3
+        }
+
+        List<String> both = new ArrayList<>(before);
+        both.addAll(after);
+        assertEquals(uninterrupted, both);
+    }
 }
