@@ -497,4 +497,26 @@ class LoaderCliTest {
             assertTrue(drawsThatDiffer >= 35, drawsThatDiffer + " of 40 draws differ from the sample");
         }
     }
+
+    @Test
+    void aResumedLoadKeepsItsStateFileUpToDateUnlessToldNotTo(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state.json");
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(0, run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--batch", "10", "--seed", "4",
+                "--max-batches", "3", "--quiet", "--save-state", state.toString()).exit());
+        assertEquals(3, json.readTree(state.toFile()).get("batches_delivered").asInt());
+
+        CliRun second = run("load", "--bootstrap", bootstrap, "--resume", state.toString(), "--max-batches", "2", "--quiet");
+        assertEquals(0, second.exit(), second.err());
+        assertTrue(second.out().contains("state: kept in " + state + " after every batch (the file resumed from;"),
+                second.out());
+        assertEquals(5, json.readTree(state.toFile()).get("batches_delivered").asInt(), "a second interruption loses nothing");
+
+        assertEquals(0, run("load", "--bootstrap", bootstrap, "--resume", state.toString(), "--max-batches", "2",
+                "--quiet", "--no-save-state").exit());
+        assertEquals(5, json.readTree(state.toFile()).get("batches_delivered").asInt(), "left as it was");
+        CliRun misuse = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--no-save-state");
+        assertEquals(2, misuse.exit());
+        assertTrue(misuse.err().startsWith("error: --no-save-state: only with --resume"), misuse.err());
+    }
 }

@@ -1,0 +1,133 @@
+package io.spritestream.loader.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.spritestream.broker.EmbeddedKafka;
+import io.spritestream.broker.SharedKafka;
+import io.spritestream.cli.CliRun;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.testing.Datasets;
+import io.spritestream.loader.testing.NpyFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * SIGINT and SIGTERM sent to real {@code train} and {@code load} processes: each stops after the step
+ * in progress and leaves everything it writes whole and consistent (a checkpoint, the report, the
+ * export, the state), and a resumed training keeps improving.
+ */
+@ExtendWith(SharedKafka.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SignalsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private String bootstrap;
+
+    @BeforeAll
+    void produce(EmbeddedKafka broker) {
+        bootstrap = broker.bootstrapServers();
+        Datasets.synthetic(KafkaSettings.of(bootstrap), "signals", 640, 64, 16, 2);
+    }
+
+    /** {@code spritestream-loader ARGS} in a JVM of its own, its output into {@code log}. */
+    private static Process start(Path log, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), LoaderMain.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    private static void await(BooleanSupplier condition, Process process, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!condition.getAsBoolean()) {
+            assertTrue(process.isAlive(), "the process ended before " + what);
+            assertTrue(System.nanoTime() < deadline, "no " + what + " within 120 s");
+            Thread.sleep(50); // polling files another process writes: there is nothing to wait on
+        }
+    }
+
+    private static void signal(Process process, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+        assertEquals(0, kill.waitFor());
+    }
+
+    @Test
+    void aTrainingStoppedBySigintLeavesACheckpointAndItsReportAndTheResumedRunKeepsImproving(@TempDir Path dir)
+            throws Exception {
+        Path checkpoints = dir.resolve("checkpoints");
+        Path report = dir.resolve("train.json");
+        Path log = dir.resolve("train.log");
+        Process train = start(log, "train", "--bootstrap", bootstrap, "--dataset", "signals", "--size", "16",
+                "--batch", "16", "--epochs", "1000", "--validation-fraction", "0.25", "--seed", "5", "--quiet",
+                "--checkpoint-dir", checkpoints.toString(), "--report-json", report.toString());
+        await(() -> Files.isDirectory(checkpoints.resolve("checkpoint-0002")), train, "checkpoint after epoch 2");
+
+        signal(train, "INT");
+
+        assertTrue(train.waitFor(60, TimeUnit.SECONDS), "the training did not exit within 60 s of SIGINT");
+        String out = Files.readString(log);
+        assertEquals(130, train.exitValue(), out);
+        assertTrue(out.contains("(stopped in epoch "), out);
+        assertTrue(out.contains("(continue with: train --resume " + checkpoints + ")"), out);
+        JsonNode stopped = JSON.readTree(report.toFile());
+        assertNotNull(stopped.get("stopped"), stopped.toString());
+        int done = stopped.get("epochs").asInt();
+        assertTrue(done >= 2, stopped.toString());
+        Path last = Path.of(stopped.get("checkpoint").asText());
+        assertTrue(Files.isRegularFile(last.resolve("checkpoint.json")), last.toString());
+        double lossAtStop = stopped.get("history").get(done - 1).get("validation_loss").asDouble();
+
+        Path resumedReport = dir.resolve("resumed.json");
+        CliRun resumed = CliRun.run(new LoaderMain(), "train", "--bootstrap", bootstrap, "--resume", checkpoints.toString(),
+                "--epochs", Integer.toString(done + 4), "--quiet", "--report-json", resumedReport.toString());
+
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertTrue(resumed.out().contains("resuming " + last), resumed.out());
+        JsonNode after = JSON.readTree(resumedReport.toFile());
+        assertEquals(done + 4, after.get("epochs").asInt());
+        assertEquals(done + 4, after.get("history").size(), "the history carries on");
+        assertEquals(done + 4, after.get("history").get(done + 3).get("epoch").asInt());
+        assertTrue(after.get("validation_loss").asDouble() < lossAtStop,
+                "validation loss " + after.get("validation_loss") + " after the resume, " + lossAtStop + " at the stop");
+    }
+
+    @Test
+    void aLoadStoppedBySigtermFinishesItsExportReportAndStateForWhatItDelivered(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state.json");
+        Path report = dir.resolve("load.json");
+        Path export = dir.resolve("export");
+        Path log = dir.resolve("load.log");
+        Process load = start(log, "load", "--bootstrap", bootstrap, "--dataset", "signals", "--size", "8",
+                "--epochs", "100000", "--threads", "1", "--quiet", "--save-state", state.toString(), "--report-json",
+                report.toString(), "--export-npy", export.toString());
+        await(() -> Files.isRegularFile(state), load, "a state file");
+
+        signal(load, "TERM");
+
+        assertTrue(load.waitFor(60, TimeUnit.SECONDS), "the load did not exit within 60 s of SIGTERM");
+        String out = Files.readString(log);
+        assertEquals(143, load.exitValue(), out);
+        assertTrue(out.contains("stopped by a signal after "), out);
+        long delivered = JSON.readTree(report.toFile()).get("samples").asLong();
+        assertTrue(delivered > 0);
+        assertEquals(delivered, JSON.readTree(state.toFile()).get("samples_delivered").asLong(), "state and report");
+        assertEquals(delivered, NpyFile.read(export.resolve("images.npy")).shape()[0], "rows exported");
+        assertEquals(delivered, Files.readAllLines(export.resolve("keys.txt")).size(), "keys exported");
+        assertEquals(delivered, Files.readAllLines(export.resolve("offsets.txt")).size(), "offsets exported");
+        assertTrue(Files.isRegularFile(export.resolve("classes.txt")));
+    }
+}
