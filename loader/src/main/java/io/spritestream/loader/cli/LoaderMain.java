@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
         description = {"Streams sprite datasets from Kafka into zero-copy DJL batches.", "",
                 "Start with 'demo': an embedded broker, a synthetic dataset, loading, a preview and a few training steps."},
         subcommands = {DemoCommand.class, LoadCommand.class, TrainCommand.class, PreviewCommand.class, BenchCommand.class,
-                FeedCommand.class, CacheCommand.class, BrokerCommand.class, ProduceCommand.class, DatasetsCommand.class})
+                FeedCommand.class, EvaluateCommand.class, CacheCommand.class, BrokerCommand.class, ProduceCommand.class, DatasetsCommand.class})
 public final class LoaderMain implements Runnable {
 
     @Spec

@@ -265,7 +265,8 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 report = report.withCheckpoint(last);
                 if (saveModel != null && !report.history().isEmpty()) {
-                    trainer.save(saveModel, train.classes(), pixelSpec, normalization, report);
+                    trainer.save(saveModel, train.classes(), pixelSpec, normalization, report,
+                            java.util.Map.of("dataset", recipe.dataset(), "validation_fraction", recipe.validationFraction()));
                     report = report.withModelDir(saveModel);
                 }
             }

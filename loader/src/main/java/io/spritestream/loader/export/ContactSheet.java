@@ -30,6 +30,10 @@ public final class ContactSheet {
     private static final int CHECK_DARK = 0xFF989898;
     private static final int GLYPH_W = 3;
     private static final int GLYPH_H = 5;
+    /** Pixels from one character of {@link #drawText} to the next. */
+    static final int CHAR_ADVANCE = 2 * (GLYPH_W + 1);
+    /** Pixels a line of {@link #drawText} is high. */
+    static final int CHAR_HEIGHT = 2 * GLYPH_H;
 
     private ContactSheet() {}
 
@@ -188,7 +192,7 @@ public final class ContactSheet {
         return (front * alpha + back * (255 - alpha) + 127) / 255;
     }
 
-    private static void fill(BufferedImage image, int x0, int y0, int w, int h, int argb) {
+    static void fill(BufferedImage image, int x0, int y0, int w, int h, int argb) {
         int[] row = new int[w];
         java.util.Arrays.fill(row, argb);
         for (int y = y0; y < y0 + h; y++) {
@@ -197,7 +201,12 @@ public final class ContactSheet {
     }
 
     /** {@code text} in the built-in font at twice its size, cut to {@code maxWidth} pixels. */
-    private static void drawText(BufferedImage image, String text, int x0, int y0, int maxWidth) {
+    static void drawText(BufferedImage image, String text, int x0, int y0, int maxWidth) {
+        drawText(image, text, x0, y0, maxWidth, TEXT);
+    }
+
+    /** {@code text} in {@code argb}; each character {@link #CHAR_ADVANCE} pixels on, {@link #CHAR_HEIGHT} high. */
+    static void drawText(BufferedImage image, String text, int x0, int y0, int maxWidth, int argb) {
         int advance = 2 * (GLYPH_W + 1);
         int fits = Math.max(0, (maxWidth + 2) / advance);
         String shown = text.length() <= fits ? text : text.substring(0, Math.max(0, fits));
@@ -206,14 +215,14 @@ public final class ContactSheet {
             for (int gy = 0; gy < GLYPH_H; gy++) {
                 for (int gx = 0; gx < GLYPH_W; gx++) {
                     if (glyph.charAt(gy * GLYPH_W + gx) == '1') {
-                        fill(image, x0 + c * advance + 2 * gx, y0 + 2 * gy, 2, 2, TEXT);
+                        fill(image, x0 + c * advance + 2 * gx, y0 + 2 * gy, 2, 2, argb);
                     }
                 }
             }
         }
     }
 
-    /** A 3x5 pixel font: lower and upper case letters alike, digits and {@code -_./@?}. */
+    /** A 3x5 pixel font: lower and upper case letters alike, digits and {@code -_./@?><:,()+=#}. */
     static final class PixelFont {
         private static final String[] LETTERS = {
             "010101111101101", "110101110101110", "011100100100011", "110101101101110", "111100110100111",
@@ -243,6 +252,15 @@ public final class ContactSheet {
                 case '.' -> "000000000000010";
                 case '/' -> "001001010100100";
                 case '@' -> "010101111100011";
+                case '>' -> "100010001010100";
+                case '<' -> "001010100010001";
+                case ':' -> "000010000010000";
+                case ',' -> "000000000010100";
+                case '(' -> "010100100100010";
+                case ')' -> "010001001001010";
+                case '+' -> "000010111010000";
+                case '=' -> "000111000111000";
+                case '#' -> "101111101111101";
                 default -> "110001010000010"; // '?'
             };
         }

@@ -47,7 +47,10 @@ public final class Checkpoints {
         Path temp = dir.resolve(TEMP + checkpoint.folderName() + "-" + ProcessHandle.current().pid());
         Path target = dir.resolve(checkpoint.folderName());
         try {
-            trainer.saveModel(temp, classes, pixels, normalization, Math.max(1, checkpoint.epochsDone()));
+            java.util.Map<String, Object> trainedOn = new java.util.LinkedHashMap<>();
+            trainedOn.put("dataset", checkpoint.recipe().dataset());
+            trainedOn.put("validation_fraction", checkpoint.recipe().validationFraction());
+            trainer.saveModel(temp, classes, pixels, normalization, Math.max(1, checkpoint.epochsDone()), trainedOn);
             checkpoint.write(temp);
             if (Files.exists(target)) {
                 deleteTree(target);

@@ -169,16 +169,26 @@ public final class SpriteTrainer implements AutoCloseable {
      */
     public void save(Path dir, List<String> classNames, PixelSpec pixels, PixelNormalization normalization,
                      TrainingReport report) throws IOException {
+        save(dir, classNames, pixels, normalization, report, Map.of());
+    }
+
+    /**
+     * {@link #save(Path, List, PixelSpec, PixelNormalization, TrainingReport)}, with what the model was
+     * trained on ({@code dataset}, {@code validation_fraction}: {@code evaluate --validation} reads them)
+     * added to {@code spritestream-input.json}.
+     */
+    public void save(Path dir, List<String> classNames, PixelSpec pixels, PixelNormalization normalization,
+                     TrainingReport report, Map<String, Object> trainedOn) throws IOException {
         model.setProperty("TrainAccuracy", Double.toString(report.trainAccuracy()));
         if (report.validationAccuracy() != null) {
             model.setProperty("ValidationAccuracy", Double.toString(report.validationAccuracy()));
         }
-        saveModel(dir, classNames, pixels, normalization, report.epochs());
+        saveModel(dir, classNames, pixels, normalization, report.epochs(), trainedOn);
     }
 
     /** {@link #save} without a report: {@code epochs} names the parameters file. */
-    void saveModel(Path dir, List<String> classNames, PixelSpec pixels, PixelNormalization normalization, int epochs)
-            throws IOException {
+    void saveModel(Path dir, List<String> classNames, PixelSpec pixels, PixelNormalization normalization, int epochs,
+                   Map<String, Object> trainedOn) throws IOException {
         Files.createDirectories(dir);
         model.setProperty("Epoch", Integer.toString(epochs));
         model.save(dir, MODEL_NAME);
@@ -196,6 +206,7 @@ public final class SpriteTrainer implements AutoCloseable {
             input.put("mean", normalization.mean());
             input.put("std", normalization.std());
         }
+        input.putAll(trainedOn);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
                 .writeValue(dir.resolve("spritestream-input.json").toFile(), input);
     }

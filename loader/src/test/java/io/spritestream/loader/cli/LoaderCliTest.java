@@ -60,7 +60,7 @@ class LoaderCliTest {
     void helpListsEveryCommandAndEachCommandHasHelp() {
         CliRun top = run("--help");
         assertEquals(0, top.exit());
-        for (String command : List.of("demo", "load", "feed", "train", "preview", "bench", "cache", "broker", "produce",
+        for (String command : List.of("demo", "load", "feed", "train", "evaluate", "preview", "bench", "cache", "broker", "produce",
                 "datasets")) {
             assertTrue(top.out().contains(command), command);
             CliRun help = run(command, "--help");
