@@ -30,13 +30,37 @@ public final class ConsoleProgress {
             builder.setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err));
         } else {
             builder.setUpdateIntervalMillis(LOG_INTERVAL_MS)
-                    .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 200));
+                    .setConsumer(new DelegatingProgressBarConsumer(new Lines(), 200));
         }
         return builder.build();
     }
 
-    /** Whether a person is watching a terminal (standard input and output are one). */
+    /**
+     * Whether a person is watching the bar: standard error is a terminal (on Linux, what file
+     * descriptor 2 points to), and so are standard input and output.
+     */
     public static boolean interactive() {
-        return System.console() != null;
+        if (System.console() == null) {
+            return false;
+        }
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            return true; // no /proc: the console is the best there is to go by
+        }
+    }
+
+    /** Whole lines to standard error, a line equal to the one before left out (the final state is drawn twice). */
+    private static final class Lines implements java.util.function.Consumer<String> {
+        private String last;
+
+        @Override
+        public synchronized void accept(String line) {
+            if (!line.equals(last)) {
+                System.err.println(line);
+                last = line;
+            }
+        }
     }
 }

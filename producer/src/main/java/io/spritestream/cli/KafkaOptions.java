@@ -18,18 +18,26 @@ public final class KafkaOptions {
     Path kafkaConfig;
 
     @Option(names = "--broker-timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "How long to wait for an unreachable broker before giving up (default: ${DEFAULT-VALUE}).")
+            description = "How long to wait for a broker that stops answering during a run before giving up "
+                    + "(default: ${DEFAULT-VALUE}).")
     int brokerTimeoutSeconds;
+
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long to wait at start for a first answer from the cluster (default: ${DEFAULT-VALUE}).")
+    int connectTimeoutSeconds;
 
     /** The settings these options describe. */
     public KafkaSettings settings() throws IOException {
         if (brokerTimeoutSeconds < 1) {
             throw new IllegalArgumentException("--broker-timeout: " + brokerTimeoutSeconds + " (expected >= 1)");
         }
+        if (connectTimeoutSeconds < 1) {
+            throw new IllegalArgumentException("--connect-timeout: " + connectTimeoutSeconds + " (expected >= 1)");
+        }
         if (bootstrap == null || !bootstrap.matches("[^\\s,]+:\\d+(,[^\\s,]+:\\d+)*")) {
             throw new IllegalArgumentException("--bootstrap: '" + bootstrap + "' (expected HOST:PORT[,HOST:PORT...])");
         }
         return KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(brokerTimeoutSeconds))
-                .withConfigFile(kafkaConfig);
+                .withConnectTimeout(Duration.ofSeconds(connectTimeoutSeconds)).withConfigFile(kafkaConfig);
     }
 }

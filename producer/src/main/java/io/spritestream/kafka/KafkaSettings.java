@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import io.spritestream.config.InvalidSettingException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -38,16 +40,24 @@ public final class KafkaSettings {
     private final String bootstrap;
     private final Map<String, Object> userProperties;
     private final Duration timeout;
+    private final Duration connectTimeout;
 
-    private KafkaSettings(String bootstrap, Map<String, Object> userProperties, Duration timeout) {
+    /** How long a command waits, at its start, for a broker that does not answer. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    private KafkaSettings(String bootstrap, Map<String, Object> userProperties, Duration timeout, Duration connectTimeout) {
         this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
         this.userProperties = Map.copyOf(userProperties);
         this.timeout = timeout;
+        this.connectTimeout = connectTimeout;
     }
 
-    /** Settings for {@code bootstrap} with no extra properties and a 30 s bound on remote calls. */
+    /**
+     * Settings for {@code bootstrap} with no extra properties, a 30 s bound on remote calls during a
+     * run, and 10 s for the first answer at start.
+     */
     public static KafkaSettings of(String bootstrap) {
-        return new KafkaSettings(bootstrap, Map.of(), Duration.ofSeconds(30));
+        return new KafkaSettings(bootstrap, Map.of(), Duration.ofSeconds(30), DEFAULT_CONNECT_TIMEOUT);
     }
 
     /** The same settings plus the client properties read from {@code file} (a .properties file). */
@@ -66,14 +76,14 @@ public final class KafkaSettings {
         props.forEach((k, v) -> merged.put(String.valueOf(k), String.valueOf(v)));
         String fileBootstrap = (String) merged.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         String effective = fileBootstrap != null && DEFAULT_BOOTSTRAP.equals(bootstrap) ? fileBootstrap : bootstrap;
-        return new KafkaSettings(effective, merged, timeout);
+        return new KafkaSettings(effective, merged, timeout, connectTimeout);
     }
 
     /** The same settings with extra client properties (later keys win). */
     public KafkaSettings withProperties(Map<String, ?> extra) {
         Map<String, Object> merged = new HashMap<>(userProperties);
         merged.putAll(extra);
-        return new KafkaSettings(bootstrap, merged, timeout);
+        return new KafkaSettings(bootstrap, merged, timeout, connectTimeout);
     }
 
     /** The same settings with another bound on remote calls (connect, metadata, admin requests). */
@@ -81,7 +91,20 @@ public final class KafkaSettings {
         if (newTimeout.isNegative() || newTimeout.isZero()) {
             throw new IllegalArgumentException("timeout: " + newTimeout + " (expected > 0)");
         }
-        return new KafkaSettings(bootstrap, userProperties, newTimeout);
+        return new KafkaSettings(bootstrap, userProperties, newTimeout, connectTimeout);
+    }
+
+    /** The same settings with another bound on the first answer at start ({@link #requireReachable}). */
+    public KafkaSettings withConnectTimeout(Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("connect timeout: " + value + " (expected > 0)");
+        }
+        return new KafkaSettings(bootstrap, userProperties, timeout, value);
+    }
+
+    /** How long {@link #requireReachable} waits. */
+    public Duration connectTimeout() {
+        return connectTimeout;
     }
 
     public String bootstrap() {
@@ -126,23 +149,65 @@ public final class KafkaSettings {
     }
 
     /**
-     * Checks that the cluster answers within the timeout.
+     * An admin client, after checking that the bootstrap hosts have addresses.
+     *
+     * @throws KafkaUnreachableException with a one-line reason if no host resolves or the client
+     *                                   cannot be made
+     */
+    public Admin newAdmin(String clientId) {
+        requireResolvable();
+        try {
+            return Admin.create(admin(clientId));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + ": " + cause.getMessage(), e);
+        }
+    }
+
+    /** Fails with a one-line reason if no bootstrap host has an address. */
+    public void requireResolvable() {
+        List<String> unknown = new java.util.ArrayList<>();
+        for (String server : bootstrap.split(",")) {
+            String host = server.substring(0, Math.max(0, server.lastIndexOf(':'))).replace("[", "").replace("]", "");
+            try {
+                java.net.InetAddress.getAllByName(host);
+                return; // one is enough: the client finds the others
+            } catch (java.net.UnknownHostException e) {
+                unknown.add(host);
+            }
+        }
+        throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + ": unknown host"
+                + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown) + " (check --bootstrap)", null);
+    }
+
+    /**
+     * Checks that the cluster answers within the connect timeout (10 s unless told otherwise, and never
+     * longer than the timeout on remote calls).
      *
      * @throws KafkaUnreachableException with a one-line reason if it does not
      */
     public void requireReachable(Admin admin) {
+        long ms = Math.min(connectTimeout.toMillis(), timeout.toMillis());
         try {
-            admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) ms)).nodes()
+                    .get(ms + 2_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + " within "
-                    + timeout.toSeconds() + " s (is a broker running? start one with the 'broker' command)", e);
+            throw notAnswering(ms, e);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw notAnswering(ms, e.getCause());
+            }
             throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaUnreachableException("interrupted while connecting to " + bootstrap, e);
         }
+    }
+
+    private KafkaUnreachableException notAnswering(long ms, Throwable cause) {
+        return new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + " within " + Math.round(ms / 1000.0)
+                + " s (is a broker running? start one with the 'broker' command)", cause);
     }
 
     /** A loggable description: bootstrap and property names, secrets masked. */

@@ -77,7 +77,7 @@ public final class SpriteProducer {
         Map<TopicPartition, Long> start;
         DatasetManifest previous;
         ProduceRequest request;
-        try (Admin admin = Admin.create(kafka.admin("spritestream-producer-admin"))) {
+        try (Admin admin = kafka.newAdmin("spritestream-producer-admin")) {
             kafka.requireReachable(admin);
             catalog.ensureTopic(admin);
             previous = asked.append() ? latest(catalog, asked.dataset()) : null;
@@ -131,7 +131,7 @@ public final class SpriteProducer {
 
         Map<TopicPartition, Long> end;
         int version;
-        try (Admin admin = Admin.create(kafka.admin("spritestream-producer-admin"))) {
+        try (Admin admin = kafka.newAdmin("spritestream-producer-admin")) {
             end = endOffsets(admin, partitions);
         }
         version = catalog.list().stream().filter(m -> m.dataset().equals(request.dataset()))

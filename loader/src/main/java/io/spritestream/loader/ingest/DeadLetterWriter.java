@@ -87,7 +87,7 @@ public final class DeadLetterWriter implements AutoCloseable {
     }
 
     private void open() {
-        try (Admin admin = Admin.create(kafka.admin("spritestream-dlq-admin"))) {
+        try (Admin admin = kafka.newAdmin("spritestream-dlq-admin")) {
             if (!admin.listTopics().names().get().contains(topic)) {
                 NewTopic newTopic = new NewTopic(topic, 1, DatasetCatalog.replicationFactor(admin))
                         .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, "-1"));

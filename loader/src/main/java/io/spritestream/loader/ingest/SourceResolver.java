@@ -57,7 +57,7 @@ public final class SourceResolver {
 
     /** Kafka's id of {@code topic} (what tells a topic from one deleted and created again under its name). */
     public java.util.UUID topicId(String topic) {
-        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+        try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
             TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).get(topic);
             return new java.util.UUID(d.topicId().getMostSignificantBits(), d.topicId().getLeastSignificantBits());
@@ -76,7 +76,7 @@ public final class SourceResolver {
     }
 
     public ResolvedSource dataset(DatasetRef ref) {
-        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+        try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
             kafka.requireReachable(admin);
         }
         DatasetManifest manifest = new DatasetCatalog(kafka).resolve(ref);
@@ -86,7 +86,7 @@ public final class SourceResolver {
     }
 
     public ResolvedSource topic(String topic) {
-        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+        try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
             kafka.requireReachable(admin);
             TopicDescription description;
             try {
@@ -137,7 +137,7 @@ public final class SourceResolver {
                         whole.ranges().size() - 1);
             }
         }
-        try (Admin admin = Admin.create(kafka.admin("spritestream-resolver"))) {
+        try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
             Map<TopicPartition, Long> starts = since == null ? Map.of() : offsetsAt(admin, topic, whole.ranges(), since);
             Map<TopicPartition, Long> ends = until == null ? Map.of() : offsetsAt(admin, topic, whole.ranges(), until);
             List<OffsetRange> ranges = new ArrayList<>();

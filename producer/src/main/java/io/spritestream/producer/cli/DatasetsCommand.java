@@ -31,7 +31,7 @@ public final class DatasetsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
-        try (Admin admin = Admin.create(settings.admin("spritestream-datasets"))) {
+        try (Admin admin = settings.newAdmin("spritestream-datasets")) {
             settings.requireReachable(admin);
         }
         PrintWriter out = spec.commandLine().getOut();
