@@ -147,16 +147,18 @@ public final class Evaluation {
         long samples = 0;
         PriorityQueue<Miss> misses = new PriorityQueue<>(Comparator.comparingDouble(Miss::probabilityOfTrue).reversed());
         String dataset;
-        try (Model network = Model.newInstance(SpriteTrainer.MODEL_NAME, device, "PyTorch");
-             NDManager host = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+        try (NDManager host = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+             SpriteLoader loader = SpriteLoader.open(data, kafka, host, LoaderListener.NONE); // the data first: a
+             Model network = Model.newInstance(SpriteTrainer.MODEL_NAME, device, "PyTorch")) { // dead broker says so
             network.setBlock(SpriteNet.build(n));
             try {
                 network.load(model.dir(), SpriteTrainer.MODEL_NAME);
-            } catch (MalformedModelException e) {
-                throw new IOException("cannot read the parameters in " + model.dir() + ": " + e.getMessage(), e);
+            } catch (MalformedModelException | java.io.FileNotFoundException e) {
+                throw new IllegalArgumentException("--model: cannot read the parameters in " + model.dir() + " ("
+                        + e.getMessage() + ")", e);
             }
             ParameterStore parameters = new ParameterStore(network.getNDManager(), false);
-            try (SpriteLoader loader = SpriteLoader.open(data, kafka, host, LoaderListener.NONE)) {
+            {
                 dataset = loader.source().manifest().map(m -> m.key()).orElse(loader.source().topic());
                 KeySplit split = data.keySplit();
                 long records = loader.plannedRecords();
