@@ -200,7 +200,7 @@ def test_too_small_a_shared_memory_folder_fails_at_start_with_what_to_do(dataset
 @pytest.mark.parametrize("options, reason", [
     (dict(dataset="no-such-dataset"), "no-such-dataset"),
     (dict(batch=0), "--batch"),
-    (dict(no_such_option=3), "Unknown options: '--no-such-option'"),
+    (dict(no_such_option=3), "unknown options: '--no-such-option'"),
 ])
 def test_a_loader_error_raises_with_its_one_line_reason(dataset, ring_dir, options, reason):
     with pytest.raises(SpriteStreamError, match=re.escape(reason)):

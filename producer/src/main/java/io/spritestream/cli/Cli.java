@@ -23,6 +23,15 @@ public final class Cli {
     public static CommandLine commandLine(Object command) {
         CommandLine cli = new CommandLine(command);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        versionEverywhere(cli, cli.getCommandSpec().versionProvider());
+        cli.setParameterExceptionHandler((ex, args) -> {
+            CommandLine failed = ex.getCommandLine();
+            PrintWriter err = failed.getErr();
+            err.println("error: " + usageMessage(ex));
+            err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
+            err.flush();
+            return USAGE;
+        });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = Arrays.asList(parseResult.originalArgs().toArray(new String[0])).contains("--verbose");
             PrintWriter err = commandLine.getErr();
@@ -43,6 +52,34 @@ public final class Cli {
             return FAILURE;
         });
         return cli;
+    }
+
+    /**
+     * A usage error on one line, the way the rest of the command line words them: picocli's message
+     * with a lower-case start, the suggestions of an unknown option folded in.
+     */
+    static String usageMessage(CommandLine.ParameterException ex) {
+        String message = String.valueOf(ex.getMessage()).replace('\n', ' ').replace('\r', ' ').strip();
+        if (message.startsWith("Error: ")) {
+            message = message.substring("Error: ".length());
+        }
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
+            message += " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)";
+        }
+        return message.isEmpty() ? message : Character.toLowerCase(message.charAt(0)) + message.substring(1);
+    }
+
+    /** {@code -V} on every subcommand prints what the top command's does. */
+    private static void versionEverywhere(CommandLine cli, CommandLine.IVersionProvider provider) {
+        if (provider == null) {
+            return;
+        }
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            if (sub.getCommandSpec().versionProvider() == null) {
+                sub.getCommandSpec().versionProvider(provider);
+            }
+            versionEverywhere(sub, provider);
+        }
     }
 
     /** Runs {@code command} with {@code args} and returns the exit code. */

@@ -71,7 +71,10 @@ public final class LoaderOptions {
      * resolved window are printed on {@code out}.
      */
     LoaderSettings settings(String dataset, String topic, KafkaSettings kafka, PrintWriter out) throws IOException {
-        LoaderConfig config = replay.start(dataset, topic, kafka, out);
+        // What the replay options say (the seed, a resolved window) is printed once every option is
+        // known good: a bad option is then the only line.
+        java.io.StringWriter said = new java.io.StringWriter();
+        LoaderConfig config = replay.start(dataset, topic, kafka, new PrintWriter(said, true));
         if (batch != null) {
             config.batchSize(batch);
         }
@@ -81,8 +84,11 @@ public final class LoaderOptions {
         if (threads != null) {
             config.threads(threads);
         }
-        return augment.applyTo(cache.applyTo(config)).pixels(pixels.spec()).maxBatches(maxBatches).dropLast(dropLast)
-                .limits(new DecodeLimits(maxPixels, maxRecordBytes)).slabs(slabs).leakDetection(leakDetection)
-                .onBadRecord(onBadRecord).conclude();
+        LoaderSettings settings = augment.applyTo(cache.applyTo(config)).pixels(pixels.spec()).maxBatches(maxBatches)
+                .dropLast(dropLast).limits(new DecodeLimits(maxPixels, maxRecordBytes)).slabs(slabs)
+                .leakDetection(leakDetection).onBadRecord(onBadRecord).conclude();
+        out.print(said);
+        out.flush();
+        return settings;
     }
 }

@@ -59,12 +59,12 @@ public final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--skip", defaultValue = "0", paramLabel = "N", description = "Batches to skip first (default: ${DEFAULT-VALUE}).")
     long skip;
 
-    @Option(names = "--columns", defaultValue = "0", paramLabel = "N", description = "Cells per row (default: about square).")
-    int columns;
+    @Option(names = "--columns", paramLabel = "N", description = "Cells per row, 1..256 (default: about square).")
+    Integer columns;
 
-    @Option(names = "--scale", defaultValue = "0", paramLabel = "N",
-            description = "Nearest-neighbour upscaling factor (default: cells at least 64 pixels wide).")
-    int scale;
+    @Option(names = "--scale", paramLabel = "N",
+            description = "Nearest-neighbour upscaling factor, 1..32 (default: cells at least 64 pixels wide).")
+    Integer scale;
 
     @Option(names = "--labels", description = "Write each sample's class name under it.")
     boolean labels;
@@ -90,16 +90,32 @@ public final class PreviewCommand implements Callable<Integer> {
                     + "N draws of it (epochs 0..N-1), instead of the augmented batch.")
     int augmentGrid;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
-            description = "The seed augmentation draws from, as a run's --seed (default: ${DEFAULT-VALUE}).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed of the sample order (and of augmentation draws), as load's: the same seed, the same "
+                    + "batch (default: a random seed, printed).")
+    Long seed;
+
+    @Option(names = "--no-shuffle", description = "Offset order (each partition's blocks in turn), as load's.")
+    boolean noShuffle;
+
+    @Option(names = "--quiet", description = "Print only where the picture is (not the seed).")
+    boolean quiet;
 
     @Override
     public Integer call() throws Exception {
         if (skip < 0) {
             throw new IllegalArgumentException("--skip: " + skip + " (expected >= 0)");
         }
-        ContactSheet.Layout layout = new ContactSheet.Layout(columns, scale, 2, labels, checker);
+        if (columns != null && (columns < 1 || columns > 256)) {
+            throw new IllegalArgumentException("--columns: " + columns + " (expected 1..256, or leave it out for about "
+                    + "square)");
+        }
+        if (scale != null && (scale < 1 || scale > 32)) {
+            throw new IllegalArgumentException("--scale: " + scale + " (expected 1..32, or leave it out for cells at "
+                    + "least 64 pixels wide)");
+        }
+        ContactSheet.Layout layout = new ContactSheet.Layout(columns == null ? 0 : columns, scale == null ? 0 : scale, 2,
+                labels, checker);
         LoaderConfig config = (target.dataset != null ? LoaderConfig.dataset(DatasetRef.parse(target.dataset))
                 : LoaderConfig.topic(target.topic))
                 .batchSize(batch).pixels(pixels.spec()).maxBatches(skip + 1);
@@ -107,8 +123,9 @@ public final class PreviewCommand implements Callable<Integer> {
             config.threads(threads);
         }
         cache.applyTo(config);
-        config.order(new OrderSpec(seed, false, OrderSpec.SHUFFLE_BLOCK.defaultValue(), 1,
-                OrderSpec.REMAINDER.defaultValue()));
+        long s = seed != null ? seed : new java.security.SecureRandom().nextLong() >>> 1;
+        config.order(noShuffle ? new OrderSpec(s, false, OrderSpec.SHUFFLE_BLOCK.defaultValue(), 1,
+                OrderSpec.REMAINDER.defaultValue()) : OrderSpec.shuffled(s));
         String written;
         if (augmentGrid != 0) {
             AugmentSpec draws = augment.spec();
@@ -124,6 +141,10 @@ public final class PreviewCommand implements Callable<Integer> {
         }
         if (written == null) {
             throw new IllegalStateException("no batch to preview: the source has fewer than " + (skip + 1) + " batches");
+        }
+        if (!quiet) {
+            spec.commandLine().getOut().println(noShuffle ? "order: offset order"
+                    : "order: shuffled with seed " + s + " (the same batch again: --seed " + s + ")");
         }
         spec.commandLine().getOut().println("preview: " + output.toAbsolutePath() + " (" + written + ")");
         return 0;

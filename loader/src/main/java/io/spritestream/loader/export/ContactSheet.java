@@ -222,7 +222,11 @@ public final class ContactSheet {
         }
     }
 
-    /** A 3x5 pixel font: lower and upper case letters alike, digits and {@code -_./@?><:,()+=#}. */
+    /**
+     * A 3x5 pixel font: lower and upper case letters alike, digits and {@code -_./@?><:,()+=#}; accented
+     * Latin letters as their letter; any other character as a solid block (never as {@code ?}, which
+     * is a character of its own).
+     */
     static final class PixelFont {
         private static final String[] LETTERS = {
             "010101111101101", "110101110101110", "011100100100011", "110101101101110", "111100110100111",
@@ -237,7 +241,16 @@ public final class ContactSheet {
 
         private PixelFont() {}
 
+        /** Drawn for a character the font has no likeness of (not a letter with an accent the font can drop). */
+        static final String UNKNOWN = "111111111111111";
+
         static String glyph(char c) {
+            if (c > 127) {
+                // An accented Latin letter is drawn as its letter (é as e); anything else as a solid block.
+                String base = java.text.Normalizer.normalize(String.valueOf(c), java.text.Normalizer.Form.NFD);
+                char first = base.isEmpty() ? c : base.charAt(0);
+                return first < 128 && Character.isLetter(first) ? glyph(first) : UNKNOWN;
+            }
             char lower = Character.toLowerCase(c);
             if (lower >= 'a' && lower <= 'z') {
                 return LETTERS[lower - 'a'];

@@ -424,19 +424,22 @@ class LoaderCliTest {
         Path png = dir.resolve("sheet.png");
 
         CliRun r = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "12",
-                "--columns", "4", "--scale", "3", "--labels", "--output", png.toString());
+                "--columns", "4", "--scale", "3", "--labels", "--seed", "9", "--output", png.toString());
 
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().startsWith("preview: " + png.toAbsolutePath()), r.out());
+        assertTrue(r.out().startsWith("order: shuffled with seed 9 (the same batch again: --seed 9)\npreview: "
+                + png.toAbsolutePath()), r.out());
         BufferedImage sheet = ImageIO.read(png.toFile());
         int cell = 16 * 3;
         int label = 14;
         assertEquals(2 + 4 * (cell + 2), sheet.getWidth(), "4 columns of 48 px and 2 px gaps");
         assertEquals(2 + 3 * (cell + label + 2), sheet.getHeight(), "3 rows, each with a label strip");
 
-        // The same batch, straight from the loader: every pixel is a 3x3 block of the sheet, RGBA kept.
+        // The same batch, straight from the loader shuffled as load --seed 9 shuffles: every pixel is a
+        // 3x3 block of the sheet, RGBA kept.
         LoaderConfig config = LoaderConfig.dataset(DatasetRef.parse("cli-test")).batchSize(12)
-                .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).maxBatches(1);
+                .pixels(new PixelSpec(16, 16, 4, Fit.PAD)).maxBatches(1)
+                .order(io.spritestream.loader.replay.OrderSpec.shuffled(9));
         try (NDManager manager = NDManager.newBaseManager(Device.cpu());
              SpriteLoader loader = SpriteLoader.open(config, KafkaSettings.of(bootstrap), manager);
              SpriteBatch batch = loader.next()) {
@@ -482,7 +485,7 @@ class LoaderCliTest {
         Path png = dir.resolve("grid.png");
 
         CliRun r = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "12",
-                "--scale", "1", "--augment", "flip-h:0.5,translate:2,hue:30", "--augment-grid", "5", "--output",
+                "--scale", "1", "--no-shuffle", "--augment", "flip-h:0.5,translate:2,hue:30", "--augment-grid", "5", "--output",
                 png.toString());
 
         assertEquals(0, r.exit(), r.err());
