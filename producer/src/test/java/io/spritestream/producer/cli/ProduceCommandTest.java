@@ -55,9 +55,10 @@ class ProduceCommandTest {
 
         assertEquals(Cli.USAGE, run.exit(), run.toString());
         String reason = run.errLines().get(0);
-        assertTrue(reason.contains("Missing required argument"), run.toString());
+        assertTrue(reason.startsWith("error: missing required argument"), run.toString());
         assertTrue(reason.contains("--dir") && reason.contains("--synthetic") && reason.contains("--sheet"), reason);
-        assertTrue(run.err().contains("Usage: spritestream-producer produce"), run.toString());
+        assertEquals("Try 'spritestream-producer produce --help' for more information.", run.errLines().get(1));
+        assertEquals(2, run.errLines().size(), run.toString());
     }
 
     @Test
