@@ -143,6 +143,9 @@ public final class FeedRun {
         for (SpriteBatch batch = loader.next(); batch != null; batch = loader.next()) {
             if (viewerGone) {
                 batch.close();
+                if (protocolError != null) {
+                    throw new IOException(protocolError); // the viewer went by answering nonsense
+                }
                 return null;
             }
             if (!batch.classes().equals(classesSent)) {
