@@ -29,4 +29,19 @@ public final class Sizes {
             throw InvalidSettingException.of(setting, text, "S or WxH with positive integers, e.g. 32 or 64x48");
         }
     }
+
+    /** A byte count for people: {@code 512 B}, {@code 61.4 kB}, {@code 4.5 MB}, {@code 1.2 GB} (powers of 1000). */
+    public static String bytes(long bytes) {
+        if (bytes < 1000) {
+            return bytes + " B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB", "PB"};
+        double value = bytes / 1000.0;
+        int unit = 0;
+        while (value >= 999.95 && unit < units.length - 1) {
+            value /= 1000;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
 }

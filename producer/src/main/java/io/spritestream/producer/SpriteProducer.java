@@ -72,6 +72,7 @@ public final class SpriteProducer {
      */
     public ProduceResult produce(SpriteSource source, ProduceRequest asked, LongConsumer progress)
             throws IOException {
+        long called = System.nanoTime();
         DatasetCatalog catalog = new DatasetCatalog(kafka);
         List<TopicPartition> partitions;
         Map<TopicPartition, Long> start;
@@ -122,7 +123,7 @@ public final class SpriteProducer {
                 listener.clientClosed(producer);
             }
         }
-        double seconds = (System.nanoTime() - began) / 1e9;
+        double sendingSeconds = (System.nanoTime() - began) / 1e9;
         if (failed.get() > 0) {
             throw new ProduceException(failed.get() + " of " + sent[0] + " records could not be written to "
                     + request.topic() + ": " + firstError.get().getMessage()
@@ -150,7 +151,8 @@ public final class SpriteProducer {
         DatasetManifest manifest = new DatasetManifest(request.dataset(), version, request.topic(), ranges,
                 count, classes, Instant.now().toString());
         catalog.publish(manifest);
-        return new ProduceResult(manifest, acked.get(), bytes.get(), seconds);
+        return new ProduceResult(manifest, acked.get(), bytes.get(), (System.nanoTime() - called) / 1e9,
+                sendingSeconds);
     }
 
     /** The request on the topic of the version it appends to. */

@@ -131,6 +131,7 @@ class SpriteProducerTest {
         String summary = result.summary();
 
         assertTrue(summary.contains("300 records"), summary);
+        assertTrue(summary.matches(".*\\(\\d+\\.\\d (kB|MB)\\).*"), "the size in a unit that shows it: " + summary);
         assertTrue(summary.contains(request.dataset() + "@1"), summary);
         assertFalse(summary.contains("\n"), summary);
     }
@@ -225,7 +226,11 @@ class SpriteProducerTest {
 
         assertEquals(records, pacedResult.records());
         assertTrue(wallSeconds >= atLeastSeconds, "took " + wallSeconds + " s, expected >= " + atLeastSeconds);
-        assertTrue(pacedResult.seconds() >= atLeastSeconds, "sending took " + pacedResult.seconds() + " s, expected >= " + atLeastSeconds);
+        assertTrue(pacedResult.sendingSeconds() >= atLeastSeconds,
+                "sending took " + pacedResult.sendingSeconds() + " s, expected >= " + atLeastSeconds);
+        assertTrue(pacedResult.seconds() >= pacedResult.sendingSeconds() && pacedResult.seconds() <= wallSeconds,
+                "the whole produce took " + pacedResult.seconds() + " s: within the call's " + wallSeconds
+                        + " s and no less than its sending");
     }
 
     // --- helpers -------------------------------------------------------------------------------

@@ -150,6 +150,9 @@ public final class BenchCommand implements Callable<Integer> {
             return resolver.dataset(DatasetRef.parse(dataset));
         }
         SpriteSource sprites = dir != null ? new DirectorySource(dir) : synthetic.sprites(DEFAULT_SPRITES);
+        if (sprites instanceof DirectorySource folder) {
+            folder.skippedWarning().ifPresent(err::println);
+        }
         String name = dir != null ? "bench-dir" : "bench-" + synthetic.size() + "px";
         err.println("producing " + sprites.describe() + " as dataset '" + name + "' ...");
         var manifest = new SpriteProducer(kafka).produce(sprites, ProduceRequest.of(name), n -> { }).manifest();

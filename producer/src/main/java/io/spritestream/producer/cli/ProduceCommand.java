@@ -1,11 +1,15 @@
 package io.spritestream.producer.cli;
 
+import io.spritestream.catalog.DatasetCatalog;
+import io.spritestream.catalog.DatasetManifest;
+import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.KafkaOptions;
-import io.spritestream.config.Sizes;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.SyntheticOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.config.Sizes;
+import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.metrics.MetricsServer;
 import io.spritestream.metrics.ProducerMetrics;
 import io.spritestream.producer.ProduceListener;
@@ -18,11 +22,13 @@ import io.spritestream.producer.source.SpriteSource;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code produce}: streams a folder, a sprite sheet or the synthetic set to a dataset topic. */
@@ -68,18 +74,33 @@ public final class ProduceCommand implements Callable<Integer> {
             + "(nothing already there is sent again); without it, the new version holds only these sprites.")
     boolean append;
 
+    @Option(names = "--if-absent", description = "Produce only if the dataset has no version yet; otherwise say which "
+            + "it has and exit 0 (a seed job that can run again without adding a version).")
+    boolean ifAbsent;
+
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
     static final class SourceOptions {
-        @Option(names = "--dir", paramLabel = "PATH", description = "A folder of images: PATH/<label>/.../<file>.")
-        Path dir;
+        @ArgGroup(exclusive = false)
+        DirOptions dir;
 
         @ArgGroup(exclusive = false)
         SyntheticOptions synthetic;
 
         @ArgGroup(exclusive = false)
         SheetOptions sheet;
+    }
+
+    static final class DirOptions {
+        @Option(names = "--dir", required = true, paramLabel = "PATH",
+                description = "A folder of images: PATH/<label>/.../<file>; images directly in PATH are skipped "
+                        + "(with a warning) unless --root-label is given.")
+        Path dir;
+
+        @Option(names = "--root-label", paramLabel = "NAME",
+                description = "Class of the images lying directly in the --dir folder (default: skip them).")
+        String rootLabel;
     }
 
     static final class SheetOptions {
@@ -96,7 +117,20 @@ public final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ProduceRequest request = new ProduceRequest(dataset, topic, partitions, rate, append);
+        if (ifAbsent && append) {
+            throw new ParameterException(spec.commandLine(), "--if-absent and --append exclude each other "
+                    + "(--append adds to an existing version; --if-absent produces only when there is none)");
+        }
         SpriteSource sprites = openSource();
+        if (ifAbsent) {
+            java.util.Optional<DatasetManifest> existing = existingVersion();
+            if (existing.isPresent()) {
+                spec.commandLine().getOut().printf("dataset %s already has a version (latest %s, %d records); "
+                        + "nothing produced (--if-absent)%n", dataset, existing.get().key(), existing.get().count());
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
+        }
         ProduceResult result;
         try (MetricsServer server = metrics.start(spec.commandLine().getOut())) {
             ProduceListener listener = server == null ? ProduceListener.NONE : new ProducerMetrics(server.registry());
@@ -104,7 +138,7 @@ public final class ProduceCommand implements Callable<Integer> {
             if (quiet) {
                 result = producer.produce(sprites, request, n -> { });
             } else {
-                try (ProgressBar bar = ConsoleProgress.bar("produce " + dataset, sprites.size(), "sprites")) {
+                try (ProgressBar bar = ConsoleProgress.bar("produce " + dataset, sprites.size(), "records")) {
                     result = producer.produce(sprites, request, bar::stepTo);
                 }
             }
@@ -114,9 +148,26 @@ public final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
+    private java.util.Optional<DatasetManifest> existingVersion() throws java.io.IOException {
+        KafkaSettings settings = kafka.settings();
+        try (Admin admin = settings.newAdmin("spritestream-producer-admin")) {
+            settings.requireReachable(admin);
+        }
+        return new DatasetCatalog(settings).find(DatasetRef.parse(dataset));
+    }
+
+    private void warnAboutSkipped(DirectorySource folder) {
+        folder.skippedWarning().ifPresent(line -> {
+            spec.commandLine().getErr().println(line);
+            spec.commandLine().getErr().flush();
+        });
+    }
+
     private SpriteSource openSource() throws java.io.IOException {
         if (source.dir != null) {
-            return new DirectorySource(source.dir);
+            DirectorySource folder = new DirectorySource(source.dir.dir, source.dir.rootLabel);
+            warnAboutSkipped(folder);
+            return folder;
         }
         if (source.synthetic != null) {
             return source.synthetic.sprites(0);

@@ -24,25 +24,43 @@ import java.util.function.Consumer;
  * known before streaming. {@link #forEach} then reads each file's bytes, untouched, in the sorted
  * order of the relative paths (with {@code '/'} separators on every OS); the relative path is the
  * key. Hidden files and folders (names starting with {@code '.'}) are skipped, as are files of
- * other types; symbolic links are followed. Not thread-safe: one caller at a time.
+ * other types; symbolic links are followed. Images lying directly in the root (outside any label
+ * folder) are skipped and listed by {@link #skippedAtRoot()}, unless a root label is given: then
+ * they are that class. Not thread-safe: one caller at a time.
  */
 public final class DirectorySource implements SpriteSource {
 
     private final Path root;
     private final List<Entry> entries;
     private final List<String> classes;
+    private final List<String> skippedAtRoot;
 
     /** One image file: where it is, its key (relative path), its label and its media type. */
     private record Entry(Path file, String key, String label, String contentType) {}
 
     /**
-     * Scans {@code root}.
+     * Scans {@code root}, skipping images that lie directly in it.
      *
-     * @throws IllegalArgumentException if {@code root} is missing or not a folder, holds an image
-     *                                  directly (outside a label folder), or holds no images at all
+     * @throws IllegalArgumentException if {@code root} is missing or not a folder, or holds no images
+     *                                  in label folders
      * @throws UncheckedIOException     if the folder cannot be read
      */
     public DirectorySource(Path root) {
+        this(root, null);
+    }
+
+    /**
+     * Scans {@code root}; images directly in it are of class {@code rootLabel}, or skipped if it is
+     * {@code null}.
+     *
+     * @throws IllegalArgumentException if {@code root} is missing or not a folder, or holds no images
+     *                                  it takes, or {@code rootLabel} is blank
+     * @throws UncheckedIOException     if the folder cannot be read
+     */
+    public DirectorySource(Path root, String rootLabel) {
+        if (rootLabel != null && rootLabel.isBlank()) {
+            throw new IllegalArgumentException("the label for images in the folder's root is blank");
+        }
         if (!Files.exists(root)) {
             throw new IllegalArgumentException("image folder " + root + " does not exist");
         }
@@ -50,10 +68,14 @@ public final class DirectorySource implements SpriteSource {
             throw new IllegalArgumentException("image folder " + root + " is not a directory");
         }
         this.root = root;
-        this.entries = Collections.unmodifiableList(scan(root));
+        List<String> atRoot = new ArrayList<>();
+        this.entries = Collections.unmodifiableList(scan(root, rootLabel, atRoot));
+        this.skippedAtRoot = List.copyOf(atRoot);
         if (entries.isEmpty()) {
             throw new IllegalArgumentException("image folder " + root
-                    + " holds no images (.png, .jpg, .jpeg, .bmp, .webp) in its label folders root/<label>/...");
+                    + " holds no images (.png, .jpg, .jpeg, .bmp, .webp) in its label folders root/<label>/..."
+                    + (atRoot.isEmpty() ? "" : "; the " + atRoot.size() + " lying directly in it (" + atRoot.get(0)
+                    + (atRoot.size() > 1 ? ", ..." : "") + ") need a class: --root-label NAME"));
         }
         TreeSet<String> labels = new TreeSet<>();
         for (Entry entry : entries) {
@@ -62,7 +84,7 @@ public final class DirectorySource implements SpriteSource {
         this.classes = List.copyOf(labels);
     }
 
-    private static List<Entry> scan(Path root) {
+    private static List<Entry> scan(Path root, String rootLabel, List<String> skippedAtRoot) {
         List<Entry> found = new ArrayList<>();
         try {
             Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
@@ -77,7 +99,11 @@ public final class DirectorySource implements SpriteSource {
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                             String contentType = ContentTypes.forFileName(file.getFileName().toString());
                             if (attrs.isRegularFile() && !isHidden(file) && contentType != null) {
-                                found.add(entry(root, file, contentType));
+                                if (rootLabel == null && root.relativize(file).getNameCount() < 2) {
+                                    skippedAtRoot.add(file.getFileName().toString());
+                                } else {
+                                    found.add(entry(root, file, contentType, rootLabel));
+                                }
                             }
                             return FileVisitResult.CONTINUE;
                         }
@@ -86,16 +112,13 @@ public final class DirectorySource implements SpriteSource {
             throw new UncheckedIOException("cannot scan image folder " + root + ": " + e.getMessage(), e);
         }
         found.sort((a, b) -> a.key().compareTo(b.key()));
+        Collections.sort(skippedAtRoot);
         return found;
     }
 
-    private static Entry entry(Path root, Path file, String contentType) {
+    private static Entry entry(Path root, Path file, String contentType, String rootLabel) {
         Path relative = root.relativize(file);
-        if (relative.getNameCount() < 2) {
-            throw new IllegalArgumentException("image " + file + " lies directly in " + root
-                    + "; expected the layout root/<label>/... (one folder per class), e.g. "
-                    + root.resolve("<label>").resolve(relative));
-        }
+        String label = relative.getNameCount() < 2 ? rootLabel : relative.getName(0).toString();
         StringBuilder key = new StringBuilder();
         for (Path name : relative) {
             if (key.length() > 0) {
@@ -103,7 +126,7 @@ public final class DirectorySource implements SpriteSource {
             }
             key.append(name);
         }
-        return new Entry(file, key.toString(), relative.getName(0).toString(), contentType);
+        return new Entry(file, key.toString(), label, contentType);
     }
 
     private static boolean isHidden(Path path) {
@@ -116,7 +139,29 @@ public final class DirectorySource implements SpriteSource {
         return entries.size();
     }
 
-    /** The label folders that hold at least one image, sorted. */
+    /**
+     * The names of the images lying directly in the root that were skipped (no root label was
+     * given), sorted; empty if none.
+     */
+    public List<String> skippedAtRoot() {
+        return skippedAtRoot;
+    }
+
+    /**
+     * The one-line warning about the skipped images lying directly in the root, naming up to three,
+     * or empty if none was skipped.
+     */
+    public java.util.Optional<String> skippedWarning() {
+        if (skippedAtRoot.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        int n = skippedAtRoot.size();
+        String names = String.join(", ", skippedAtRoot.subList(0, Math.min(3, n))) + (n > 3 ? ", ..." : "");
+        return java.util.Optional.of("warning: skipped " + n + (n == 1 ? " image" : " images") + " lying directly in "
+                + root + " outside a label folder (" + names + "); --root-label NAME takes them as class NAME");
+    }
+
+    /** The label folders that hold at least one image (and the root label, if it took any), sorted. */
     @Override
     public List<String> classes() {
         return classes;

@@ -114,6 +114,88 @@ class ProduceCommandTest {
     }
 
     @Test
+    void imagesDirectlyInTheFolderAreSkippedWithAOneLineWarningAndTheRestProduced(EmbeddedKafka kafka)
+            throws IOException {
+        Path units = unitFolder();
+        String dataset = unique("cli-stray");
+
+        CliRun run = run("produce", "--dataset", dataset, "--dir", units.toString(), "--bootstrap",
+                kafka.bootstrapServers(), "--quiet");
+
+        assertEquals(0, run.exit(), run.toString());
+        assertEquals(List.of("warning: skipped 2 images lying directly in " + units + " outside a label folder "
+                + "(map.png, title.png); --root-label NAME takes them as class NAME"), run.errLines());
+        assertTrue(run.out().startsWith("produced 3 records "), run.toString());
+    }
+
+    @Test
+    void aRootLabelProducesTheImagesInTheFolderAsOneMoreClass(EmbeddedKafka kafka) throws IOException {
+        Path units = unitFolder();
+        String dataset = unique("cli-rootlabel");
+
+        CliRun run = run("produce", "--dataset", dataset, "--dir", units.toString(), "--root-label", "misc",
+                "--bootstrap", kafka.bootstrapServers(), "--quiet");
+
+        assertEquals(0, run.exit(), run.toString());
+        assertEquals("", run.err());
+        assertTrue(run.out().startsWith("produced 5 records "), run.toString());
+        var manifest = new io.spritestream.catalog.DatasetCatalog(io.spritestream.kafka.KafkaSettings.of(
+                kafka.bootstrapServers())).resolve(io.spritestream.catalog.DatasetRef.parse(dataset));
+        assertEquals(List.of("archer", "knight", "misc"), manifest.classes());
+        assertEquals(5, manifest.count());
+    }
+
+    @Test
+    void aRootLabelWithoutADirIsAUsageError() {
+        CliRun run = run("produce", "--dataset", "x", "--synthetic", "5", "--root-label", "misc");
+
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("error: "), run.toString());
+    }
+
+    @Test
+    void ifAbsentProducesTheFirstVersionAndThenNothingMore(EmbeddedKafka kafka) {
+        String dataset = unique("cli-seed");
+        String[] seed = {"produce", "--dataset", dataset, "--synthetic", "20", "--size", "16", "--if-absent",
+                "--bootstrap", kafka.bootstrapServers(), "--quiet"};
+
+        CliRun first = run(seed);
+        CliRun second = run(seed);
+        CliRun third = run(seed);
+
+        assertEquals(0, first.exit(), first.toString());
+        assertTrue(first.out().startsWith("produced 20 records "), first.toString());
+        for (CliRun again : List.of(second, third)) {
+            assertEquals(0, again.exit(), again.toString());
+            assertEquals("dataset " + dataset + " already has a version (latest " + dataset + "@1, 20 records); "
+                    + "nothing produced (--if-absent)", again.out().strip());
+        }
+        var versions = new io.spritestream.catalog.DatasetCatalog(io.spritestream.kafka.KafkaSettings.of(
+                kafka.bootstrapServers())).list().stream().filter(m -> m.dataset().equals(dataset)).toList();
+        assertEquals(1, versions.size(), versions.toString());
+    }
+
+    @Test
+    void ifAbsentWithAppendIsAUsageError() {
+        CliRun run = run("produce", "--dataset", "x", "--synthetic", "5", "--if-absent", "--append");
+
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("error: --if-absent and --append exclude each other"),
+                run.toString());
+    }
+
+    /** A game's unit folder: two classes in folders and two stray files directly in it. */
+    private Path unitFolder() throws IOException {
+        Path units = dir.resolve("units");
+        for (String name : List.of("archer/a1.png", "archer/a2.png", "knight/k1.png", "map.png", "title.png")) {
+            Path file = units.resolve(name);
+            java.nio.file.Files.createDirectories(file.getParent());
+            ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB), "png", file.toFile());
+        }
+        return units;
+    }
+
+    @Test
     void theDatasetsCommandListsAProducedDataset(EmbeddedKafka kafka) {
         String dataset = unique("cli-listed");
         assertEquals(0, run("produce", "--dataset", dataset, "--synthetic", "20", "--classes", "2", "--size", "16",

@@ -93,14 +93,44 @@ class DirectorySourceTest {
     }
 
     @Test
-    void anImageDirectlyInTheRootIsRejectedNamingItAndTheLayout() throws IOException {
+    void imagesDirectlyInTheRootAreSkippedAndListed() throws IOException {
         file("cat/a.png");
+        file("stray.png");
+        file("portrait.jpg");
+
+        DirectorySource source = new DirectorySource(root);
+
+        assertEquals(List.of("cat/a.png"), collect(source).stream().map(Sprite::key).toList());
+        assertEquals(1, source.size());
+        assertEquals(List.of("cat"), source.classes());
+        assertEquals(List.of("portrait.jpg", "stray.png"), source.skippedAtRoot());
+        assertEquals("warning: skipped 2 images lying directly in " + root + " outside a label folder "
+                + "(portrait.jpg, stray.png); --root-label NAME takes them as class NAME", source.skippedWarning().get());
+    }
+
+    @Test
+    void aRootLabelTakesTheImagesDirectlyInTheRootAsOneClass() throws IOException {
+        file("cat/a.png");
+        file("stray.png");
+
+        DirectorySource source = new DirectorySource(root, "unsorted");
+        List<Sprite> sprites = collect(source);
+
+        assertEquals(List.of("cat/a.png", "stray.png"), sprites.stream().map(Sprite::key).toList());
+        assertEquals(List.of("cat", "unsorted"), sprites.stream().map(Sprite::label).toList());
+        assertEquals(List.of("cat", "unsorted"), source.classes());
+        assertEquals(List.of(), source.skippedAtRoot());
+        assertTrue(source.skippedWarning().isEmpty());
+    }
+
+    @Test
+    void onlyImagesInTheRootAndNoRootLabelIsRejectedNamingTheWayOut() throws IOException {
         file("stray.png");
 
         String message = assertThrows(IllegalArgumentException.class, () -> new DirectorySource(root)).getMessage();
 
-        assertTrue(message.contains("stray.png"), message);
         assertTrue(message.contains("root/<label>/"), message);
+        assertTrue(message.contains("stray.png") && message.contains("--root-label"), message);
     }
 
     @Test
