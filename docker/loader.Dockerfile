@@ -3,7 +3,7 @@
 # repository root:
 #   docker build -f docker/loader.Dockerfile -t spritestream-loader .
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9.11-eclipse-temurin-17-noble AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY producer/pom.xml producer/
@@ -14,7 +14,7 @@ COPY loader/src loader/src
 COPY loader/broker/src loader/broker/src
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl loader -am package
 
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:17.0.16_8-jre-noble
 WORKDIR /app
 COPY --from=build /src/loader/target/spritestream-loader.jar /app/
 COPY --from=build /src/loader/target/lib /app/lib

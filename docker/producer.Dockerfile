@@ -2,7 +2,7 @@
 # The producer: spritestream-producer.jar (produce, datasets). Built from the repository root:
 #   docker build -f docker/producer.Dockerfile -t spritestream-producer .
 
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9.11-eclipse-temurin-17-noble AS build
 WORKDIR /src
 COPY pom.xml ./
 COPY producer/pom.xml producer/
@@ -13,7 +13,7 @@ COPY producer/src producer/src
 COPY loader/broker/src loader/broker/src
 RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl producer -am package
 
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:17.0.16_8-jre-noble
 WORKDIR /app
 COPY --from=build /src/producer/target/spritestream-producer.jar /app/
 COPY --from=build /src/producer/target/lib /app/lib

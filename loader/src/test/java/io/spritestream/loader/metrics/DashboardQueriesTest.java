@@ -55,9 +55,12 @@ import org.junit.jupiter.api.io.TempDir;
 class DashboardQueriesTest {
 
     private static final String TOPIC = "sprites.dashboard";
-    /** What Grafana's variables stand for here (scrapes every second). */
+    /**
+     * What Grafana's variables stand for here (scrapes every second; the job and instance variables
+     * set to "All", as the dashboard opens).
+     */
     private static final Map<String, String> GRAFANA_VARIABLES = Map.of(
-            "$__rate_interval", "10s", "$__interval", "2s", "$__range", "5m");
+            "$__rate_interval", "10s", "$__interval", "2s", "$__range", "5m", "$job", ".*", "$instance", ".*");
     /** Scrapes of each target before the queries are evaluated: the rate window is full. */
     private static final int SCRAPES = 12;
     /** The live producer's stream: long enough to outlast the evaluation. */

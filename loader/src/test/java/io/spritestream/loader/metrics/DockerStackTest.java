@@ -1,6 +1,7 @@
 package io.spritestream.loader.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -11,6 +12,7 @@ import io.spritestream.cli.Cli;
 import io.spritestream.loader.cli.LoaderMain;
 import io.spritestream.loader.testing.PrometheusProcess;
 import io.spritestream.loader.testing.RepoFiles;
+import io.spritestream.metrics.MetricsServer;
 import io.spritestream.producer.cli.ProducerMain;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -138,5 +140,138 @@ class DockerStackTest {
         List<String> volumes = JSON.convertValue(services.path("prometheus").path("volumes"),
                 new TypeReference<List<String>>() { });
         assertTrue(volumes.contains("./prometheus.yml:/etc/prometheus/prometheus.yml:ro"), volumes.toString());
+    }
+
+    @Test
+    void everyServiceThatKeepsRunningHasAHealthcheckAndEachWaitsForWhatItNeeds() throws Exception {
+        JsonNode services = compose().path("services");
+        List<String> checked = new ArrayList<>();
+        services.fields().forEachRemaining(e -> {
+            boolean oneShot = e.getValue().path("restart").asText().equals("no");
+            if (!oneShot) {
+                List<String> test = JSON.convertValue(e.getValue().path("healthcheck").path("test"),
+                        new TypeReference<List<String>>() { });
+                assertTrue(test != null && test.size() >= 2 && test.get(0).startsWith("CMD"),
+                        e.getKey() + " has a healthcheck: " + e.getValue().path("healthcheck"));
+                checked.add(e.getKey());
+            }
+            e.getValue().path("depends_on").fields().forEachRemaining(d -> {
+                String condition = d.getValue().path("condition").asText();
+                assertFalse(condition.isEmpty(), e.getKey() + " says what it waits for of " + d.getKey());
+                if (condition.equals("service_healthy")) {
+                    assertTrue(services.path(d.getKey()).has("healthcheck"), d.getKey() + " can become healthy");
+                }
+                if (condition.equals("service_completed_successfully")) {
+                    assertEquals("no", services.path(d.getKey()).path("restart").asText(), d.getKey() + " ends");
+                }
+            });
+        });
+        assertEquals(List.of("kafka", "producer", "loader", "prometheus", "grafana"), checked);
+        for (String client : List.of("seed", "producer", "loader")) {
+            assertEquals("service_healthy", services.path(client).path("depends_on").path("kafka").path("condition")
+                    .asText(), client + " waits for a healthy Kafka");
+        }
+        assertEquals("service_healthy", services.path("grafana").path("depends_on").path("prometheus")
+                .path("condition").asText());
+    }
+
+    @Test
+    void theMetricsHealthcheckPassesAgainstARealMetricsEndpointAndFailsWithoutOne() throws Exception {
+        JsonNode services = compose().path("services");
+        for (String name : List.of("loader", "producer")) {
+            List<String> test = JSON.convertValue(services.path(name).path("healthcheck").path("test"),
+                    new TypeReference<List<String>>() { });
+            String port = after(command(services.path(name)), "--metrics-port");
+            assertEquals(List.of("CMD", "bash", "-c"), test.subList(0, 3), name);
+            assertTrue(test.get(3).contains("/dev/tcp/127.0.0.1/" + port + " "), name + " probes its metrics port");
+            int free;
+            try (MetricsServer server = MetricsServer.start(0)) {
+                free = server.port();
+                assertEquals(0, bash(test.get(3).replace("/" + port + " ", "/" + free + " ")),
+                        name + "'s healthcheck against a live endpoint");
+            }
+            assertTrue(bash(test.get(3).replace("/" + port + " ", "/" + free + " ")) != 0,
+                    name + "'s healthcheck once the endpoint is gone");
+        }
+    }
+
+    private static int bash(String script) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the healthcheck finished: " + script);
+        return p.exitValue();
+    }
+
+    @Test
+    void kafkaDataPrometheusDataAndTheLoadersNativeCachesLiveInNamedVolumes() throws Exception {
+        JsonNode compose = compose();
+        JsonNode services = compose.path("services");
+        String logDirs = services.path("kafka").path("environment").path("KAFKA_LOG_DIRS").asText();
+        assertEquals("kafka-data:" + logDirs, volumes(services.path("kafka")).get(0), "Kafka's log dirs persist");
+        assertTrue(volumes(services.path("prometheus")).contains("prometheus-data:/prometheus"));
+
+        String dockerfile = Files.readString(RepoFiles.resolve("docker/loader.Dockerfile"));
+        java.util.regex.Matcher env = java.util.regex.Pattern
+                .compile("ENV SPRITESTREAM_CACHE=(\\S+) DJL_CACHE_DIR=(\\S+)").matcher(dockerfile);
+        assertTrue(env.find(), "the loader image says where the natives unpack");
+        assertTrue(env.group(2).startsWith(env.group(1) + "/"), "DJL's cache lies in the same folder");
+        assertTrue(volumes(services.path("loader")).contains("native-cache:" + env.group(1)),
+                volumes(services.path("loader")).toString());
+        for (String volume : List.of("kafka-data", "prometheus-data", "native-cache")) {
+            assertTrue(compose.path("volumes").has(volume), volume + " is declared");
+        }
+        assertFalse(services.path("kafka").path("environment").path("CLUSTER_ID").asText().isBlank(),
+                "a fixed cluster id: the kept volume is the same cluster on the next 'up'");
+    }
+
+    private static List<String> volumes(JsonNode service) {
+        return JSON.convertValue(service.path("volumes"), new TypeReference<List<String>>() { });
+    }
+
+    @Test
+    void everyImageHasAnExactVersionTag() throws Exception {
+        JsonNode services = compose().path("services");
+        String projectVersion = projectVersion();
+        java.util.regex.Pattern exact = java.util.regex.Pattern.compile("[^:]+:v?\\d+\\.\\d+\\.\\d+[-_.A-Za-z0-9]*");
+        List<String> images = new ArrayList<>();
+        services.fields().forEachRemaining(e -> images.add(e.getValue().path("image").asText()));
+        for (String dockerfile : List.of("docker/loader.Dockerfile", "docker/producer.Dockerfile")) {
+            for (String line : Files.readAllLines(RepoFiles.resolve(dockerfile))) {
+                if (line.startsWith("FROM ")) {
+                    images.add(line.split("\\s+")[1]);
+                }
+            }
+        }
+        for (String image : images) {
+            assertTrue(exact.matcher(image).matches(), image + " names an exact version");
+        }
+        for (String own : List.of("seed", "producer", "loader")) {
+            assertTrue(services.path(own).path("image").asText().endsWith(":" + projectVersion),
+                    own + "'s image is tagged with the project's version " + projectVersion);
+        }
+    }
+
+    private static String projectVersion() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>spritestream-parent</artifactId>\\s*"
+                + "<version>([^<]+)</version>").matcher(Files.readString(RepoFiles.resolve("pom.xml")));
+        assertTrue(m.find(), "the root pom's version");
+        return m.group(1);
+    }
+
+    @Test
+    void theSeedProducesOnlyWhenTheDatasetIsAbsentSoAnotherUpAddsNoVersion() throws Exception {
+        List<String> seed = command(compose().path("services").path("seed"));
+        assertTrue(seed.contains("--if-absent"), seed.toString());
+        assertFalse(seed.contains("--append"), seed.toString());
+    }
+
+    @Test
+    void theLoaderRunsAsLinuxAmd64TheArchitectureOfItsBundledNatives() throws Exception {
+        JsonNode services = compose().path("services");
+        assertEquals("linux/amd64", services.path("loader").path("platform").asText());
+        String loaderPom = Files.readString(RepoFiles.resolve("loader/pom.xml"))
+                + Files.readString(RepoFiles.resolve("pom.xml"));
+        assertTrue(loaderPom.contains("linux-x86_64"), "the PyTorch native library the loader bundles is x86-64");
+        assertTrue(services.path("producer").path("platform").isMissingNode(), "the producer is pure Java: any platform");
     }
 }

@@ -122,4 +122,38 @@ class GrafanaDashboardTest {
             }
         }
     }
+
+    @Test
+    void variablesPickTheJobAndTheInstanceAndEveryMetricOfEveryQueryHonoursThem() throws Exception {
+        JsonNode dashboard = dashboard();
+        JsonNode variables = dashboard.path("templating").path("list");
+        String uid = dashboard.path("panels").get(1).path("datasource").path("uid").asText();
+        assertEquals(2, variables.size(), variables.toString());
+        JsonNode job = variables.get(0);
+        JsonNode instance = variables.get(1);
+        assertEquals("job", job.path("name").asText());
+        assertEquals("instance", instance.path("name").asText());
+        for (JsonNode v : variables) {
+            assertEquals("query", v.path("type").asText(), v.toString());
+            assertEquals(uid, v.path("datasource").path("uid").asText(), "the provisioned Prometheus: " + v);
+            assertTrue(v.path("multi").asBoolean() && v.path("includeAll").asBoolean(), "any, several or all: " + v);
+        }
+        assertTrue(job.path("query").path("query").asText().startsWith("label_values(up{job=~\"spritestream"),
+                job.toString());
+        assertEquals("label_values(up{job=~\"$job\"}, instance)", instance.path("query").path("query").asText(),
+                "the instances of the jobs picked");
+
+        Pattern selector = Pattern.compile("\\b((?:spritestream|jvm|kafka)_[a-z0-9_]+)(\\{[^}]*\\})?");
+        int metrics = 0;
+        for (DashboardQueriesTest.Query q : queries()) {
+            Matcher m = selector.matcher(q.expr());
+            while (m.find()) {
+                metrics++;
+                String labels = m.group(2) == null ? "" : m.group(2);
+                assertTrue(labels.contains("job=~\"$job\"") && labels.contains("instance=~\"$instance\""),
+                        q.panel() + ": " + m.group(1) + " is not narrowed to the picked job and instance in " + q.expr());
+            }
+        }
+        assertTrue(metrics >= 38, "every metric counted: " + metrics);
+    }
 }

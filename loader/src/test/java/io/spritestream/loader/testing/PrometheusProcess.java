@@ -82,6 +82,8 @@ public final class PrometheusProcess implements AutoCloseable {
         if ("1".equals(System.getenv(REQUIRE_ENV))) {
             fail(message + " (" + REQUIRE_ENV + "=1: required here)");
         }
+        // Surefire shows a skip's reason only in its XML report: say it on the console too.
+        System.err.println("SKIPPED: " + message + " to run this test");
         Assumptions.abort(message + " to run this test");
         throw new AssertionError("unreachable");
     }
