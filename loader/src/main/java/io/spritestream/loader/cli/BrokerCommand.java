@@ -1,6 +1,7 @@
 package io.spritestream.loader.cli;
 
 import io.spritestream.broker.EmbeddedKafka;
+import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.cli.VerboseOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -45,7 +46,9 @@ public final class BrokerCommand implements Callable<Integer> {
         }, "spritestream-broker-stop"));
         out().println("Kafka broker (KRaft, single node) listening on " + broker.bootstrapServers()
                 + "; data in " + data.toAbsolutePath() + ". Ctrl-C to stop.");
-        out().println("Try: java -jar producer/target/spritestream-producer.jar produce --dataset demo --synthetic 20000");
+        out().println("Try: java -jar loader/target/spritestream-loader.jar produce --dataset demo --synthetic 20000"
+                + (broker.bootstrapServers().equals(KafkaSettings.DEFAULT_BOOTSTRAP) ? ""
+                : " --bootstrap " + broker.bootstrapServers()));
         stopped.await();
         return 0;
     }

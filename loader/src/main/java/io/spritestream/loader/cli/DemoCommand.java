@@ -45,6 +45,19 @@ import picocli.CommandLine.Option;
                 + "small CNN for a few steps with EasyTrain, and prints the throughput. Needs nothing but Java."})
 public final class DemoCommand implements Callable<Integer> {
 
+    /** The commands the demo suggests when it is done (each runs from the repository root). */
+    static final java.util.List<String> NEXT_STEPS = java.util.List.of(
+            "java -jar loader/target/spritestream-loader.jar broker                   # a local broker on 127.0.0.1:9092",
+            "java -jar loader/target/spritestream-loader.jar produce --dataset mine --synthetic 50000 --size 64",
+            "java -jar loader/target/spritestream-loader.jar produce --dataset icons --dir ./icons",
+            "java -jar loader/target/spritestream-loader.jar load --dataset mine --size 64 --epochs 3 --report-json r.json",
+            "java -jar loader/target/spritestream-loader.jar train --dataset mine --epochs 3 --save-model model/",
+            "java -jar loader/target/spritestream-loader.jar evaluate --model model/ --validation --confusion-png confusion.png",
+            "java -jar loader/target/spritestream-loader.jar preview --dataset mine --labels --output batch.png",
+            "java -jar loader/target/spritestream-loader.jar load --dataset mine --epochs 100 --metrics-port 9400",
+            "docker compose -f docker/compose.yaml up     # Kafka, producer, loader, Prometheus and Grafana");
+
+
     @Mixin
     VerboseOption verbose;
 
@@ -92,14 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         out().printf(Locale.ROOT, "done in %.1f s.%n%n", since(began));
         out().println("Next:");
-        out().println("  java -jar loader/target/spritestream-loader.jar broker                   # a local broker on 127.0.0.1:9092");
-        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset mine --synthetic 50000 --size 64");
-        out().println("  java -jar loader/target/spritestream-loader.jar produce --dataset icons --dir ./icons");
-        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --size 64 --epochs 3 --report-json r.json");
-        out().println("  java -jar loader/target/spritestream-loader.jar train --dataset mine --epochs 3 --save-model model/");
-        out().println("  java -jar loader/target/spritestream-loader.jar preview --dataset mine --labels --output batch.png");
-        out().println("  java -jar loader/target/spritestream-loader.jar load --dataset mine --epochs 100 --metrics-port 9400");
-        out().println("  docker compose -f docker/compose.yaml up     # Kafka, producer, loader, Prometheus and Grafana");
+        NEXT_STEPS.forEach(line -> out().println("  " + line));
         return 0;
     }
 
@@ -117,7 +123,7 @@ public final class DemoCommand implements Callable<Integer> {
                     sprites, size, size, classes);
             SyntheticSprites source = new SyntheticSprites(sprites, classes, size, 7);
             ProduceResult produced;
-            try (ProgressBar bar = ConsoleProgress.bar("produce", source.size(), "sprites")) {
+            try (ProgressBar bar = ConsoleProgress.bar("produce", source.size(), "records")) {
                 produced = new SpriteProducer(kafka, producerMetrics).produce(source, ProduceRequest.of("demo"), bar::stepTo);
             }
             out().println("    " + produced.summary());
