@@ -7,7 +7,7 @@ import picocli.CommandLine;
 
 /**
  * Runs a picocli command the way every spritestream command behaves:
- * bad arguments print a one-line reason and the usage (exit 2); a failure at run time prints one
+ * bad arguments print one line {@code error: ...} and then {@code Try '... --help' for more information.} (exit 2); a failure at run time prints one
  * line {@code error: ...} (exit 1), with the stack trace only under {@code --verbose}.
  */
 public final class Cli {
