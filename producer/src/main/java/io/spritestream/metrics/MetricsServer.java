@@ -1,11 +1,6 @@
 package io.spritestream.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.spritestream.config.InvalidSettingException;
-import io.spritestream.config.SettingText;
-import io.spritestream.config.SettingsFailure;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -14,24 +9,32 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.io.OutputStream;
+import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.SettingText;
+import io.spritestream.config.SettingsFailure;
+import io.undertow.Undertow;
+import io.undertow.UndertowOptions;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import org.xnio.Options;
 
 /**
  * A Prometheus registry with the JVM's meters (memory including the direct buffer pool, GC, heap
- * pressure, threads, classes, CPU, uptime), served as Prometheus text at {@code /metrics} by the
- * JDK's HTTP server on one address (loopback unless told otherwise).
+ * pressure, threads, classes, CPU, uptime), served as Prometheus text at {@code /metrics} on one
+ * address (loopback unless told otherwise).
  *
- * <p>Binders of the loader and the producer register their meters on {@link #registry()}. One
- * thread ({@code spritestream-metrics-http}) answers scrapes. {@link #close()} stops serving and
- * closes the registry.
+ * <p>The server is Undertow: one I/O thread reads requests without blocking, so a client that
+ * sends half a request, garbage, or nothing holds no thread; a request not whole within
+ * {@link #REQUEST_TIMEOUT_MS}, an idle connection after {@link #IDLE_TIMEOUT_MS} and a client that
+ * does not read its answer within {@link #WRITE_TIMEOUT_MS} are closed. Scrapes are answered on
+ * two worker threads. Binders of the loader and the producer register their meters on
+ * {@link #registry()}. {@link #close()} stops serving and closes the registry.
  */
 public final class MetricsServer implements AutoCloseable {
 
@@ -40,17 +43,29 @@ public final class MetricsServer implements AutoCloseable {
     /** Content type of Prometheus's text exposition format. */
     public static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
 
+    /** A request must arrive whole within this (a stalled or trickling client is cut off). */
+    public static final int REQUEST_TIMEOUT_MS = 5_000;
+    /** A connection with no request in flight is closed after this. */
+    public static final int IDLE_TIMEOUT_MS = 30_000;
+    /** A client that does not take its answer is cut off after this. */
+    public static final int WRITE_TIMEOUT_MS = 10_000;
+
+    static {
+        // Undertow and XNIO log through JBoss Logging: send it to SLF4J (quiet below WARN), not to
+        // java.util.logging, which would print their INFO start-up lines on every run.
+        if (System.getProperty("org.jboss.logging.provider") == null) {
+            System.setProperty("org.jboss.logging.provider", "slf4j");
+        }
+    }
+
     private final PrometheusMeterRegistry registry;
     private final JvmGcMetrics gc;
     private final JvmHeapPressureMetrics heapPressure;
-    private final HttpServer http;
-    private final ExecutorService executor;
+    private Undertow http;
+    private InetSocketAddress address;
 
-    private MetricsServer(PrometheusMeterRegistry registry, HttpServer http, ExecutorService executor,
-                          JvmGcMetrics gc, JvmHeapPressureMetrics heapPressure) {
+    private MetricsServer(PrometheusMeterRegistry registry, JvmGcMetrics gc, JvmHeapPressureMetrics heapPressure) {
         this.registry = registry;
-        this.http = http;
-        this.executor = executor;
         this.gc = gc;
         this.heapPressure = heapPressure;
     }
@@ -75,26 +90,36 @@ public final class MetricsServer implements AutoCloseable {
         new ClassLoaderMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        HttpServer http;
+        MetricsServer server = new MetricsServer(registry, gc, heapPressure);
+        Undertow http = Undertow.builder()
+                .addHttpListener(port, bind.getHostAddress())
+                .setIoThreads(1)
+                .setWorkerThreads(2)
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, REQUEST_TIMEOUT_MS)
+                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, IDLE_TIMEOUT_MS)
+                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, 16 * 1024)
+                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 0L)
+                .setSocketOption(Options.WRITE_TIMEOUT, WRITE_TIMEOUT_MS)
+                .setHandler(server::handle)
+                .build();
         try {
-            http = HttpServer.create(new InetSocketAddress(bind, port), 16);
-        } catch (IOException e) {
+            http.start();
+        } catch (RuntimeException e) {
+            try {
+                http.stop();
+            } catch (RuntimeException ignored) {
+                // nothing was started
+            }
             gc.close();
             heapPressure.close();
             registry.close();
-            String why = e instanceof BindException ? e.getMessage() : e.toString();
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            String why = cause instanceof BindException ? cause.getMessage() : cause.toString();
             throw new SettingsFailure(SettingText.format("cannot serve metrics on %s:%s (%s; choose another {metrics-port} "
                     + "or {metrics-bind})", bind.getHostAddress(), port, why), e);
         }
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "spritestream-metrics-http");
-            t.setDaemon(true);
-            return t;
-        });
-        http.setExecutor(executor);
-        MetricsServer server = new MetricsServer(registry, http, executor, gc, heapPressure);
-        http.createContext("/", server::handle);
-        http.start();
+        server.http = http;
+        server.address = (InetSocketAddress) http.getListenerInfo().get(0).getAddress();
         return server;
     }
 
@@ -103,30 +128,33 @@ public final class MetricsServer implements AutoCloseable {
         return start(InetAddress.getLoopbackAddress(), port);
     }
 
-    private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
-            String path = exchange.getRequestURI().getPath();
-            String method = exchange.getRequestMethod();
-            if (!path.equals("/metrics")) {
-                reply(exchange, 404, "text/plain; charset=utf-8", "spritestream serves Prometheus metrics at /metrics\n");
-            } else if (!method.equals("GET") && !method.equals("HEAD")) {
-                exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                reply(exchange, 405, "text/plain; charset=utf-8", "GET /metrics\n");
-            } else {
-                reply(exchange, 200, TEXT_FORMAT, registry.scrape());
-            }
+    private void handle(HttpServerExchange exchange) {
+        if (exchange.isInIoThread()) {
+            exchange.dispatch(this::handle); // the scrape runs on a worker, never on the I/O thread
+            return;
+        }
+        String path = exchange.getRequestPath();
+        boolean get = exchange.getRequestMethod().equals(Methods.GET);
+        boolean head = exchange.getRequestMethod().equals(Methods.HEAD);
+        if (!path.equals("/metrics")) {
+            reply(exchange, 404, "text/plain; charset=utf-8", "spritestream serves Prometheus metrics at /metrics\n");
+        } else if (!get && !head) {
+            exchange.getResponseHeaders().put(Headers.ALLOW, "GET, HEAD");
+            reply(exchange, 405, "text/plain; charset=utf-8", "GET /metrics\n");
+        } else {
+            reply(exchange, 200, TEXT_FORMAT, registry.scrape());
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    private static void reply(HttpServerExchange exchange, int status, String contentType, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", contentType);
-        boolean head = exchange.getRequestMethod().equals("HEAD");
-        exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-        if (!head) {
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(bytes);
-            }
+        exchange.setStatusCode(status);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, contentType);
+        exchange.getResponseHeaders().put(Headers.CONTENT_LENGTH, bytes.length);
+        if (exchange.getRequestMethod().equals(Methods.HEAD)) {
+            exchange.endExchange();
+        } else {
+            exchange.getResponseSender().send(java.nio.ByteBuffer.wrap(bytes));
         }
     }
 
@@ -137,18 +165,18 @@ public final class MetricsServer implements AutoCloseable {
 
     /** The address served. */
     public InetSocketAddress address() {
-        return http.getAddress();
+        return address;
     }
 
     /** The port served (the one chosen, when asked for port 0). */
     public int port() {
-        return http.getAddress().getPort();
+        return address.getPort();
     }
 
     /** e.g. {@code http://127.0.0.1:9400/metrics} (loopback's, when every address is served). */
     public URI url() {
-        InetAddress address = http.getAddress().getAddress();
-        String host = address.isAnyLocalAddress() ? DEFAULT_BIND : address.getHostAddress();
+        InetAddress served = address.getAddress();
+        String host = served.isAnyLocalAddress() ? DEFAULT_BIND : served.getHostAddress();
         if (host.indexOf(':') >= 0) {
             host = "[" + host + "]";
         }
@@ -157,8 +185,7 @@ public final class MetricsServer implements AutoCloseable {
 
     @Override
     public void close() {
-        http.stop(0);
-        executor.shutdownNow();
+        http.stop();
         gc.close();
         heapPressure.close();
         registry.close();

@@ -126,4 +126,46 @@ class MetricsServerTest {
     void withoutMetricsPortNothingIsServed() {
         assertEquals(null, startFromOptions());
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 300})
+    void halfSentGarbageAndSilentClientsNeverStarveAScrape(int clients) throws Exception {
+        try (MetricsServer server = MetricsServer.start(0)) {
+            java.util.List<Socket> held = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < clients; i++) {
+                    Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+                    switch (i % 3) {
+                        case 0 -> socket.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                                .getBytes(java.nio.charset.StandardCharsets.US_ASCII)); // never finished
+                        case 1 -> socket.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xA5, 1, 2});
+                        default -> { } // connects, says nothing
+                    }
+                    socket.getOutputStream().flush();
+                    held.add(socket);
+                }
+
+                HttpResponse<String> scrape = HTTP.send(HttpRequest.newBuilder(server.url())
+                        .timeout(java.time.Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+                assertEquals(200, scrape.statusCode(), "a scrape while " + clients + " client(s) hold connections");
+                assertTrue(scrape.body().contains("jvm_threads_live_threads "), "the whole answer");
+                Socket halfSent = held.get(0);
+                halfSent.setSoTimeout(MetricsServer.REQUEST_TIMEOUT_MS + 20_000);
+                try {
+                    String answer = new String(halfSent.getInputStream().readAllBytes(),
+                            java.nio.charset.StandardCharsets.ISO_8859_1);
+                    assertTrue(!answer.startsWith("HTTP/1.1 200"), "the half-sent request is cut off: " + answer);
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    throw new AssertionError("the half-sent request was never cut off", stillOpen);
+                } catch (java.net.SocketException reset) {
+                    // closed by the server: what it should do (a SocketTimeoutException would fail the test)
+                }
+            } finally {
+                for (Socket socket : held) {
+                    socket.close();
+                }
+            }
+        }
+    }
 }
