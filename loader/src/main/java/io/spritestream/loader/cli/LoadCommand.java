@@ -88,7 +88,8 @@ public final class LoadCommand implements Callable<Integer> {
                 out().println("report: " + report.reportJson);
             }
             if (exportNpy != null) {
-                out().println("exported: " + exportNpy + " (images.npy, labels.npy, keys.txt, offsets.txt, classes.txt)");
+                out().println("exported: " + exportNpy + " (" + load.exportedRows() + " samples: images.npy, labels.npy, "
+                        + "keys.txt, offsets.txt, classes.txt)");
             }
             out().flush();
         }

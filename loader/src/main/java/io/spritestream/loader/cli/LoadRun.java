@@ -28,6 +28,7 @@ final class LoadRun {
     private LoaderListener listener = LoaderListener.NONE;
     private java.util.function.BooleanSupplier stop = () -> false;
     private boolean stopped;
+    private long exportedRows = -1;
 
     LoadRun(LoaderSettings config, KafkaSettings kafka, NDManager manager) {
         this.config = config;
@@ -62,14 +63,18 @@ final class LoadRun {
         return stopped;
     }
 
+    /** Rows of the export when it was written (those of the run it appended to included), -1 without one. */
+    long exportedRows() {
+        return exportedRows;
+    }
+
     RunReport run() throws IOException, InterruptedException {
+        NpyExport export = openExport(); // before connecting: a folder that cannot take it is said at once
         try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager, listener)) {
             long total = loader.plannedRecords();
             if (config.maxBatches() > 0) {
                 total = Math.min(total, config.maxBatches() * config.batchSize());
             }
-            NpyExport export = exportDir == null ? null : new NpyExport(exportDir, config.pixels().height(),
-                    config.pixels().width(), config.pixels().channels());
             ProgressBar bar = quiet ? null : ConsoleProgress.bar("load " + loader.source().describe(), total, "sprites");
             LiveStatus status = new LiveStatus(loader, config.epochs());
             try {
@@ -96,9 +101,28 @@ final class LoadRun {
                 if (export != null) {
                     export.classes(loader.classes());
                     export.close();
+                    exportedRows = export.rows();
                 }
             }
             return loader.report();
+        } catch (RuntimeException | IOException | InterruptedException e) {
+            if (export != null) {
+                export.abandon(); // the loader did not start: nothing exported (an appended-to export stays)
+            }
+            throw e;
         }
+    }
+
+    private NpyExport openExport() throws IOException {
+        if (exportDir == null) {
+            return null;
+        }
+        int h = config.pixels().height();
+        int w = config.pixels().width();
+        int c = config.pixels().channels();
+        if (config.resumeState() == null) {
+            return NpyExport.create(exportDir, h, w, c);
+        }
+        return NpyExport.resume(exportDir, h, w, c, config.resumeState().samplesDelivered(), listener::notice);
     }
 }

@@ -342,6 +342,41 @@ class LoaderCliTest {
     }
 
     @Test
+    void anExportIntoAFolderHoldingOtherFilesIsRefusedBeforeLoadingAndTouchesNothing(@TempDir Path dir)
+            throws Exception {
+        Path notes = dir.resolve("notes.txt");
+        Files.writeString(notes, "mine");
+
+        CliRun r = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--quiet",
+                "--export-npy", dir.toString());
+
+        assertEquals(2, r.exit(), r.toString());
+        assertEquals("error: --export-npy: " + dir.toAbsolutePath().normalize() + " holds files that are not an export "
+                + "(notes.txt): give an empty or new folder", r.errLines().get(0));
+        assertEquals(List.of(notes), Files.list(dir).toList());
+        assertEquals("mine", Files.readString(notes));
+    }
+
+    @Test
+    void aResumedRunRefusesAnExportThatDoesNotEndWhereItResumes(@TempDir Path dir) throws Exception {
+        Path other = dir.resolve("other");
+        Path state = dir.resolve("state.json");
+        String[] base = {"load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+                "--quiet"};
+        assertEquals(0, run(concat(base, "--max-batches", "2", "--export-npy", other.toString())).exit());
+        assertEquals(0, run(concat(base, "--max-batches", "3", "--save-state", state.toString())).exit());
+        byte[] before = Files.readAllBytes(other.resolve("images.npy"));
+
+        CliRun r = run("load", "--bootstrap", bootstrap, "--resume", state.toString(), "--size", "16", "--quiet",
+                "--export-npy", other.toString());
+
+        assertEquals(2, r.exit(), r.toString());
+        assertTrue(r.errLines().get(0).startsWith("error: --export-npy: " + other + " holds an export of 64 samples, "
+                + "but the run resumes after 96"), r.toString());
+        assertArrayEquals(before, Files.readAllBytes(other.resolve("images.npy")), "the export there is untouched");
+    }
+
+    @Test
     void demoRunsTheWholePathAndExitsZero(@TempDir Path dir) throws Exception {
         Path preview = dir.resolve("demo-preview.png");
         CliRun r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3", "--preview", preview.toString(),
@@ -545,5 +580,11 @@ class LoaderCliTest {
         CliRun misuse = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--no-save-state");
         assertEquals(2, misuse.exit());
         assertTrue(misuse.err().startsWith("error: --no-save-state: only with --resume"), misuse.err());
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
     }
 }

@@ -130,4 +130,89 @@ class SignalsTest {
         assertEquals(delivered, Files.readAllLines(export.resolve("offsets.txt")).size(), "offsets exported");
         assertTrue(Files.isRegularFile(export.resolve("classes.txt")));
     }
+
+    @Test
+    void aLoadStoppedBySigtermAndResumedAppendsToItsExportWhichEndsAsTheUninterruptedRuns(@TempDir Path dir)
+            throws Exception {
+        String[] run = {"--bootstrap", bootstrap, "--dataset", "signals", "--size", "8", "--epochs", "60", "--seed", "9",
+                "--threads", "1", "--quiet"};
+        Path reference = dir.resolve("reference");
+        CliRun whole = CliRun.run(new LoaderMain(), concat(new String[] {"load"}, run, "--export-npy",
+                reference.toString()));
+        assertEquals(0, whole.exit(), whole.toString());
+
+        Path state = dir.resolve("state.json");
+        Path export = dir.resolve("export");
+        Process load = start(dir.resolve("load.log"), concat(new String[] {"load"}, run, "--save-state",
+                state.toString(), "--export-npy", export.toString()));
+        await(() -> Files.isRegularFile(state), load, "a state file");
+        signal(load, "TERM");
+        assertTrue(load.waitFor(60, TimeUnit.SECONDS), "the load did not exit within 60 s of SIGTERM");
+        long delivered = JSON.readTree(state.toFile()).get("samples_delivered").asLong();
+        long total = NpyFile.read(reference.resolve("images.npy")).shape()[0];
+        assertTrue(delivered > 0 && delivered < total, "stopped part way: " + delivered + " of " + total);
+        assertEquals(delivered, Files.readAllLines(export.resolve("keys.txt")).size());
+
+        CliRun otherSize = CliRun.run(new LoaderMain(), "load", "--bootstrap", bootstrap, "--resume",
+                state.toString(), "--size", "16", "--quiet", "--export-npy", export.toString());
+        assertEquals(2, otherSize.exit(), otherSize.toString());
+        assertTrue(otherSize.errLines().get(0).startsWith("error: --export-npy: " + export + " holds samples of shape "
+                + "[8, 8, 4] (HxWxC), this run makes 16x16x4"), otherSize.toString());
+        assertEquals(delivered, Files.readAllLines(export.resolve("keys.txt")).size(), "the export is untouched");
+
+        CliRun resumed = CliRun.run(new LoaderMain(), "load", "--bootstrap", bootstrap, "--resume", state.toString(),
+                "--size", "8", "--threads", "1", "--quiet", "--export-npy", export.toString());
+
+        assertEquals(0, resumed.exit(), resumed.toString());
+        assertTrue(resumed.err().contains("export: appending to " + export + " after its " + delivered + " samples"),
+                resumed.toString());
+        assertTrue(resumed.out().contains("exported: " + export + " (" + total + " samples"), resumed.toString());
+        assertEquals(Files.readAllLines(reference.resolve("keys.txt")), Files.readAllLines(export.resolve("keys.txt")),
+                "the keys of the uninterrupted run, in its order");
+        assertEquals(Files.readAllLines(reference.resolve("offsets.txt")),
+                Files.readAllLines(export.resolve("offsets.txt")));
+        assertEquals(-1, Files.mismatch(reference.resolve("images.npy"), export.resolve("images.npy")),
+                "the same pixels");
+        assertEquals(-1, Files.mismatch(reference.resolve("labels.npy"), export.resolve("labels.npy")));
+        assertTrue(!Files.exists(io.spritestream.loader.export.NpyExport.partialOf(export)), "no partial left");
+    }
+
+    @Test
+    void aLoadKilledWithSigkillLeavesNoExportThatLooksCompleteAndTheResumedRunSaysWhatItExports(@TempDir Path dir)
+            throws Exception {
+        Path state = dir.resolve("state.json");
+        Path export = dir.resolve("export");
+        Path partial = io.spritestream.loader.export.NpyExport.partialOf(export);
+        Process load = start(dir.resolve("load.log"), "load", "--bootstrap", bootstrap, "--dataset", "signals",
+                "--size", "8", "--epochs", "60", "--threads", "1", "--quiet", "--save-state", state.toString(),
+                "--export-npy", export.toString());
+        await(() -> Files.isRegularFile(state), load, "a state file");
+
+        signal(load, "KILL");
+
+        assertTrue(load.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(137, load.exitValue());
+        assertTrue(!Files.exists(export), "nothing at the export's place looks complete");
+        assertTrue(Files.isDirectory(partial), "the partial export is apart: " + partial);
+        long delivered = JSON.readTree(state.toFile()).get("samples_delivered").asLong();
+
+        CliRun resumed = CliRun.run(new LoaderMain(), "load", "--bootstrap", bootstrap, "--resume", state.toString(),
+                "--size", "8", "--threads", "1", "--quiet", "--export-npy", export.toString());
+
+        assertEquals(0, resumed.exit(), resumed.toString());
+        assertTrue(resumed.err().contains("export: " + export + " holds this run's batches only (no complete export of "
+                + "the first " + delivered + " samples was there to append to; the interrupted run's partial one is "
+                + "replaced)"), resumed.toString());
+        long rest = 60L * 640 - delivered;
+        assertEquals(rest, NpyFile.read(export.resolve("images.npy")).shape()[0], "this run's samples");
+        assertEquals(rest, Files.readAllLines(export.resolve("keys.txt")).size());
+        assertTrue(!Files.exists(partial), "the partial export was replaced");
+    }
+
+    private static String[] concat(String[] first, String[] second, String... third) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(second));
+        all.addAll(List.of(third));
+        return all.toArray(String[]::new);
+    }
 }
