@@ -78,14 +78,30 @@ public final class SpriteProducer {
         Map<TopicPartition, Long> start;
         DatasetManifest previous;
         ProduceRequest request;
-        try (Admin admin = kafka.newAdmin("spritestream-producer-admin")) {
-            kafka.requireReachable(admin);
-            catalog.ensureTopic(admin);
-            previous = asked.append() ? latest(catalog, asked.dataset()) : null;
-            request = previous == null ? asked : appendingTo(previous, asked);
-            partitions = ensureTopic(admin, request);
-            start = endOffsets(admin, partitions);
+        List<ProduceLease> leases = new ArrayList<>();
+        try {
+            try (Admin admin = kafka.newAdmin("spritestream-producer-admin")) {
+                kafka.requireReachable(admin);
+                catalog.ensureTopic(admin);
+                // One run per dataset and per topic at a time: its version then holds exactly its records.
+                leases.add(ProduceLease.acquire(kafka, admin, "dataset." + asked.dataset(), "dataset " + asked.dataset()));
+                previous = asked.append() ? latest(catalog, asked.dataset()) : null;
+                request = previous == null ? asked : appendingTo(previous, asked);
+                leases.add(ProduceLease.acquire(kafka, admin, "topic." + request.topic(), "topic " + request.topic()));
+                partitions = ensureTopic(admin, request);
+                start = endOffsets(admin, partitions);
+            }
+            return send(source, request, previous, catalog, partitions, start, progress, called, leases);
+        } finally {
+            for (ProduceLease lease : leases) {
+                lease.close();
+            }
         }
+    }
+
+    private ProduceResult send(SpriteSource source, ProduceRequest request, DatasetManifest previous,
+                               DatasetCatalog catalog, List<TopicPartition> partitions, Map<TopicPartition, Long> start,
+                               LongConsumer progress, long called, List<ProduceLease> leases) throws IOException {
 
         long began = System.nanoTime();
         AtomicLong acked = new AtomicLong();
@@ -144,6 +160,13 @@ public final class SpriteProducer {
                 from = previous.partitions().get(String.valueOf(tp.partition()))[0];
             }
             ranges.put(String.valueOf(tp.partition()), new long[] {from, end.get(tp)});
+        }
+        for (ProduceLease lease : leases) {
+            if (lease.lost()) {
+                throw new ProduceException("lost the hold on " + lease.what() + " while sending (a pause longer than "
+                        + ProduceLease.SESSION_TIMEOUT.toSeconds() + " s?): another run may have written meanwhile, so no "
+                        + "version was recorded; produce again", null);
+            }
         }
         List<String> classes = new ArrayList<>(previous == null ? List.of() : previous.classes());
         source.classes().stream().filter(c -> !classes.contains(c)).forEach(classes::add);

@@ -137,6 +137,43 @@ class SpriteProducerTest {
     }
 
     @Test
+    void twoRunsOfOneDatasetAtOnceGiveOneVersionHoldingExactlyTheRecordsOfTheRunThatMadeIt() throws Exception {
+        String dataset = unique("sp-dup");
+        SpriteProducer producer = new SpriteProducer(settings);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
+        List<java.util.concurrent.Future<ProduceResult>> runs = new ArrayList<>();
+        for (int[] run : new int[][] {{2000, 1}, {1200, 2}}) {
+            runs.add(two.submit(() -> {
+                go.await();
+                return producer.produce(new SyntheticSprites(run[0], 4, 16, run[1]), ProduceRequest.of(dataset), n -> { });
+            }));
+        }
+        go.countDown();
+        List<ProduceResult> made = new ArrayList<>();
+        List<String> refused = new ArrayList<>();
+        for (var run : runs) {
+            try {
+                made.add(run.get(120, java.util.concurrent.TimeUnit.SECONDS));
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertTrue(e.getCause() instanceof ProduceException, e.getCause().toString());
+                refused.add(e.getCause().getMessage());
+            }
+        }
+        two.shutdown();
+
+        assertEquals(1, made.size(), "one run made a version; refused: " + refused);
+        assertEquals(1, refused.size());
+        assertTrue(refused.get(0).startsWith("another produce is writing dataset " + dataset + " (spritestream-producer-"),
+                refused.get(0));
+        List<DatasetManifest> versions = new DatasetCatalog(settings).list().stream()
+                .filter(m -> m.dataset().equals(dataset)).toList();
+        assertEquals(List.of(made.get(0).manifest()), versions, "one version, the one the run that made it returned");
+        assertEquals(made.get(0).records(), versions.get(0).count());
+        assertEquals(made.get(0).records(), readRanges(versions.get(0)).size(), "its ranges hold exactly its records");
+    }
+
+    @Test
     void producingTheSameDatasetAgainMakesVersionTwoCoveringOnlyTheNewRecords(EmbeddedKafka kafka)
             throws IOException {
         SpriteProducer producer = new SpriteProducer(KafkaSettings.of(kafka.bootstrapServers()));
