@@ -50,8 +50,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class SpriteProducer {
 
+    private static final String NO_VERSION = "no dataset version was recorded; the records sent stay on the topic "
+            + "outside any version, and producing again sends them again";
+    /** Silence from the broker, with records in flight, after which the run says it is waiting. */
+    private static final long SAY_WAITING_NANOS = TimeUnit.SECONDS.toNanos(5);
+
     private final KafkaSettings kafka;
     private final ProduceListener listener;
+    private java.util.function.Consumer<String> notices = message -> { };
 
     public SpriteProducer(KafkaSettings kafka) {
         this(kafka, ProduceListener.NONE);
@@ -109,41 +115,55 @@ public final class SpriteProducer {
         AtomicLong failed = new AtomicLong();
         AtomicReference<Exception> firstError = new AtomicReference<>();
         byte[] datasetHeader = SpriteRecords.utf8(request.dataset());
-        long[] sent = {0};
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(),
-                new StringSerializer(), new ByteArraySerializer())) {
-            listener.clientOpened(producer);
-            try {
-                source.forEach(sprite -> {
-                    pace(request.ratePerSecond(), began, sent[0]);
-                    long sentAt = System.nanoTime();
-                    producer.send(toRecord(request.topic(), sprite, datasetHeader), (meta, error) -> {
-                        if (error != null) {
-                            failed.incrementAndGet();
-                            firstError.compareAndSet(null, error);
-                            listener.failed(System.nanoTime() - sentAt);
-                        } else {
-                            bytes.addAndGet(sprite.bytes().length);
-                            listener.acknowledged(sprite.bytes().length, System.nanoTime() - sentAt);
-                            progress.accept(acked.incrementAndGet());
-                        }
-                    });
-                    sent[0]++;
+        AtomicLong sent = new AtomicLong();
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(), new StringSerializer(),
+                new ByteArraySerializer());
+        Silence silence = new Silence(producer, acked, failed, sent);
+        boolean clean = false;
+        listener.clientOpened(producer);
+        try {
+            source.forEach(sprite -> {
+                if (firstError.get() != null || silence.gaveUp()) {
+                    throw new org.apache.kafka.common.KafkaException("stopped sending after the first failure");
+                }
+                pace(request.ratePerSecond(), began, sent.get());
+                long sentAt = System.nanoTime();
+                producer.send(toRecord(request.topic(), sprite, datasetHeader), (meta, error) -> {
+                    if (error != null) {
+                        failed.incrementAndGet();
+                        firstError.compareAndSet(null, error);
+                        listener.failed(System.nanoTime() - sentAt);
+                    } else {
+                        bytes.addAndGet(sprite.bytes().length);
+                        listener.acknowledged(sprite.bytes().length, System.nanoTime() - sentAt);
+                        silence.heard();
+                        progress.accept(acked.incrementAndGet());
+                    }
                 });
-                producer.flush();
-            } catch (org.apache.kafka.common.KafkaException e) {
-                throw new ProduceException("gave up: " + e.getMessage() + " (" + acked.get() + " of " + sent[0]
-                        + " records acknowledged; no dataset version was recorded; the producer is idempotent, so "
-                        + "producing again later duplicates nothing within one run, but does resend these)", e);
-            } finally {
-                listener.clientClosed(producer);
+                sent.incrementAndGet();
+            });
+            producer.flush();
+            clean = firstError.get() == null && !silence.gaveUp();
+        } catch (org.apache.kafka.common.KafkaException | IllegalStateException e) {
+            if (!silence.gaveUp() && firstError.get() == null) {
+                throw new ProduceException("gave up: " + e.getMessage() + " (" + acked.get() + " of " + sent.get()
+                        + " records acknowledged; " + NO_VERSION + ")", e);
             }
+        } finally {
+            silence.stop();
+            listener.clientClosed(producer);
+            producer.close(clean ? java.time.Duration.ofSeconds(30) : java.time.Duration.ZERO);
+        }
+        if (silence.gaveUp()) {
+            throw new ProduceException("gave up: Kafka at " + kafka.bootstrap() + " acknowledged nothing for "
+                    + kafka.timeout().toSeconds() + " s (--broker-timeout) with records in flight (" + acked.get() + " of "
+                    + sent.get() + " records acknowledged; " + NO_VERSION + ")", null);
         }
         double sendingSeconds = (System.nanoTime() - began) / 1e9;
-        if (failed.get() > 0) {
-            throw new ProduceException(failed.get() + " of " + sent[0] + " records could not be written to "
-                    + request.topic() + ": " + firstError.get().getMessage()
-                    + " (no dataset version was recorded)", firstError.get());
+        if (firstError.get() != null) {
+            throw new ProduceException("gave up at the first record Kafka did not take: " + firstError.get().getMessage()
+                    + " (" + acked.get() + " of " + sent.get() + " records acknowledged, " + failed.get() + " failed; "
+                    + NO_VERSION + ")", firstError.get());
         }
 
         Map<TopicPartition, Long> end;
@@ -292,6 +312,79 @@ public final class SpriteProducer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProduceException("interrupted", e);
+        }
+    }
+
+    /**
+     * Where the run's waiting lines go ({@code produce: waiting for Kafka ...}), e.g. standard error.
+     *
+     * @return this producer
+     */
+    public SpriteProducer withNotices(java.util.function.Consumer<String> value) {
+        this.notices = java.util.Objects.requireNonNull(value, "notices");
+        return this;
+    }
+
+    /**
+     * Watches the acknowledgements while records are in flight: after 5 s without one it says the
+     * run is waiting (and again every 5 s), and after the client timeout ({@code --broker-timeout})
+     * it gives up: the Kafka client is closed at once, which ends a send blocked on metadata or on a
+     * full buffer, and the run fails with how far it got.
+     */
+    private final class Silence {
+        private final KafkaProducer<String, byte[]> producer;
+        private final AtomicLong acked;
+        private final AtomicLong failed;
+        private final AtomicLong sent;
+        private final java.util.concurrent.ScheduledExecutorService clock;
+        private volatile long lastHeard = System.nanoTime();
+        private volatile boolean gaveUp;
+        private long lastSaid;
+
+        Silence(KafkaProducer<String, byte[]> producer, AtomicLong acked, AtomicLong failed, AtomicLong sent) {
+            this.producer = producer;
+            this.acked = acked;
+            this.failed = failed;
+            this.sent = sent;
+            this.clock = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "spritestream-produce-watch");
+                t.setDaemon(true);
+                return t;
+            });
+            clock.scheduleWithFixedDelay(this::check, 1, 1, TimeUnit.SECONDS);
+        }
+
+        void heard() {
+            lastHeard = System.nanoTime();
+        }
+
+        boolean gaveUp() {
+            return gaveUp;
+        }
+
+        private void check() {
+            long now = System.nanoTime();
+            long inFlight = sent.get() - acked.get() - failed.get();
+            if (inFlight <= 0) {
+                lastHeard = now; // nothing to wait for: silence is fine
+                return;
+            }
+            long silent = now - lastHeard;
+            if (silent >= kafka.timeout().toNanos()) {
+                gaveUp = true;
+                producer.close(java.time.Duration.ZERO); // wakes a send blocked on metadata or buffer space
+                clock.shutdown();
+            } else if (silent >= SAY_WAITING_NANOS && now - lastSaid >= SAY_WAITING_NANOS) {
+                lastSaid = now;
+                notices.accept(String.format(java.util.Locale.ROOT, "produce: waiting for Kafka at %s: no "
+                        + "acknowledgement for %d s (%d of %d records acknowledged; giving up after %d s)",
+                        kafka.bootstrap(), TimeUnit.NANOSECONDS.toSeconds(silent), acked.get(), sent.get(),
+                        kafka.timeout().toSeconds()));
+            }
+        }
+
+        void stop() {
+            clock.shutdownNow();
         }
     }
 }

@@ -167,6 +167,42 @@ class BrokerFaultsTest {
         });
     }
 
+    @Test
+    void theProducerGivesUpWithinItsTimeoutWhenTheBrokerStaysDownAndSaysItIsWaiting(@TempDir Path dir)
+            throws Exception {
+        int port = freePort();
+        EmbeddedKafka broker = EmbeddedKafka.builder().port(port).dataDir(dir.resolve("kafka")).start();
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers()).withTimeout(Duration.ofSeconds(8));
+        List<String> notices = new CopyOnWriteArrayList<>();
+        List<Long> acked = new CopyOnWriteArrayList<>();
+        CompletableFuture<ProduceResult> produced = new CompletableFuture<>();
+        Thread producer = new Thread(() -> {
+            try {
+                produced.complete(new SpriteProducer(kafka).withNotices(notices::add).produce(
+                        new SyntheticSprites(4000, 3, 16, 1), new ProduceRequest("gone", null, 2, 200), acked::add));
+            } catch (Throwable t) {
+                produced.completeExceptionally(t);
+            }
+        });
+        producer.start();
+        awaitTrue(() -> acked.size() >= 100, "100 records acknowledged");
+
+        broker.close(); // for good
+
+        // Before, each of the ~3900 records left waited out the timeout on its own: hours.
+        java.util.concurrent.ExecutionException failed = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> produced.get(90, java.util.concurrent.TimeUnit.SECONDS));
+        String reason = failed.getCause().getMessage();
+        assertTrue(failed.getCause() instanceof io.spritestream.producer.ProduceException, failed.getCause().toString());
+        assertTrue(reason.startsWith("gave up"), reason);
+        assertTrue(reason.matches(".*\\(\\d+ of \\d+ records acknowledged.*"), reason);
+        assertTrue(reason.contains("no dataset version was recorded"), reason);
+        assertTrue(notices.stream().anyMatch(n -> n.startsWith("produce: waiting for Kafka at 127.0.0.1:" + port
+                + ": no acknowledgement for ")), "it said it was waiting: " + notices);
+        producer.join(10_000);
+        assertFalse(producer.isAlive());
+    }
+
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!condition.getAsBoolean()) {

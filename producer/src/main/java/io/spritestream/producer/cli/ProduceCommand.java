@@ -134,7 +134,10 @@ public final class ProduceCommand implements Callable<Integer> {
         ProduceResult result;
         try (MetricsServer server = metrics.start(spec.commandLine().getOut())) {
             ProduceListener listener = server == null ? ProduceListener.NONE : new ProducerMetrics(server.registry());
-            SpriteProducer producer = new SpriteProducer(kafka.settings(), listener);
+            SpriteProducer producer = new SpriteProducer(kafka.settings(), listener).withNotices(line -> {
+                spec.commandLine().getErr().println(line);
+                spec.commandLine().getErr().flush();
+            });
             if (quiet) {
                 result = producer.produce(sprites, request, n -> { });
             } else {
