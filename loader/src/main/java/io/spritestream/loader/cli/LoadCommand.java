@@ -69,13 +69,17 @@ public final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
         LoaderSettings run = loader.settings(target.dataset, target.topic, settings, out());
+        // A signal wakes a run waiting for its next batch (a live tail with nothing new to read).
+        java.util.concurrent.atomic.AtomicReference<Runnable> waker = new java.util.concurrent.atomic.AtomicReference<>(
+                () -> { });
         try (MetricsServer server = metrics.start(out());
              NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
-             SignalStop signal = new SignalStop("load", () -> { })) {
+             SignalStop signal = new SignalStop("load", () -> waker.get().run())) {
             LoaderListener listener = LoaderMetrics.listener(server)
                     .withNotices(message -> spec.commandLine().getErr().println(message));
             LoadRun load = new LoadRun(run, settings, manager).exportTo(exportNpy).quiet(report.quiet)
                     .listener(listener).stopWhen(signal::requested);
+            waker.set(load::wake);
             RunReport result = load.run();
             out().println(result.summary());
             if (load.stopped()) {

@@ -29,6 +29,9 @@ final class LoadRun {
     private java.util.function.BooleanSupplier stop = () -> false;
     private boolean stopped;
     private long exportedRows = -1;
+    private final Object waking = new Object();
+    private Thread runner;
+    private boolean waiting;
 
     LoadRun(LoaderSettings config, KafkaSettings kafka, NDManager manager) {
         this.config = config;
@@ -77,8 +80,11 @@ final class LoadRun {
             }
             ProgressBar bar = quiet ? null : ConsoleProgress.bar("load " + loader.source().describe(), total, "sprites");
             LiveStatus status = new LiveStatus(loader, config.epochs());
+            synchronized (waking) {
+                runner = Thread.currentThread();
+            }
             try {
-                for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
+                for (SpriteBatch next = nextOrStop(loader); next != null; next = nextOrStop(loader)) {
                     try (SpriteBatch batch = next) {
                         if (export != null) {
                             export.append(batch);
@@ -110,6 +116,45 @@ final class LoadRun {
                 export.abandon(); // the loader did not start: nothing exported (an appended-to export stays)
             }
             throw e;
+        }
+    }
+
+    /**
+     * Wakes a run waiting for its next batch (a live tail with nothing new) so that it sees a stop
+     * request; a run doing anything else sees it after the batch in hand. Any thread.
+     */
+    void wake() {
+        synchronized (waking) {
+            if (waiting && runner != null) {
+                runner.interrupt();
+            }
+        }
+    }
+
+    /** The loader's next batch, or null when a stop request woke the wait for it. */
+    private SpriteBatch nextOrStop(SpriteLoader loader) throws InterruptedException {
+        synchronized (waking) {
+            waiting = true;
+        }
+        try {
+            if (stop.getAsBoolean()) {
+                stopped = true;
+                return null;
+            }
+            return loader.next();
+        } catch (InterruptedException e) {
+            if (stop.getAsBoolean()) {
+                stopped = true;
+                return null;
+            }
+            throw e;
+        } finally {
+            synchronized (waking) {
+                waiting = false;
+                if (Thread.interrupted() && !stop.getAsBoolean()) {
+                    Thread.currentThread().interrupt(); // not ours: keep it
+                }
+            }
         }
     }
 

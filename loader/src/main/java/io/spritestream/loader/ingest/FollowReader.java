@@ -25,7 +25,13 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  * the group's members by Kafka's consumer rebalance protocol (incremental: a member keeps its other
  * partitions while one moves), and offsets are committed only up to records whose batches were
  * closed (or that were dead-lettered). That is at-least-once: after a crash or a partition moving,
- * records in batches that were handed out but not closed are delivered again.
+ * records in batches that were handed out but not closed are delivered again, by the member that
+ * takes the partition over.
+ *
+ * <p>A member never delivers its own records twice: when a partition it gave up comes back (the
+ * member it went to died before committing past what this one had read), the records this member
+ * had already read are skipped, and what it still holds of them keeps the commit behind until
+ * their batches are closed.
  *
  * <p>The consumer is confined to the thread that calls {@link #poll} and {@link #keepAlive};
  * {@link #done} and {@link #wakeup} may be called from any thread.
@@ -40,6 +46,7 @@ public final class FollowReader implements AutoCloseable {
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private final ConcurrentLinkedQueue<long[]> doneQueue = new ConcurrentLinkedQueue<>();
     private final String topic;
+    private long skipped;
 
     public FollowReader(KafkaSettings kafka, String topic, String group) {
         Map<String, Object> config = kafka.consumer("spritestream-follower");
@@ -54,7 +61,7 @@ public final class FollowReader implements AutoCloseable {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                 commit(true);
-                partitions.forEach(FollowReader.this::forget);
+                partitions.forEach(committed::remove);
             }
 
             @Override
@@ -63,13 +70,16 @@ public final class FollowReader implements AutoCloseable {
 
             @Override
             public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                partitions.forEach(FollowReader.this::forget);
+                partitions.forEach(committed::remove);
             }
         });
     }
 
-    /** The next records (possibly none), after committing what has been done. */
-    public ConsumerRecords<ByteBuffer, ByteBuffer> poll() throws InterruptedException {
+    /**
+     * The next records (possibly none), after committing what has been done; records this member
+     * read before (of a partition that came back to it) are left out.
+     */
+    public List<ConsumerRecord<ByteBuffer, ByteBuffer>> poll() throws InterruptedException {
         applyDone();
         commit(false);
         ConsumerRecords<ByteBuffer, ByteBuffer> records;
@@ -78,12 +88,24 @@ public final class FollowReader implements AutoCloseable {
         } catch (WakeupException | InterruptException e) {
             throw new InterruptedException("follow interrupted");
         }
+        List<ConsumerRecord<ByteBuffer, ByteBuffer>> fresh = new java.util.ArrayList<>(records.count());
         for (ConsumerRecord<ByteBuffer, ByteBuffer> r : records) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            Long readUpTo = nextRead.get(tp);
+            if (readUpTo != null && r.offset() < readUpTo) {
+                skipped++; // read (and delivered, or still held) by this member before the partition moved away
+                continue;
+            }
             inFlight.computeIfAbsent(tp, k -> new TreeSet<>()).add(r.offset());
             nextRead.merge(tp, r.offset() + 1, Math::max);
+            fresh.add(r);
         }
-        return records;
+        return fresh;
+    }
+
+    /** Records left out because this member had read them before (see the class comment). */
+    public long skipped() {
+        return skipped;
     }
 
     /**
@@ -118,11 +140,18 @@ public final class FollowReader implements AutoCloseable {
         }
     }
 
-    /** Commits, per partition, the first offset not yet done (or the next to read if all are). */
+    /**
+     * Commits, per partition this member has, the first offset not yet done (or the next to read if
+     * all are). Partitions it gave up keep their reading state, for when they come back.
+     */
     private void commit(boolean sync) {
         applyDone();
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        java.util.Set<TopicPartition> assigned = consumer.assignment();
         for (Map.Entry<TopicPartition, Long> e : nextRead.entrySet()) {
+            if (!assigned.contains(e.getKey())) {
+                continue;
+            }
             TreeSet<Long> pending = inFlight.get(e.getKey());
             long upTo = pending == null || pending.isEmpty() ? e.getValue() : pending.first();
             if (!Long.valueOf(upTo).equals(committed.get(e.getKey()))) {
@@ -140,11 +169,6 @@ public final class FollowReader implements AutoCloseable {
         }
     }
 
-    private void forget(TopicPartition tp) {
-        inFlight.remove(tp);
-        nextRead.remove(tp);
-        committed.remove(tp);
-    }
     public void wakeup() {
         consumer.wakeup();
     }
