@@ -116,6 +116,10 @@ public final class DatasetCatalog {
      * the constructor): a foreign record must not make every dataset unreadable.
      */
     public List<DatasetManifest> list() {
+        return kafka.waiting("reading the catalog " + SpriteRecords.CATALOG_TOPIC, this::read);
+    }
+
+    private List<DatasetManifest> read() {
         Map<String, Object> config = kafka.consumer("spritestream-catalog-reader");
         // Raw values: only each key's latest value is parsed, so a superseded or deleted entry
         // neither warns nor hides what replaced it.

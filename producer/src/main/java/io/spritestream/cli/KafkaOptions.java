@@ -4,7 +4,9 @@ import io.spritestream.kafka.KafkaSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** The options every command that talks to a Kafka cluster shares (a picocli mixin). */
 public final class KafkaOptions {
@@ -26,6 +28,9 @@ public final class KafkaOptions {
             description = "How long to wait at start for a first answer from the cluster (default: ${DEFAULT-VALUE}).")
     int connectTimeoutSeconds;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     /** The settings these options describe. */
     public KafkaSettings settings() throws IOException {
         if (brokerTimeoutSeconds < 1) {
@@ -38,6 +43,15 @@ public final class KafkaOptions {
             throw new IllegalArgumentException("--bootstrap: '" + bootstrap + "' (expected HOST:PORT[,HOST:PORT...])");
         }
         return KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(brokerTimeoutSeconds))
-                .withConnectTimeout(Duration.ofSeconds(connectTimeoutSeconds)).withConfigFile(kafkaConfig);
+                .withConnectTimeout(Duration.ofSeconds(connectTimeoutSeconds)).withConfigFile(kafkaConfig)
+                .withNotices(this::notice);
+    }
+
+    /** A wait for Kafka, said on the command's standard error. */
+    private void notice(String line) {
+        java.io.PrintWriter err = command == null ? new java.io.PrintWriter(System.err, true)
+                : command.commandLine().getErr();
+        err.println(line);
+        err.flush();
     }
 }

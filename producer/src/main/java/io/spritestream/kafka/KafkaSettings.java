@@ -41,15 +41,18 @@ public final class KafkaSettings {
     private final Map<String, Object> userProperties;
     private final Duration timeout;
     private final Duration connectTimeout;
+    private final java.util.function.Consumer<String> notices;
 
     /** How long a command waits, at its start, for a broker that does not answer. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
-    private KafkaSettings(String bootstrap, Map<String, Object> userProperties, Duration timeout, Duration connectTimeout) {
+    private KafkaSettings(String bootstrap, Map<String, Object> userProperties, Duration timeout, Duration connectTimeout,
+                          java.util.function.Consumer<String> notices) {
         this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
         this.userProperties = Map.copyOf(userProperties);
         this.timeout = timeout;
         this.connectTimeout = connectTimeout;
+        this.notices = Objects.requireNonNull(notices, "notices");
     }
 
     /**
@@ -57,7 +60,7 @@ public final class KafkaSettings {
      * run, and 10 s for the first answer at start.
      */
     public static KafkaSettings of(String bootstrap) {
-        return new KafkaSettings(bootstrap, Map.of(), Duration.ofSeconds(30), DEFAULT_CONNECT_TIMEOUT);
+        return new KafkaSettings(bootstrap, Map.of(), Duration.ofSeconds(30), DEFAULT_CONNECT_TIMEOUT, line -> { });
     }
 
     /** The same settings plus the client properties read from {@code file} (a .properties file). */
@@ -76,14 +79,14 @@ public final class KafkaSettings {
         props.forEach((k, v) -> merged.put(String.valueOf(k), String.valueOf(v)));
         String fileBootstrap = (String) merged.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
         String effective = fileBootstrap != null && DEFAULT_BOOTSTRAP.equals(bootstrap) ? fileBootstrap : bootstrap;
-        return new KafkaSettings(effective, merged, timeout, connectTimeout);
+        return new KafkaSettings(effective, merged, timeout, connectTimeout, notices);
     }
 
     /** The same settings with extra client properties (later keys win). */
     public KafkaSettings withProperties(Map<String, ?> extra) {
         Map<String, Object> merged = new HashMap<>(userProperties);
         merged.putAll(extra);
-        return new KafkaSettings(bootstrap, merged, timeout, connectTimeout);
+        return new KafkaSettings(bootstrap, merged, timeout, connectTimeout, notices);
     }
 
     /** The same settings with another bound on remote calls (connect, metadata, admin requests). */
@@ -91,7 +94,7 @@ public final class KafkaSettings {
         if (newTimeout.isNegative() || newTimeout.isZero()) {
             throw new IllegalArgumentException("timeout: " + newTimeout + " (expected > 0)");
         }
-        return new KafkaSettings(bootstrap, userProperties, newTimeout, connectTimeout);
+        return new KafkaSettings(bootstrap, userProperties, newTimeout, connectTimeout, notices);
     }
 
     /** The same settings with another bound on the first answer at start ({@link #requireReachable}). */
@@ -99,7 +102,7 @@ public final class KafkaSettings {
         if (value.isNegative() || value.isZero()) {
             throw new IllegalArgumentException("connect timeout: " + value + " (expected > 0)");
         }
-        return new KafkaSettings(bootstrap, userProperties, timeout, value);
+        return new KafkaSettings(bootstrap, userProperties, timeout, value, notices);
     }
 
     /** How long {@link #requireReachable} waits. */
@@ -188,7 +191,8 @@ public final class KafkaSettings {
      */
     public void requireReachable(Admin admin) {
         long ms = Math.min(connectTimeout.toMillis(), timeout.toMillis());
-        try {
+        try (Waiting ignored = Waiting.start(notices, "waiting for Kafka at " + bootstrap + ": connecting",
+                Duration.ofMillis(ms))) {
             admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) ms)).nodes()
                     .get(ms + 2_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -208,6 +212,32 @@ public final class KafkaSettings {
     private KafkaUnreachableException notAnswering(long ms, Throwable cause) {
         return new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + " within " + Math.round(ms / 1000.0)
                 + " s (is a broker running? start one with the 'broker' command)", cause);
+    }
+
+    /** The same settings, telling {@code value} (e.g. standard error) whenever a call waits for Kafka. */
+    public KafkaSettings withNotices(java.util.function.Consumer<String> value) {
+        return new KafkaSettings(bootstrap, userProperties, timeout, connectTimeout, value);
+    }
+
+    /** Where one-line notices about waiting for Kafka go. */
+    public java.util.function.Consumer<String> notices() {
+        return notices;
+    }
+
+    /**
+     * Runs {@code call}, a call that waits for Kafka, saying so through {@link #notices()} if it
+     * has not returned after a few seconds (and again every 10 s): {@code waiting for Kafka at H:P:
+     * WHAT (no answer for 3 s; giving up after N s)}, N being the timeout on remote calls.
+     */
+    public <T> T waiting(String what, java.util.function.Supplier<T> call) {
+        try (Waiting ignored = watch(what)) {
+            return call.get();
+        }
+    }
+
+    /** The watch {@link #waiting} keeps over a call; close it when the call returns. */
+    public Waiting watch(String what) {
+        return Waiting.start(notices, "waiting for Kafka at " + bootstrap + ": " + what, timeout);
     }
 
     /** A loggable description: bootstrap and property names, secrets masked. */

@@ -86,8 +86,8 @@ public final class SpriteProducer {
         ProduceRequest request;
         List<ProduceLease> leases = new ArrayList<>();
         try {
-            try (Admin admin = kafka.newAdmin("spritestream-producer-admin")) {
-                kafka.requireReachable(admin);
+            try (Admin admin = kafka.newAdmin("spritestream-producer-admin");
+                 io.spritestream.kafka.Waiting preparing = reachableThenWatch(admin, asked)) {
                 catalog.ensureTopic(admin);
                 // One run per dataset and per topic at a time: its version then holds exactly its records.
                 leases.add(ProduceLease.acquire(kafka, admin, "dataset." + asked.dataset(), "dataset " + asked.dataset()));
@@ -96,8 +96,13 @@ public final class SpriteProducer {
                 leases.add(ProduceLease.acquire(kafka, admin, "topic." + request.topic(), "topic " + request.topic()));
                 partitions = ensureTopic(admin, request);
                 start = endOffsets(admin, partitions);
+                if (request.resume()) {
+                    Kept kept = keep(admin, catalog, request, start);
+                    return send(kept.source(source), request, previous, catalog, partitions, start,
+                            n -> progress.accept(n + kept.skipped()), called, leases, kept.count());
+                }
             }
-            return send(source, request, previous, catalog, partitions, start, progress, called, leases);
+            return send(source, request, previous, catalog, partitions, start, progress, called, leases, 0);
         } finally {
             for (ProduceLease lease : leases) {
                 lease.close();
@@ -107,7 +112,8 @@ public final class SpriteProducer {
 
     private ProduceResult send(SpriteSource source, ProduceRequest request, DatasetManifest previous,
                                DatasetCatalog catalog, List<TopicPartition> partitions, Map<TopicPartition, Long> start,
-                               LongConsumer progress, long called, List<ProduceLease> leases) throws IOException {
+                               LongConsumer progress, long called, List<ProduceLease> leases, long keptRecords)
+            throws IOException {
 
         long began = System.nanoTime();
         AtomicLong acked = new AtomicLong();
@@ -190,7 +196,7 @@ public final class SpriteProducer {
         }
         List<String> classes = new ArrayList<>(previous == null ? List.of() : previous.classes());
         source.classes().stream().filter(c -> !classes.contains(c)).forEach(classes::add);
-        long count = acked.get() + (previous == null ? 0 : previous.count());
+        long count = acked.get() + keptRecords + (previous == null ? 0 : previous.count());
         DatasetManifest manifest = new DatasetManifest(request.dataset(), version, request.topic(), ranges,
                 count, classes, Instant.now().toString());
         catalog.publish(manifest);
@@ -312,6 +318,118 @@ public final class SpriteProducer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ProduceException("interrupted", e);
+        }
+    }
+
+    /** Checks that Kafka answers (saying so while it waits), then watches the rest of the preparation. */
+    private io.spritestream.kafka.Waiting reachableThenWatch(Admin admin, ProduceRequest asked) {
+        kafka.requireReachable(admin);
+        return kafka.watch("preparing dataset " + asked.dataset() + " (catalog, topic, one writer at a time)");
+    }
+
+    /**
+     * For {@code --resume}: the records on the topic that no version covers (what an interrupted run
+     * left) become part of the new version, which then starts where they start, and the sprites
+     * whose keys they hold are not sent again.
+     */
+    private Kept keep(Admin admin, DatasetCatalog catalog, ProduceRequest request, Map<TopicPartition, Long> start)
+            throws IOException {
+        java.util.Optional<io.spritestream.catalog.Unrecorded> left;
+        try {
+            left = io.spritestream.catalog.Unrecorded.of(kafka, admin, request.topic(), catalog.list());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProduceException("interrupted while looking for an unfinished run's records", e);
+        }
+        if (left.isEmpty()) {
+            notices.accept("resume: no records on " + request.topic() + " outside a version; producing everything");
+            return new Kept(java.util.Set.of(), 0);
+        }
+        left.get().starts().forEach((p, from) -> start.put(new TopicPartition(request.topic(), p), from));
+        java.util.Set<String> keys = keysIn(request.topic(), left.get().ranges(), request.dataset());
+        notices.accept("resume: keeping the " + left.get().count() + " records an unfinished run left on "
+                + request.topic() + "; sprites with their keys (" + keys.size() + ") are not sent again");
+        return new Kept(keys, left.get().count());
+    }
+
+    /** The keys of the records of {@code dataset} in {@code ranges} of {@code topic}. */
+    private java.util.Set<String> keysIn(String topic, Map<Integer, long[]> ranges, String dataset) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        Map<TopicPartition, Long> remaining = new java.util.HashMap<>();
+        ranges.forEach((p, r) -> remaining.put(new TopicPartition(topic, p), r[1]));
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, byte[]> consumer =
+                     new org.apache.kafka.clients.consumer.KafkaConsumer<>(kafka.consumer("spritestream-producer-resume"),
+                             new org.apache.kafka.common.serialization.StringDeserializer(),
+                             new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.assign(remaining.keySet());
+            ranges.forEach((p, r) -> consumer.seek(new TopicPartition(topic, p), r[0]));
+            long deadline = System.nanoTime() + kafka.timeout().toNanos();
+            while (!remaining.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    throw new ProduceException("timed out reading the unfinished run's records on " + topic, null);
+                }
+                for (var r : consumer.poll(java.time.Duration.ofMillis(200))) {
+                    var header = r.headers().lastHeader(SpriteRecords.DATASET);
+                    boolean ours = header == null
+                            || dataset.equals(new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
+                    if (ours && r.key() != null) {
+                        keys.add(r.key());
+                    }
+                }
+                remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+            }
+        }
+        return keys;
+    }
+
+    /** What a resumed run keeps: the keys already on the topic and how many records hold them. */
+    private static final class Kept {
+        private final java.util.Set<String> keys;
+        private final long count;
+        private final AtomicLong skipped = new AtomicLong();
+
+        Kept(java.util.Set<String> keys, long count) {
+            this.keys = keys;
+            this.count = count;
+        }
+
+        long count() {
+            return count;
+        }
+
+        long skipped() {
+            return skipped.get();
+        }
+
+        /** {@code source} without the sprites whose keys are kept. */
+        SpriteSource source(SpriteSource source) {
+            return new SpriteSource() {
+                @Override
+                public long size() {
+                    return source.size();
+                }
+
+                @Override
+                public List<String> classes() {
+                    return source.classes();
+                }
+
+                @Override
+                public void forEach(java.util.function.Consumer<Sprite> sink) throws IOException {
+                    source.forEach(sprite -> {
+                        if (keys.contains(sprite.key())) {
+                            skipped.incrementAndGet();
+                        } else {
+                            sink.accept(sprite);
+                        }
+                    });
+                }
+
+                @Override
+                public String describe() {
+                    return source.describe();
+                }
+            };
         }
     }
 

@@ -182,7 +182,9 @@ public final class SpriteLoader implements AutoCloseable {
         if (manager != null) {
             SlabViews.requireCpu(manager);
         }
-        ResolvedSource source = new SourceResolver(kafka).resolve(settings.dataset(), settings.topic(), settings.ranges());
+        ResolvedSource source = kafka.waiting("resolving " + (settings.dataset() != null ? settings.dataset()
+                : settings.topic()), () -> new SourceResolver(kafka).resolve(settings.dataset(), settings.topic(),
+                settings.ranges()));
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
         SpriteLoader loader = new SpriteLoader(settings, kafka, source, manager, listener,

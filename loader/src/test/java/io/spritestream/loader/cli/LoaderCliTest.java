@@ -377,6 +377,22 @@ class LoaderCliTest {
     }
 
     @Test
+    void aBrokerThatTakesConnectionsButNeverAnswersIsSaidToBeWaitedForThenGivenUp() throws Exception {
+        // The operating system completes the connections; nobody ever reads or answers them.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String address = "127.0.0.1:" + silent.getLocalPort();
+
+            CliRun r = run("load", "--bootstrap", address, "--dataset", "cli-test", "--connect-timeout", "5", "--quiet");
+
+            assertEquals(1, r.exit(), r.toString());
+            assertTrue(r.errLines().get(0).matches("waiting for Kafka at " + java.util.regex.Pattern.quote(address)
+                    + ": connecting \\(no answer for \\d+ s; giving up after 5 s\\)"), r.toString());
+            assertTrue(r.errLines().get(r.errLines().size() - 1).startsWith("error: cannot reach Kafka at " + address
+                    + " within 5 s"), r.toString());
+        }
+    }
+
+    @Test
     void demoRunsTheWholePathAndExitsZero(@TempDir Path dir) throws Exception {
         Path preview = dir.resolve("demo-preview.png");
         CliRun r = run("demo", "--sprites", "600", "--classes", "4", "--train-steps", "3", "--preview", preview.toString(),

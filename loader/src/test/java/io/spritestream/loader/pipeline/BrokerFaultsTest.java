@@ -201,6 +201,31 @@ class BrokerFaultsTest {
                 + ": no acknowledgement for ")), "it said it was waiting: " + notices);
         producer.join(10_000);
         assertFalse(producer.isAlive());
+
+        // The broker back: the unfinished run's records are listed, and --resume finishes the job.
+        EmbeddedKafka back = EmbeddedKafka.builder().port(port).dataDir(dir.resolve("kafka")).start();
+        try (org.apache.kafka.clients.admin.Admin admin = kafka.newAdmin("faults-test")) {
+            List<io.spritestream.catalog.Unrecorded> left = io.spritestream.catalog.Unrecorded.find(kafka, admin,
+                    new io.spritestream.catalog.DatasetCatalog(kafka).list());
+            assertEquals(1, left.size(), left.toString());
+            assertEquals("sprites.gone", left.get(0).topic());
+            long kept = left.get(0).count();
+            assertTrue(kept >= acked.size(), kept + " records left, " + acked.size() + " acknowledged");
+
+            List<String> said = new CopyOnWriteArrayList<>();
+            ProduceResult resumed = new SpriteProducer(kafka).withNotices(said::add).produce(
+                    new SyntheticSprites(4000, 3, 16, 1), new ProduceRequest("gone", null, 2, 0).resuming(), n -> { });
+
+            assertEquals(4000 - kept, resumed.records(), "only what the unfinished run had not written: " + said);
+            assertEquals(4000, resumed.manifest().count());
+            assertEquals(4000, resumed.manifest().rangeSize(), "the version holds the kept records and the rest");
+            assertTrue(said.contains("resume: keeping the " + kept + " records an unfinished run left on sprites.gone; "
+                    + "sprites with their keys (" + kept + ") are not sent again"), said.toString());
+            assertEquals(List.of(), io.spritestream.catalog.Unrecorded.find(kafka, admin,
+                    new io.spritestream.catalog.DatasetCatalog(kafka).list()), "nothing left outside a version");
+        } finally {
+            back.close();
+        }
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition, String what) {

@@ -2,6 +2,7 @@ package io.spritestream.producer.cli;
 
 import io.spritestream.catalog.DatasetCatalog;
 import io.spritestream.catalog.DatasetManifest;
+import io.spritestream.catalog.Unrecorded;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
@@ -31,20 +32,33 @@ public final class DatasetsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         KafkaSettings settings = kafka.settings();
-        try (Admin admin = settings.newAdmin("spritestream-datasets")) {
-            settings.requireReachable(admin);
-        }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        List<DatasetManifest> all = new DatasetCatalog(settings, err::println).list();
-        err.flush();
+        List<Unrecorded> unrecorded;
+        List<DatasetManifest> all;
+        try (Admin admin = settings.newAdmin("spritestream-datasets")) {
+            settings.requireReachable(admin);
+            all = new DatasetCatalog(settings, err::println).list();
+            err.flush();
+            unrecorded = Unrecorded.find(settings, admin, all);
+        }
         if (all.isEmpty()) {
             out.println("no datasets yet (produce one with the 'produce' command)");
-            return 0;
+        } else {
+            out.printf("%-28s %10s %8s  %-32s %s%n", "DATASET@VERSION", "RECORDS", "CLASSES", "TOPIC", "CREATED");
+            for (DatasetManifest m : all) {
+                out.printf("%-28s %10d %8d  %-32s %s%n", m.key(), m.count(), m.classes().size(), m.topic(),
+                        m.created());
+            }
         }
-        out.printf("%-28s %10s %8s  %-32s %s%n", "DATASET@VERSION", "RECORDS", "CLASSES", "TOPIC", "CREATED");
-        for (DatasetManifest m : all) {
-            out.printf("%-28s %10d %8d  %-32s %s%n", m.key(), m.count(), m.classes().size(), m.topic(), m.created());
+        if (!unrecorded.isEmpty()) {
+            out.println();
+            out.println("records in no version (a produce still running, or one that did not finish: 'produce ... --resume' with the same "
+                    + "source sends only what they lack and records them):");
+            for (Unrecorded u : unrecorded) {
+                out.printf("  %-32s %10d records %s%n", u.topic(), u.count(),
+                        u.after() == null ? "(no version names this topic)" : "after " + u.after());
+            }
         }
         out.flush();
         return 0;

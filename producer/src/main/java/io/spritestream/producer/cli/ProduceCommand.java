@@ -74,6 +74,11 @@ public final class ProduceCommand implements Callable<Integer> {
             + "(nothing already there is sent again); without it, the new version holds only these sprites.")
     boolean append;
 
+    @Option(names = "--resume", description = "Finish a run that did not: the records on the topic that no version "
+            + "covers (what it left; 'datasets' lists them) go into the new version, and sprites whose keys they hold "
+            + "are not sent again. Give the same source (and --append if the run had it).")
+    boolean resume;
+
     @Option(names = "--if-absent", description = "Produce only if the dataset has no version yet; otherwise say which "
             + "it has and exit 0 (a seed job that can run again without adding a version).")
     boolean ifAbsent;
@@ -116,7 +121,7 @@ public final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ProduceRequest request = new ProduceRequest(dataset, topic, partitions, rate, append);
+        ProduceRequest request = new ProduceRequest(dataset, topic, partitions, rate, append, resume);
         if (ifAbsent && append) {
             throw new ParameterException(spec.commandLine(), "--if-absent and --append exclude each other "
                     + "(--append adds to an existing version; --if-absent produces only when there is none)");

@@ -184,6 +184,50 @@ class ProduceCommandTest {
                 run.toString());
     }
 
+    @Test
+    void datasetsListsRecordsInNoVersionAndResumeFinishesTheRunThatLeftThem(EmbeddedKafka kafka) throws Exception {
+        String dataset = unique("cli-unfinished");
+        String topic = "sprites." + dataset;
+        var settings = io.spritestream.kafka.KafkaSettings.of(kafka.bootstrapServers());
+        List<io.spritestream.producer.source.Sprite> sprites = new java.util.ArrayList<>();
+        new io.spritestream.producer.source.SyntheticSprites(30, 3, 16, 4).forEach(sprites::add);
+        try (var admin = settings.newAdmin("test")) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 2, (short) 1))).all().get();
+        }
+        // What a produce killed after 12 records leaves: records on the topic, no version.
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<>(settings.producer("test"),
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            for (io.spritestream.producer.source.Sprite sprite : sprites.subList(0, 12)) {
+                var record = new org.apache.kafka.clients.producer.ProducerRecord<String, byte[]>(topic, sprite.key(),
+                        sprite.bytes());
+                record.headers().add(io.spritestream.record.SpriteRecords.LABEL,
+                        io.spritestream.record.SpriteRecords.utf8(sprite.label()));
+                record.headers().add(io.spritestream.record.SpriteRecords.DATASET,
+                        io.spritestream.record.SpriteRecords.utf8(dataset));
+                producer.send(record);
+            }
+        }
+
+        CliRun listed = run("datasets", "--bootstrap", kafka.bootstrapServers());
+        CliRun resumed = run("produce", "--dataset", dataset, "--synthetic", "30", "--classes", "3", "--size", "16",
+                "--seed", "4", "--resume", "--bootstrap", kafka.bootstrapServers(), "--quiet");
+        CliRun after = run("datasets", "--bootstrap", kafka.bootstrapServers());
+
+        assertTrue(listed.out().lines().anyMatch(l -> l.matches("\\s+" + java.util.regex.Pattern.quote(topic)
+                + "\\s+12 records \\(no version names this topic\\)")), listed.toString());
+        assertEquals(0, resumed.exit(), resumed.toString());
+        assertEquals("resume: keeping the 12 records an unfinished run left on " + topic + "; sprites with their keys "
+                + "(12) are not sent again", resumed.errLines().get(0));
+        assertTrue(resumed.out().startsWith("produced 18 records "), resumed.toString());
+        var manifest = new io.spritestream.catalog.DatasetCatalog(settings)
+                .resolve(io.spritestream.catalog.DatasetRef.parse(dataset));
+        assertEquals(30, manifest.count());
+        assertEquals(30, manifest.rangeSize());
+        assertFalse(after.out().lines().anyMatch(l -> l.matches("\\s+" + java.util.regex.Pattern.quote(topic)
+                + "\\s+\\d+ records .*")), after.toString());
+    }
+
     /** A game's unit folder: two classes in folders and two stray files directly in it. */
     private Path unitFolder() throws IOException {
         Path units = dir.resolve("units");
