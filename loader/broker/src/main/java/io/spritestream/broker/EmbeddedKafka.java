@@ -197,7 +197,25 @@ public final class EmbeddedKafka implements AutoCloseable {
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
 
+        private int nodeId = NODE_ID;
+        private int controllerPortAsked;
+        private String quorumVoters;
+        private String clusterId;
+
         private Builder() {
+        }
+
+        /**
+         * Makes this broker node {@code nodeId} of a cluster whose controller quorum is
+         * {@code voters} ({@code id@host:port,...}, this node's controller on {@code controllerPort})
+         * and whose storage is formatted with {@code clusterId}; see {@link EmbeddedKafkaCluster}.
+         */
+        public Builder member(int nodeId, int controllerPort, String voters, String clusterId) {
+            this.nodeId = nodeId;
+            this.controllerPortAsked = controllerPort;
+            this.quorumVoters = Objects.requireNonNull(voters, "voters");
+            this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
+            return this;
         }
 
         /** The client listener's port; 0 (the default) picks a free one. */
@@ -274,7 +292,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             for (int attempt = 1; ; attempt++) {
                 int brokerPort = port != 0 ? port : freePort();
                 ensurePortFree(brokerPort);
-                int controllerPort = freePortOtherThan(brokerPort);
+                int controllerPort = controllerPortAsked != 0 ? controllerPortAsked : freePortOtherThan(brokerPort);
                 JvmExitGuard.acquire();
                 try {
                     return startOn(brokerPort, controllerPort, deadline);
@@ -326,8 +344,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         private Map<String, String> properties(int brokerPort, int controllerPort, Path dir) {
             Map<String, String> p = new LinkedHashMap<>();
             p.put("process.roles", "broker,controller");
-            p.put("node.id", Integer.toString(NODE_ID));
-            p.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+            p.put("node.id", Integer.toString(nodeId));
+            p.put("controller.quorum.voters", quorumVoters != null ? quorumVoters : nodeId + "@" + HOST + ":" + controllerPort);
             p.put("listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort + ","
                     + CONTROLLER_LISTENER + "://" + HOST + ":" + controllerPort);
             p.put("advertised.listeners", BROKER_LISTENER + "://" + HOST + ":" + brokerPort);
@@ -363,7 +381,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             return p;
         }
 
-        private static void formatUnlessFormatted(KafkaConfig config, Path dir) {
+        private void formatUnlessFormatted(KafkaConfig config, Path dir) {
             if (Files.exists(dir.resolve(META_PROPERTIES))) {
                 return;
             }
@@ -372,8 +390,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 Files.createDirectories(dir);
                 new Formatter()
                         .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
-                        .setNodeId(NODE_ID)
-                        .setClusterId(Uuid.randomUuid().toString())
+                        .setNodeId(nodeId)
+                        .setClusterId(clusterId != null ? clusterId : Uuid.randomUuid().toString())
                         .setControllerListenerName(CONTROLLER_LISTENER)
                         .setMetadataLogDirectory(config.metadataLogDir())
                         .setDirectories(List.of(dir.toString()))
