@@ -186,6 +186,36 @@ class ClusterFaultsTest {
 
     @Test
     @Order(5)
+    void withTwoNodesDownTheLoaderReadsWhatTheRemainingNodeLeads() throws Exception {
+        int count = 1000;
+        new SpriteProducer(kafka).produce(new SyntheticSprites(count, 4, 16, 5), ProduceRequest.of("cluster-two-down"),
+                n -> { });
+        List<Integer> stopped = new ArrayList<>(cluster.running().subList(0, 2));
+        stopped.forEach(cluster::stop); // one at a time: each hands its leaderships to the nodes still up
+        try {
+            KafkaSettings remaining = KafkaSettings.of(cluster.bootstrapServers()).withTimeout(Duration.ofSeconds(20));
+            List<String> keys = new ArrayList<>();
+            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+                 SpriteLoader loader = SpriteLoader.open(LoaderConfig.dataset(DatasetRef.parse("cluster-two-down"))
+                         .batchSize(64).pixels(new PixelSpec(16, 16, 4, Fit.PAD)), remaining, manager)) {
+                for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
+                    try (SpriteBatch batch = next) {
+                        for (int i = 0; i < batch.size(); i++) {
+                            keys.add(batch.key(i));
+                        }
+                    }
+                }
+            }
+
+            assertEquals(count, keys.size());
+            assertEquals(count, new HashSet<>(keys).size());
+        } finally {
+            stopped.forEach(cluster::restart);
+        }
+    }
+
+    @Test
+    @Order(6)
     void belowTheMinimumInSyncReplicasTheProducerSaysItWaitsAndGivesUpWithoutAVersion() throws Exception {
         KafkaSettings impatient = kafka.withTimeout(Duration.ofSeconds(8));
         List<Long> acked = new CopyOnWriteArrayList<>();
