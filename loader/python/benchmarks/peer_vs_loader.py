@@ -59,7 +59,29 @@ def java(jar, *args):
     return done.stdout
 
 
+def start_broker(jar, work):
+    """A broker from the jar on a free port, its data under ``work``: (process, bootstrap)."""
+    port = free_port()
+    broker = subprocess.Popen(["java", "-jar", jar, "broker", "--port", str(port), "--data",
+                               os.path.join(work, "kafka")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, broker)
+    return broker, f"127.0.0.1:{port}"
+
+
+def stop_broker(broker):
+    if broker is not None:
+        broker.terminate()
+        broker.wait(30)
+
+
+def produce(jar, bootstrap, dataset, sprites, sprite_size):
+    print(f"producing {sprites} synthetic {sprite_size}x{sprite_size} sprites as {dataset} ...", file=sys.stderr)
+    java(jar, "produce", "--bootstrap", bootstrap, "--dataset", dataset, "--synthetic", str(sprites),
+         "--size", str(sprite_size), "--quiet")
+
+
 def load(jar, bootstrap, dataset, size, epochs, threads, cache, work):
+    """A `load` run of the jar; its report (samples, seconds, ...)."""
     report = os.path.join(work, "report.json")
     cache_args = ["--cache", cache] if cache else ["--no-cache"]
     java(jar, "load", "--bootstrap", bootstrap, "--dataset", dataset, "--size", str(size), "--epochs", str(epochs),
@@ -85,17 +107,9 @@ def main():
     try:
         bootstrap = args.bootstrap
         if bootstrap is None:
-            port = free_port()
-            broker = subprocess.Popen(["java", "-jar", args.jar, "broker", "--port", str(port), "--data",
-                                       os.path.join(work, "kafka")], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
-            wait_for_port(port, broker)
-            bootstrap = f"127.0.0.1:{port}"
+            broker, bootstrap = start_broker(args.jar, work)
         dataset = f"peer-{args.sprite_size}px"
-        print(f"producing {args.sprites} synthetic {args.sprite_size}x{args.sprite_size} sprites as {dataset} ...",
-              file=sys.stderr)
-        java(args.jar, "produce", "--bootstrap", bootstrap, "--dataset", dataset, "--synthetic", str(args.sprites),
-             "--size", str(args.sprite_size), "--quiet")
+        produce(args.jar, bootstrap, dataset, args.sprites, args.sprite_size)
         cache = os.path.join(work, "cache")
         rows = []
         print("loader, empty cache ...", file=sys.stderr)
@@ -120,9 +134,7 @@ def main():
             rate = samples / seconds
             print(f"| {name} | {samples:,} | {seconds:.2f} | {rate:,.0f} | {rate / peer_rate:.1f} |")
     finally:
-        if broker is not None:
-            broker.terminate()
-            broker.wait(30)
+        stop_broker(broker)
         shutil.rmtree(work, ignore_errors=True)
 
 

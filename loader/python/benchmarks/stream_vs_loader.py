@@ -19,11 +19,9 @@ table of the medians.
 """
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 
@@ -31,17 +29,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
 import dataloader_peer  # noqa: E402
-from peer_vs_loader import free_port, java, wait_for_port  # noqa: E402
+import peer_vs_loader  # noqa: E402
 from spritestream import SpriteStream  # noqa: E402
 
 
 def load(jar, bootstrap, dataset, size, epochs, threads, cache, work):
-    report = os.path.join(work, "report.json")
-    cache_args = ["--cache", cache] if cache else ["--no-cache"]
-    java(jar, "load", "--bootstrap", bootstrap, "--dataset", dataset, "--size", str(size), "--epochs", str(epochs),
-         "--threads", str(threads), "--seed", "1", "--quiet", "--report-json", report, *cache_args)
-    with open(report) as f:
-        r = json.load(f)
+    r = peer_vs_loader.load(jar, bootstrap, dataset, size, epochs, threads, cache, work)
     return r["samples"], r["seconds"]
 
 
@@ -82,17 +75,9 @@ def main():
     try:
         bootstrap = args.bootstrap
         if bootstrap is None:
-            port = free_port()
-            broker = subprocess.Popen(["java", "-jar", jar, "broker", "--port", str(port), "--data",
-                                       os.path.join(work, "kafka")], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
-            wait_for_port(port, broker)
-            bootstrap = f"127.0.0.1:{port}"
+            broker, bootstrap = peer_vs_loader.start_broker(jar, work)
         dataset = f"stream-{args.sprite_size}px"
-        print(f"producing {args.sprites} synthetic {args.sprite_size}x{args.sprite_size} sprites as {dataset} ...",
-              file=sys.stderr)
-        java(jar, "produce", "--bootstrap", bootstrap, "--dataset", dataset, "--synthetic", str(args.sprites),
-             "--size", str(args.sprite_size), "--quiet")
+        peer_vs_loader.produce(jar, bootstrap, dataset, args.sprites, args.sprite_size)
 
         runs = {}
 
@@ -130,9 +115,7 @@ def main():
             print(f"| {name} | {samples:,} | {statistics.median(t for _, t in results):.2f} | {rate:,.0f} "
                   f"| {rate / load_rate:.2f} | {rate / peer_rate:.1f} |")
     finally:
-        if broker is not None:
-            broker.terminate()
-            broker.wait(30)
+        peer_vs_loader.stop_broker(broker)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -234,25 +234,35 @@ public final class Bench {
                     return ok;
                 });
             }
-            pool.invokeAll(tasks.subList(0, 1)); // thread start-up and first-use costs, not measured
-            passes[0] = options.epochs;
-            CpuUse cpu = new CpuUse(roles("bench"));
-            cpu.start();
-            alloc.start();
-            long began = System.nanoTime();
-            long ok = 0;
-            for (Future<Long> f : pool.invokeAll(tasks)) {
-                ok += f.get();
-            }
-            double seconds = (System.nanoTime() - began) / 1e9;
-            return stage("decode ceiling", ok, seconds, ok * options.pixels.sampleBytes(), alloc.bytesSinceStart())
-                    .withCpu(cpu.coresSinceStart());
+            return timed("decode ceiling", pool, tasks, passes, alloc, () -> { });
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** (b) The same records from Kafka in the loader's order (same blocks, same fetches, same epochs), read and dropped. */
+    /**
+     * Runs one task untimed (thread start-up and first-use costs), then {@code afterWarmUp}, then
+     * every task over {@code options.epochs} passes, timed: samples done, seconds, CPU and the
+     * allocations of the pool's threads.
+     */
+    private BenchReport.Stage timed(String name, ExecutorService pool, List<Callable<Long>> tasks, int[] passes,
+                                    ThreadAllocations alloc, Runnable afterWarmUp) throws Exception {
+        pool.invokeAll(tasks.subList(0, 1));
+        afterWarmUp.run();
+        passes[0] = options.epochs;
+        CpuUse cpu = new CpuUse(roles("bench"));
+        cpu.start();
+        alloc.start();
+        long began = System.nanoTime();
+        long ok = 0;
+        for (Future<Long> f : pool.invokeAll(tasks)) {
+            ok += f.get();
+        }
+        double seconds = (System.nanoTime() - began) / 1e9;
+        return stage(name, ok, seconds, ok * options.pixels.sampleBytes(), alloc.bytesSinceStart())
+                .withCpu(cpu.coresSinceStart());
+    }
+
     /**
      * The ceiling's work, each decoded sample then augmented in place as the loader's decoders do it;
      * each thread times the two apart (one clock read between them).
@@ -299,27 +309,18 @@ public final class Bench {
                     return ok;
                 });
             }
-            pool.invokeAll(tasks.subList(0, 1)); // thread start-up and first-use costs, not measured
-            decodeNanos.reset();
-            augmentNanos.reset();
-            passes[0] = options.epochs;
-            CpuUse cpu = new CpuUse(roles("bench"));
-            cpu.start();
-            alloc.start();
-            long began = System.nanoTime();
-            long ok = 0;
-            for (Future<Long> f : pool.invokeAll(tasks)) {
-                ok += f.get();
-            }
-            double seconds = (System.nanoTime() - began) / 1e9;
-            return stage(AUGMENTED, ok, seconds, ok * options.pixels.sampleBytes(), alloc.bytesSinceStart())
-                    .withCpu(cpu.coresSinceStart())
-                    .withSplit(decodeNanos.sum() / 1e3 / Math.max(1, ok), augmentNanos.sum() / 1e3 / Math.max(1, ok));
+            BenchReport.Stage stage = timed(AUGMENTED, pool, tasks, passes, alloc, () -> {
+                decodeNanos.reset();
+                augmentNanos.reset();
+            });
+            long ok = Math.max(1, stage.samples());
+            return stage.withSplit(decodeNanos.sum() / 1e3 / ok, augmentNanos.sum() / 1e3 / ok);
         } finally {
             pool.shutdownNow();
         }
     }
 
+    /** (b) The same records from Kafka in the loader's order (same blocks, same fetches, same epochs), read and dropped. */
     private BenchReport.Stage kafkaRead() throws InterruptedException {
         ThreadAllocations alloc = new ThreadAllocations(n -> n.equals(Thread.currentThread().getName()));
         long[] count = {0};

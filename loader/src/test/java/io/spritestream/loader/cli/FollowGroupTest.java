@@ -6,20 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
 import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.loader.testing.LoaderProcess;
 import io.spritestream.producer.ProduceRequest;
 import io.spritestream.producer.SpriteProducer;
 import io.spritestream.producer.source.SyntheticSprites;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
@@ -33,13 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(SharedKafka.class)
 class FollowGroupTest {
-
-    private static Process start(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), LoaderMain.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
@@ -80,11 +72,12 @@ class FollowGroupTest {
             await(() -> topicExists(admin, topic), "the topic");
             String[] follow = {"load", "--bootstrap", broker.bootstrapServers(), "--topic", topic, "--follow",
                     "--group", group, "--size", "16", "--batch", "32", "--threads", "1", "--quiet"};
-            Process survivor = start(dir.resolve("a.log"), concat(follow, "--export-npy", export.toString()));
+            Process survivor = LoaderProcess.start(dir.resolve("a.log"),
+                    LoaderProcess.concat(follow, "--export-npy", export.toString()));
             Process victim = null;
             try {
                 await(() -> committed(admin, group) >= 900, "900 records committed by the first member");
-                victim = start(dir.resolve("b.log"), follow); // takes half the partitions from the first
+                victim = LoaderProcess.start(dir.resolve("b.log"), follow); // takes half the partitions from the first
                 await(() -> membersWithPartitions(admin, group) == 2, "the second member holding partitions");
 
                 victim.destroyForcibly(); // SIGKILL: its partitions come back to the survivor after its session
@@ -92,7 +85,7 @@ class FollowGroupTest {
                 live.get(120, TimeUnit.SECONDS);
                 await(() -> committed(admin, group) >= records - 4 * 32, "the survivor catching up to the end");
 
-                new ProcessBuilder("kill", "-TERM", Long.toString(survivor.pid())).start().waitFor();
+                LoaderProcess.signal(survivor, "TERM");
                 assertTrue(survivor.waitFor(60, TimeUnit.SECONDS), Files.readString(dir.resolve("a.log")));
             } finally {
                 survivor.destroyForcibly();
@@ -125,20 +118,5 @@ class FollowGroupTest {
         } catch (Exception e) {
             return 0;
         }
-    }
-
-    private static long endOffsets(Admin admin, String topic) throws Exception {
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        for (int p = 0; p < 4; p++) {
-            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-        }
-        return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS).values().stream()
-                .mapToLong(i -> i.offset()).sum();
-    }
-
-    private static String[] concat(String[] first, String... more) {
-        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
-        System.arraycopy(more, 0, all, first.length, more.length);
-        return all;
     }
 }

@@ -22,6 +22,7 @@ import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.testing.Datasets;
+import io.spritestream.loader.testing.LoaderProcess;
 import io.spritestream.loader.testing.NpyFile;
 import io.spritestream.producer.source.Sprite;
 import java.awt.image.BufferedImage;
@@ -366,8 +367,8 @@ class LoaderCliTest {
         Path state = dir.resolve("state.json");
         String[] base = {"load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
                 "--quiet"};
-        assertEquals(0, run(concat(base, "--max-batches", "2", "--export-npy", other.toString())).exit());
-        assertEquals(0, run(concat(base, "--max-batches", "3", "--save-state", state.toString())).exit());
+        assertEquals(0, run(LoaderProcess.concat(base, "--max-batches", "2", "--export-npy", other.toString())).exit());
+        assertEquals(0, run(LoaderProcess.concat(base, "--max-batches", "3", "--save-state", state.toString())).exit());
         byte[] before = Files.readAllBytes(other.resolve("images.npy"));
 
         CliRun r = run("load", "--bootstrap", bootstrap, "--resume", state.toString(), "--size", "16", "--quiet",
@@ -599,11 +600,5 @@ class LoaderCliTest {
         CliRun misuse = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--no-save-state");
         assertEquals(2, misuse.exit());
         assertTrue(misuse.err().startsWith("error: --no-save-state: only with --resume"), misuse.err());
-    }
-
-    private static String[] concat(String[] first, String... more) {
-        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
-        System.arraycopy(more, 0, all, first.length, more.length);
-        return all;
     }
 }

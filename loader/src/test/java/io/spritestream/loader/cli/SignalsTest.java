@@ -11,12 +11,11 @@ import io.spritestream.broker.SharedKafka;
 import io.spritestream.cli.CliRun;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.testing.Datasets;
+import io.spritestream.loader.testing.LoaderProcess;
 import io.spritestream.loader.testing.NpyFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,12 +42,8 @@ class SignalsTest {
         Datasets.synthetic(KafkaSettings.of(bootstrap), "signals", 640, 64, 16, 2);
     }
 
-    /** {@code spritestream-loader ARGS} in a JVM of its own, its output into {@code log}. */
     private static Process start(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), LoaderMain.class.getName()));
-        command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return LoaderProcess.start(log, args);
     }
 
     private static void await(BooleanSupplier condition, Process process, String what) throws InterruptedException {
@@ -61,8 +56,7 @@ class SignalsTest {
     }
 
     private static void signal(Process process, String name) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
-        assertEquals(0, kill.waitFor());
+        LoaderProcess.signal(process, name);
     }
 
     @Test
@@ -210,9 +204,6 @@ class SignalsTest {
     }
 
     private static String[] concat(String[] first, String[] second, String... third) {
-        List<String> all = new ArrayList<>(List.of(first));
-        all.addAll(List.of(second));
-        all.addAll(List.of(third));
-        return all.toArray(String[]::new);
+        return LoaderProcess.concat(LoaderProcess.concat(first, second), third);
     }
 }

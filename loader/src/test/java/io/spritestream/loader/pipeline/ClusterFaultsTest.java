@@ -81,6 +81,12 @@ class ClusterFaultsTest {
     }
 
     private List<String> loadKeys(String dataset, Runnable afterTenBatches) throws Exception {
+        return loadKeys(kafka, dataset, afterTenBatches);
+    }
+
+    /** Every key of {@code dataset}, as the loader delivers them; {@code afterTenBatches} runs after the tenth batch. */
+    private static List<String> loadKeys(KafkaSettings kafka, String dataset, Runnable afterTenBatches)
+            throws Exception {
         List<String> keys = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
              SpriteLoader loader = SpriteLoader.open(LoaderConfig.dataset(DatasetRef.parse(dataset)).batchSize(64)
@@ -98,6 +104,18 @@ class ClusterFaultsTest {
             }
         }
         return keys;
+    }
+
+    /** {@code producer} producing {@code sprites} on another thread, each acknowledgement count added to {@code acked}. */
+    private static CompletableFuture<ProduceResult> producing(SpriteProducer producer, SyntheticSprites sprites,
+                                                             ProduceRequest request, List<Long> acked) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return producer.produce(sprites, request, acked::add);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
     }
 
     private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
@@ -141,14 +159,8 @@ class ClusterFaultsTest {
         int count = 3000;
         List<Long> acked = new CopyOnWriteArrayList<>();
         int catalogLeader = leaderOf("spritestream.catalog", 0);
-        CompletableFuture<ProduceResult> produced = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new SpriteProducer(kafka).produce(new SyntheticSprites(count, 4, 16, 3),
-                        new ProduceRequest("cluster-produce", null, 4, 600), acked::add);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<ProduceResult> produced = producing(new SpriteProducer(kafka),
+                new SyntheticSprites(count, 4, 16, 3), new ProduceRequest("cluster-produce", null, 4, 600), acked);
         awaitTrue(() -> acked.size() >= 500, "500 records acknowledged");
         cluster.stop(catalogLeader); // leads the catalog's partition and some of the dataset's
         try {
@@ -194,18 +206,7 @@ class ClusterFaultsTest {
         stopped.forEach(cluster::stop); // one at a time: each hands its leaderships to the nodes still up
         try {
             KafkaSettings remaining = KafkaSettings.of(cluster.bootstrapServers()).withTimeout(Duration.ofSeconds(20));
-            List<String> keys = new ArrayList<>();
-            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
-                 SpriteLoader loader = SpriteLoader.open(LoaderConfig.dataset(DatasetRef.parse("cluster-two-down"))
-                         .batchSize(64).pixels(new PixelSpec(16, 16, 4, Fit.PAD)), remaining, manager)) {
-                for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
-                    try (SpriteBatch batch = next) {
-                        for (int i = 0; i < batch.size(); i++) {
-                            keys.add(batch.key(i));
-                        }
-                    }
-                }
-            }
+            List<String> keys = loadKeys(remaining, "cluster-two-down", () -> { });
 
             assertEquals(count, keys.size());
             assertEquals(count, new HashSet<>(keys).size());
@@ -220,14 +221,8 @@ class ClusterFaultsTest {
         KafkaSettings impatient = kafka.withTimeout(Duration.ofSeconds(8));
         List<Long> acked = new CopyOnWriteArrayList<>();
         List<String> said = new CopyOnWriteArrayList<>();
-        CompletableFuture<ProduceResult> produced = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new SpriteProducer(impatient).withNotices(said::add).produce(new SyntheticSprites(3000, 4, 16, 4),
-                        new ProduceRequest("cluster-minisr", null, 4, 300), acked::add);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<ProduceResult> produced = producing(new SpriteProducer(impatient).withNotices(said::add),
+                new SyntheticSprites(3000, 4, 16, 4), new ProduceRequest("cluster-minisr", null, 4, 300), acked);
         awaitTrue(() -> acked.size() >= 200, "200 records acknowledged");
         List<Integer> stopped = new ArrayList<>(cluster.running().subList(0, 2));
         stopped.forEach(cluster::stop);
