@@ -143,10 +143,12 @@ class SpriteProducerTest {
         java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.ExecutorService two = java.util.concurrent.Executors.newFixedThreadPool(2);
         List<java.util.concurrent.Future<ProduceResult>> runs = new ArrayList<>();
-        for (int[] run : new int[][] {{2000, 1}, {1200, 2}}) {
+        // Paced so that each run lasts seconds: started together, they overlap whoever joins first.
+        for (int[] run : new int[][] {{600, 1}, {400, 2}}) {
             runs.add(two.submit(() -> {
                 go.await();
-                return producer.produce(new SyntheticSprites(run[0], 4, 16, run[1]), ProduceRequest.of(dataset), n -> { });
+                return producer.produce(new SyntheticSprites(run[0], 4, 16, run[1]),
+                        new ProduceRequest(dataset, null, 4, 150), n -> { });
             }));
         }
         go.countDown();
