@@ -20,6 +20,8 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -124,8 +126,11 @@ public final class DatasetCatalog {
         // Raw values: only each key's latest value is parsed, so a superseded or deleted entry
         // neither warns nor hides what replaced it.
         Map<String, byte[]> latest = new LinkedHashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                     new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+        // The catalog is read to its end and no further: the broker must not hold a fetch past it.
+        config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+        try {
             List<PartitionInfo> infos = consumer.listTopics(kafka.timeout()).get(SpriteRecords.CATALOG_TOPIC);
             if (infos == null || infos.isEmpty()) {
                 return List.of();
@@ -154,6 +159,9 @@ public final class DatasetCatalog {
                 }
                 remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
             }
+        } finally {
+            // No group, nothing to commit: do not wait for the broker to answer the fetch in flight.
+            consumer.close(CloseOptions.timeout(Duration.ZERO));
         }
         List<DatasetManifest> all = new ArrayList<>();
         latest.forEach((key, value) -> parse(key, value).ifPresent(all::add));

@@ -3,6 +3,8 @@ package io.spritestream.cli;
 import java.io.PrintWriter;
 import io.spritestream.config.NamesSettings;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
@@ -19,9 +21,36 @@ public final class Cli {
 
     private Cli() {}
 
-    /** Builds the command line with spritestream's error handling. */
+    /**
+     * A top command whose subcommands are made on demand: picocli builds a command's model by
+     * reflection (tens to hundreds of milliseconds on a cold JVM for a command with many options), so
+     * a command line that names one subcommand builds that one only.
+     */
+    public interface Subcommands {
+        /** Each subcommand's name and how to make it, in the order help lists them. */
+        Map<String, Supplier<Object>> subcommands();
+    }
+
+    /** Builds the command line with spritestream's error handling (and every subcommand). */
     public static CommandLine commandLine(Object command) {
+        return commandLine(command, null);
+    }
+
+    /**
+     * Builds the command line for arguments that start with {@code first}: of a {@link Subcommands}
+     * top command, only the subcommand {@code first} names, or all when it names none.
+     */
+    private static CommandLine commandLine(Object command, String first) {
         CommandLine cli = new CommandLine(command);
+        if (command instanceof Subcommands top) {
+            Map<String, Supplier<Object>> all = top.subcommands();
+            Supplier<Object> named = first == null ? null : all.get(first);
+            if (named != null) {
+                cli.addSubcommand(first, named.get());
+            } else {
+                all.forEach((name, make) -> cli.addSubcommand(name, make.get()));
+            }
+        }
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         versionEverywhere(cli, cli.getCommandSpec().versionProvider());
         cli.setParameterExceptionHandler((ex, args) -> {
@@ -84,7 +113,7 @@ public final class Cli {
 
     /** Runs {@code command} with {@code args} and returns the exit code. */
     public static int run(Object command, String... args) {
-        return commandLine(command).execute(args);
+        return commandLine(command, args.length > 0 ? args[0] : null).execute(args);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.spritestream.loader.cli;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.ConsoleProgress;
@@ -130,18 +129,16 @@ public final class DemoCommand implements Callable<Integer> {
 
             out().printf(Locale.ROOT, "3/4 loading demo@%d for %d epochs with %d decode threads ...%n",
                     produced.manifest().version(), epochs, decodeThreads);
-            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
-                LoaderSettings load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads).cache(cache)
-                        .conclude();
-                RunReport report = new LoadRun(load, kafka, manager).listener(loaderMetrics).run();
-                out().println("    " + report.summary());
+            LoaderSettings load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads).cache(cache)
+                    .conclude();
+            RunReport report = new LoadRun(load, kafka).listener(loaderMetrics).run();
+            out().println("    " + report.summary());
 
-                Path sheet = preview.toAbsolutePath();
-                PreviewCommand.write(LoaderConfig.dataset(DatasetRef.parse("demo")).maxBatches(1).cache(cache)
-                        .pixels(new PixelSpec(size, size, 4, Fit.PAD)).threads(decodeThreads).conclude(),
-                        kafka, new ContactSheet.Layout(8, 0, 2, true, true), sheet);
-                out().println("    preview of the first batch: " + sheet);
-            }
+            Path sheet = preview.toAbsolutePath();
+            PreviewCommand.write(LoaderConfig.dataset(DatasetRef.parse("demo")).maxBatches(1).cache(cache)
+                    .pixels(new PixelSpec(size, size, 4, Fit.PAD)).threads(decodeThreads).conclude(),
+                    kafka, new ContactSheet.Layout(8, 0, 2, true, true), sheet);
+            out().println("    preview of the first batch: " + sheet);
             out().printf(Locale.ROOT, "4/4 training a small CNN for %d steps on the stream with EasyTrain, 10%% held out "
                             + "for validation (DJL %s, %s engine, CPU) ...%n",
                     trainSteps, Engine.getDjlVersion(), Engine.getInstance().getEngineName());

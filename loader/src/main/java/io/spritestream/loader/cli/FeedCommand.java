@@ -9,6 +9,7 @@ import io.spritestream.loader.feed.FeedRun;
 import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderSettings;
+import io.spritestream.loader.pipeline.StartupTimeline;
 import io.spritestream.metrics.MetricsServer;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -66,6 +67,7 @@ public final class FeedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        StartupTimeline.mark("command");
         PrintWriter err = spec.commandLine().getErr();
         KafkaSettings settings = kafka.settings();
         LoaderSettings run = loader.settings(target.dataset, target.topic, settings, err);

@@ -1,6 +1,5 @@
 package io.spritestream.loader.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
@@ -9,6 +8,7 @@ import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderSettings;
+import io.spritestream.loader.pipeline.StartupTimeline;
 import io.spritestream.metrics.MetricsServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -19,8 +19,8 @@ import picocli.CommandLine.Option;
 
 /** {@code load}: reads a dataset version (or a topic) into batches, as a training job would. */
 @Command(name = "load", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
-        description = {"Loads a dataset from Kafka into batches of decoded sprites (zero-copy DJL arrays over "
-                + "pooled off-heap memory), closing each batch at once, and reports the throughput."},
+        description = {"Loads a dataset from Kafka into batches of decoded sprites in pooled off-heap memory (what "
+                + "a training job views as zero-copy DJL arrays), closing each batch at once, and reports the throughput."},
         footer = {"", "Examples:",
                 "  load --dataset demo --epochs 2 --report-json report.json",
                 "  load --dataset demo@1 --size 64 --fit crop --export-npy out/",
@@ -67,17 +67,17 @@ public final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        StartupTimeline.mark("command");
         KafkaSettings settings = kafka.settings();
         LoaderSettings run = loader.settings(target.dataset, target.topic, settings, out());
         // A signal wakes a run waiting for its next batch (a live tail with nothing new to read).
         java.util.concurrent.atomic.AtomicReference<Runnable> waker = new java.util.concurrent.atomic.AtomicReference<>(
                 () -> { });
         try (MetricsServer server = metrics.start(out());
-             NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
              SignalStop signal = new SignalStop("load", () -> waker.get().run())) {
             LoaderListener listener = LoaderMetrics.listener(server)
                     .withNotices(message -> spec.commandLine().getErr().println(message));
-            LoadRun load = new LoadRun(run, settings, manager).exportTo(exportNpy).quiet(report.quiet)
+            LoadRun load = new LoadRun(run, settings).exportTo(exportNpy).quiet(report.quiet)
                     .listener(listener).stopWhen(signal::requested);
             waker.set(load::wake);
             RunReport result = load.run();

@@ -1,6 +1,5 @@
 package io.spritestream.loader.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
@@ -22,7 +21,6 @@ final class LoadRun {
 
     private final LoaderSettings config;
     private final KafkaSettings kafka;
-    private final NDManager manager;
     private Path exportDir;
     private boolean quiet;
     private LoaderListener listener = LoaderListener.NONE;
@@ -33,10 +31,10 @@ final class LoadRun {
     private Thread runner;
     private boolean waiting;
 
-    LoadRun(LoaderSettings config, KafkaSettings kafka, NDManager manager) {
+    /** Batches are bytes only (no DJL arrays): a run that never views a batch as an NDArray starts no engine. */
+    LoadRun(LoaderSettings config, KafkaSettings kafka) {
         this.config = config;
         this.kafka = kafka;
-        this.manager = manager;
     }
 
     LoadRun exportTo(Path dir) {
@@ -73,7 +71,7 @@ final class LoadRun {
 
     RunReport run() throws IOException, InterruptedException {
         NpyExport export = openExport(); // before connecting: a folder that cannot take it is said at once
-        try (SpriteLoader loader = SpriteLoader.open(config, kafka, manager, listener)) {
+        try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, listener)) {
             long total = loader.plannedRecords();
             if (config.maxBatches() > 0) {
                 total = Math.min(total, config.maxBatches() * config.batchSize());

@@ -1,6 +1,5 @@
 package io.spritestream.loader.cli;
 
-import ai.djl.ndarray.NDManager;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.VerboseOption;
@@ -159,8 +158,7 @@ public final class PreviewCommand implements Callable<Integer> {
     static String writeGrid(LoaderSettings config, KafkaSettings kafka, AugmentSpec spec, int n,
                             ContactSheet.Layout layout, Path file) throws IOException, InterruptedException {
         PixelSpec p = config.pixels();
-        try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, LoaderListener.NONE,
-                shape -> io.spritestream.loader.memory.SlabMemory.DIRECT);
+        try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, LoaderListener.NONE);
              Augmenter augmenter = new Augmenter(spec, p)) {
             String written = null;
             for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
@@ -207,8 +205,7 @@ public final class PreviewCommand implements Callable<Integer> {
      */
     static String write(LoaderSettings config, KafkaSettings kafka, ContactSheet.Layout layout, Path file)
             throws IOException, InterruptedException {
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu());
-             SpriteLoader loader = SpriteLoader.open(config, kafka, manager, LoaderListener.NONE)) {
+        try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, LoaderListener.NONE)) {
             String written = null;
             for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
                 try (SpriteBatch b = next) {

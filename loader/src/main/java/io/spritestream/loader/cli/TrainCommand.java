@@ -21,6 +21,7 @@ import io.spritestream.cli.MetricsOptions;
 import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.StartupTimeline;
 import io.spritestream.metrics.MetricsServer;
 import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.train.DeviceChoice;
@@ -153,6 +154,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        StartupTimeline.mark("command");
         Path resumedFrom = null;
         Checkpoint resumed = null;
         TrainRecipe recipe;

@@ -280,6 +280,28 @@ public final class SpriteDecoder implements AutoCloseable {
         encodedBytes.release();
     }
 
+    /**
+     * Loads the native library and decodes one small PNG made on the spot (RGBA, scaled down and
+     * padded): the first record of a run then meets codecs that are initialised and code that has
+     * run. A start-up helper for a thread of its own; any thread, any number of times.
+     */
+    public static void warmUp() {
+        useSingleThreadedOpenCv();
+        Mat image = new Mat(12, 8, CvType.CV_8UC4, Scalar.all(128));
+        org.opencv.core.MatOfByte png = new org.opencv.core.MatOfByte();
+        ByteBuffer slot = ByteBuffer.allocateDirect(4 * 4 * 4);
+        Mat target = new Mat(4, 4, CvType.CV_8UC4, slot);
+        try (SpriteDecoder decoder = new SpriteDecoder(new PixelSpec(4, 4, 4, Fit.PAD), DecodeLimits.DEFAULT)) {
+            org.opencv.imgcodecs.Imgcodecs.imencode(".png", image, png);
+            decoder.decodeInto(ByteBuffer.wrap(png.toArray()), target);
+        } finally {
+            target.release();
+            png.release();
+            image.release();
+            java.lang.ref.Reference.reachabilityFence(slot);
+        }
+    }
+
     /** OpenCV's own thread count is set to 1: the loader parallelises across samples itself. */
     public static void useSingleThreadedOpenCv() {
         OpenCvNatives.load();

@@ -14,10 +14,12 @@ import java.util.Map;
  * {@code --report-json FILE}: what a run did. {@code records_read = samples - repeated + dead_lettered
  * + dropped} always holds: nothing read is unaccounted for ({@code repeated} is non-zero only when a
  * sharded run repeats a sample in place of a dead letter, to keep the ranks' batches equal).
+ * {@code startup}: seconds from the process's start to each step of its start that it reached
+ * ({@code main}, {@code command}, {@code resolved}, {@code started}, {@code first_batch}).
  */
 @JsonPropertyOrder({"samples", "batches", "epochs", "seconds", "samples_per_s", "dead_lettered",
         "dead_letter_reasons", "records_read", "dropped", "repeated", "cache_hits", "cache_misses", "cache_corrupt",
-        "dataset", "topic"})
+        "dataset", "topic", "startup"})
 public record RunReport(
         @JsonProperty("samples") long samples,
         @JsonProperty("batches") long batches,
@@ -33,7 +35,8 @@ public record RunReport(
         @JsonProperty("cache_misses") long cacheMisses,
         @JsonProperty("cache_corrupt") long cacheCorrupt,
         @JsonProperty("dataset") String dataset,
-        @JsonProperty("topic") String topic) {
+        @JsonProperty("topic") String topic,
+        @JsonProperty("startup") Map<String, Double> startup) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
@@ -299,7 +300,9 @@ public final class RangeReader implements AutoCloseable {
 
     @Override
     public void close() {
-        consumer.close(Duration.ofSeconds(5));
+        // No group to leave and nothing to commit: closing the fetch sessions must not wait for the
+        // broker to answer their last fetch (it holds it up to fetch.max.wait.ms when no data is left).
+        consumer.close(CloseOptions.timeout(Duration.ZERO));
     }
 
     /** A block of the plan being fetched: the records so far and the next offset it needs. */

@@ -44,20 +44,30 @@ public final class SourceResolver {
      * @param ranges  exact ranges, or null
      */
     public ResolvedSource resolve(DatasetRef dataset, String topic, List<OffsetRange> ranges) {
-        ResolvedSource source;
-        if (ranges != null) {
-            ResolvedSource known = dataset != null ? dataset(dataset) : null;
-            source = new ResolvedSource(topic, ranges, known == null ? List.of() : known.classes(),
-                    known == null ? Optional.empty() : known.manifest());
-        } else {
-            source = dataset != null ? dataset(dataset) : topic(topic);
+        // One admin client for every question (a client costs a connection and its start-up).
+        try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
+            kafka.requireReachable(admin);
+            ResolvedSource source;
+            if (ranges != null) {
+                ResolvedSource known = dataset != null ? datasetVersion(dataset) : null;
+                source = new ResolvedSource(topic, ranges, known == null ? List.of() : known.classes(),
+                        known == null ? Optional.empty() : known.manifest());
+            } else {
+                source = dataset != null ? datasetVersion(dataset) : topic(topic, admin);
+            }
+            return source.topicId() != null ? source : source.withTopicId(topicId(source.topic(), admin));
         }
-        return source.topicId() != null ? source : source.withTopicId(topicId(source.topic()));
     }
 
     /** Kafka's id of {@code topic} (what tells a topic from one deleted and created again under its name). */
     public java.util.UUID topicId(String topic) {
         try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
+            return topicId(topic, admin);
+        }
+    }
+
+    private java.util.UUID topicId(String topic, Admin admin) {
+        try {
             TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
                     .get(kafka.timeout().toMillis(), TimeUnit.MILLISECONDS).get(topic);
             return new java.util.UUID(d.topicId().getMostSignificantBits(), d.topicId().getLeastSignificantBits());
@@ -78,7 +88,11 @@ public final class SourceResolver {
     public ResolvedSource dataset(DatasetRef ref) {
         try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
             kafka.requireReachable(admin);
+            return datasetVersion(ref);
         }
+    }
+
+    private ResolvedSource datasetVersion(DatasetRef ref) {
         DatasetManifest manifest = new DatasetCatalog(kafka).resolve(ref);
         List<OffsetRange> ranges = new ArrayList<>();
         manifest.partitions().forEach((p, r) -> ranges.add(new OffsetRange(Integer.parseInt(p), r[0], r[1])));
@@ -88,6 +102,12 @@ public final class SourceResolver {
     public ResolvedSource topic(String topic) {
         try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
             kafka.requireReachable(admin);
+            return topic(topic, admin);
+        }
+    }
+
+    private ResolvedSource topic(String topic, Admin admin) {
+        try {
             TopicDescription description;
             try {
                 description = admin.describeTopics(List.of(topic)).allTopicNames()

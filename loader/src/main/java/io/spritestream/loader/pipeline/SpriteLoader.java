@@ -162,12 +162,12 @@ public final class SpriteLoader implements AutoCloseable {
     /**
      * Resolves the source, allocates the pool and starts the pipeline's threads.
      *
-     * @param manager  a CPU manager; each batch's arrays live in a sub-manager of it
+     * @param manager  a CPU manager, each batch's arrays living in a sub-manager of it; or null for
+     *                 batches without DJL arrays (their bytes only), which never starts an engine
      * @param listener told about the run as it goes (metrics), and given its notices
      */
     public static SpriteLoader open(LoaderSettings settings, KafkaSettings kafka, NDManager manager,
                                     LoaderListener listener) {
-        SlabViews.requireCpu(manager);
         return open(settings, kafka, manager, listener, layout -> SlabMemory.DIRECT);
     }
 
@@ -187,10 +187,12 @@ public final class SpriteLoader implements AutoCloseable {
                 settings.ranges()));
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
+        StartupTimeline.mark("resolved");
         SpriteLoader loader = new SpriteLoader(settings, kafka, source, manager, listener,
                 memory.forPool(new PoolShape(layout, settings.effectiveSlabs())));
         listener.opened(loader);
         loader.stages.startAll();
+        StartupTimeline.mark("started");
         return loader;
     }
 
@@ -241,6 +243,7 @@ public final class SpriteLoader implements AutoCloseable {
             return null;
         }
         SpriteBatch batch = got.batch();
+        StartupTimeline.mark("first_batch");
         if (!settings.trainerWaitReportedByCaller()) {
             trainerWaited(System.nanoTime() - began);
         }
@@ -429,7 +432,7 @@ public final class SpriteLoader implements AutoCloseable {
         return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), s,
                 s > 0 ? stats.samplesDelivered() / s : 0, stats.rejectedTotal(), reasons, stats.recordsAccounted(),
                 stats.dropped(), stats.repeated(), stats.cacheHits(), stats.cacheMisses(), stats.cacheCorrupt(),
-                source.manifest().map(m -> m.key()).orElse(null), source.topic());
+                source.manifest().map(m -> m.key()).orElse(null), source.topic(), StartupTimeline.seconds());
     }
 
     /**

@@ -17,10 +17,15 @@ public final class LoaderProcess {
 
     /** {@code spritestream-loader ARGS} in a new JVM on this test's class path, its output into {@code log}. */
     public static Process start(Path log, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), MAIN));
+        List<String> command = javaCommand();
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** {@code java ... LoaderMain} on this test's class path, arguments to follow (a list to add to). */
+    public static List<String> javaCommand() {
+        return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), MAIN));
     }
 
     /** Sends signal {@code name} ({@code INT}, {@code TERM}, {@code KILL}) to {@code process}. */

@@ -1,0 +1,42 @@
+package io.spritestream.loader.cli;
+
+import io.spritestream.loader.decode.SpriteDecoder;
+import io.spritestream.loader.ingest.KafkaClasses;
+import java.util.Set;
+
+/**
+ * Start-up work a loading command will need, begun on a second thread as the process starts: while
+ * the main thread builds the command line (picocli's reflection) and connects to Kafka, this one
+ * initialises Kafka's client classes, the catalog's JSON reader and OpenCV (its native library and
+ * one decode). Whatever it has not finished when the main thread gets there, the main thread waits
+ * for (class initialisation is done once, under a lock) or does itself; a failure here is left for
+ * the main thread to meet and report.
+ */
+final class Prestart {
+
+    /** The commands that read and decode sprites. */
+    private static final Set<String> LOADING = Set.of("load", "feed", "train", "preview", "evaluate", "bench", "demo");
+
+    private Prestart() {}
+
+    /** Begins the work if {@code args} name a loading command. */
+    static void begin(String[] args) {
+        if (args.length == 0 || !LOADING.contains(args[0]) || java.util.Arrays.asList(args).contains("--help")) {
+            return;
+        }
+        Thread t = new Thread(Prestart::run, "spritestream-prestart");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        t.start();
+    }
+
+    private static void run() {
+        try {
+            KafkaClasses.preload();
+            Class.forName("io.spritestream.catalog.DatasetCatalog", true, Prestart.class.getClassLoader());
+            SpriteDecoder.warmUp();
+        } catch (Throwable e) {
+            // The main thread meets the same problem where it can say what it means.
+        }
+    }
+}
