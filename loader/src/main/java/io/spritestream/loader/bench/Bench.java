@@ -68,7 +68,7 @@ public final class Bench {
      *                        Kafka client and the pipeline is not timed; a training job runs for hours)
      */
     public record Options(int threads, int batch, PixelSpec pixels, int repeat, int epochs, double simulateStepMs,
-                          int naiveSamples, double warmupSeconds, boolean cache, AugmentSpec augment) {
+                          int naiveSamples, double warmupSeconds, boolean cache, AugmentSpec augment, Cold cold) {
         public Options {
             augment.checkFor(pixels);
             // Written so that NaN fails too; an infinite warm-up would never end.
@@ -79,6 +79,18 @@ public final class Bench {
                         + naiveSamples + ", " + simulateStepMs + ", " + warmupSeconds + ")");
             }
         }
+    }
+
+    /**
+     * Cold starts after the warm stages ({@link ColdStarts}), or none.
+     *
+     * @param runs     fresh processes per case (0: none)
+     * @param launch   how a process starts: the command before the loader's arguments
+     * @param plainJar {@code java -jar} when {@code launch} is the launcher, else null
+     * @param source   the loader's arguments that name the records (bootstrap, dataset, client config)
+     */
+    public record Cold(int runs, String launchName, List<String> launch, List<String> plainJar, List<String> source) {
+        public static final Cold NONE = new Cold(0, null, List.of(), null, List.of());
     }
 
     private final KafkaSettings kafka;
@@ -148,11 +160,24 @@ public final class Bench {
             for (List<BenchReport.Stage> r : runs) {
                 stages.add(median(r));
             }
-            return BenchReport.of(source.describe(), records.size(), encodedBytes, options, stages, direct.peakBytes(),
-                    Runtime.getRuntime().availableProcessors());
+            BenchReport report = BenchReport.of(source.describe(), records.size(), encodedBytes, options, stages,
+                    direct.peakBytes(), Runtime.getRuntime().availableProcessors());
+            return options.cold.runs() > 0 ? report.withCold(coldStarts()) : report;
         } finally {
             deleteCaches();
         }
+    }
+
+    /** The cold cases, each in {@code cold.runs} fresh processes over the same records as the stages. */
+    private List<ColdStarts.Result> coldStarts() throws IOException, InterruptedException {
+        Cold cold = options.cold;
+        PixelSpec p = options.pixels;
+        List<String> args = new ArrayList<>(cold.source());
+        args.addAll(List.of("--size", p.width() + "x" + p.height(), "--channels", Integer.toString(p.channels()),
+                "--fit", "pad", "--batch", Integer.toString(options.batch), "--threads", Integer.toString(options.threads)));
+        ColdStarts.Launch plain = cold.plainJar() == null ? null : new ColdStarts.Launch("java -jar", cold.plainJar());
+        return new ColdStarts(new ColdStarts.Launch(cold.launchName(), cold.launch()), plain, args, options.epochs,
+                cacheRoot(), progress).run(cold.runs());
     }
 
     /** Loader runs, not timed, until the warm-up time is over. */

@@ -41,7 +41,8 @@ public record BenchReport(
         @JsonProperty("filling_over_loader") Double fillingOverLoader,
         @JsonProperty("augment") String augment,
         @JsonProperty("augment_us_per_sample") Double augmentMicros,
-        @JsonProperty("augment_over_decode") Double augmentOverDecode) {
+        @JsonProperty("augment_over_decode") Double augmentOverDecode,
+        @JsonProperty("cold") List<ColdStarts.Result> cold) {
 
     /**
      * @param heapBytesPerSample heap allocated by the stage's threads per sample (per record for Kafka read)
@@ -101,7 +102,23 @@ public record BenchReport(
                 cached == null ? null : cached.samplesPerSecond() / ceiling.samplesPerSecond(),
                 filling == null ? null : filling.samplesPerSecond() / loader.samplesPerSecond(),
                 augmented == null ? null : o.augment().toString(), augmented == null ? null : augmented.augmentMicros(),
-                augmented == null ? null : augmented.augmentMicros() / augmented.decodeMicros());
+                augmented == null ? null : augmented.augmentMicros() / augmented.decodeMicros(), null);
+    }
+
+    /** This report with the cold starts measured beside it, each set against the warm stage it repeats. */
+    BenchReport withCold(List<ColdStarts.Result> results) {
+        List<ColdStarts.Result> compared = new java.util.ArrayList<>();
+        for (ColdStarts.Result r : results) {
+            Stage warm = stages.stream().filter(s -> s.name().equals(r.warmStage())).findFirst().orElse(null);
+            compared.add(new ColdStarts.Result(r.name(), r.launch(), r.processes(), r.firstBatchSeconds(),
+                    r.lastBatchSeconds(), r.exitSeconds(), r.samples(), r.runSamplesPerSecond(),
+                    r.fromStartSamplesPerSecond(), r.steps(), r.warmStage(),
+                    warm == null ? null : r.runSamplesPerSecond() / warm.samplesPerSecond()));
+        }
+        return new BenchReport(source, records, encodedBytes, threads, cores, batch, size, channels, repeat, warmupSeconds,
+                stages, loaderOverCeiling, loaderOverCeilingPerCpu, loaderOverNaive, loaderHeapBeyondKafka, peakDirectBytes,
+                simulatedStepMs, trainerWaitRatio, cachedOverCeiling, fillingOverLoader, augment, augmentMicros,
+                augmentOverDecode, List.copyOf(compared));
     }
 
     private static Double finiteOrNull(double v) {
@@ -161,6 +178,9 @@ public record BenchReport(
         sb.append("(MB/s: decoded pixels, except kafka read: encoded bytes; heap: bytes allocated by the stage's threads;\n"
                 + " CPU: cores busy on average, by thread role; per CPU second: samples per second of process CPU less JIT\n"
                 + " compilation, which compares the stages when the machine lends them unequal CPU)");
+        if (cold != null) {
+            sb.append(System.lineSeparator()).append(ColdStarts.table(cold));
+        }
         return sb.toString();
     }
 

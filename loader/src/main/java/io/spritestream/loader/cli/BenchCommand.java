@@ -21,7 +21,10 @@ import io.spritestream.producer.source.DirectorySource;
 import io.spritestream.producer.source.SpriteSource;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -105,6 +108,13 @@ public final class BenchCommand implements Callable<Integer> {
                     + "it (default: ${DEFAULT-VALUE}, i.e. " + AugmentSpec.DEFAULT_TEXT + "; none: no such stage).")
     String augment;
 
+    @Option(names = "--cold", defaultValue = "0", paramLabel = "N",
+            description = "After the warm stages, N fresh processes per cold case (load without the cache, filling a "
+                    + "new one and from it, feed; and load as plain java -jar), each timed from its start to its first "
+                    + "and last batch, over the same records and --epochs (default: ${DEFAULT-VALUE}: none). Needs the "
+                    + "packaged jar; processes start through the launcher next to it (target/spritestream) if there is one.")
+    int cold;
+
     @Option(names = "--report-json", paramLabel = "FILE", description = "Write the results as JSON.")
     Path reportJson;
 
@@ -116,7 +126,10 @@ public final class BenchCommand implements Callable<Integer> {
                 targetSize != null ? targetSize : String.valueOf(synthetic.size()));
         Bench.Options options = new Bench.Options(threads != null ? threads : LoaderSettings.THREADS.defaultValue(),
                 batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup,
-                !noCache, AugmentSpec.parse(augment));
+                !noCache, AugmentSpec.parse(augment), Bench.Cold.NONE);
+        if (cold < 0) {
+            throw new IllegalArgumentException("--cold: " + cold + " (expected 0 or more fresh processes per case)");
+        }
         EmbeddedKafka broker = null;
         try {
             KafkaSettings kafka;
@@ -128,6 +141,9 @@ public final class BenchCommand implements Callable<Integer> {
                 kafka = KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(30)).withConfigFile(kafkaConfig);
             }
             ResolvedSource source = source(kafka, err);
+            if (cold > 0) {
+                options = withColdStarts(options, kafka, source);
+            }
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
                 BenchReport report = new Bench(kafka, source, manager, options, err::println).run();
                 out.println(report.table());
@@ -142,6 +158,33 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The cold cases' processes: through the launcher next to the jar when there is one (and also as
+     * plain {@code java -jar}), else as {@code java -jar}; the same dataset version the stages read.
+     */
+    private Bench.Options withColdStarts(Bench.Options options, KafkaSettings kafka, ResolvedSource source)
+            throws java.net.URISyntaxException {
+        Path jar = Path.of(BenchCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (!Files.isRegularFile(jar) || !jar.toString().endsWith(".jar")) {
+            throw new IllegalStateException("--cold starts the packaged loader: run bench from its jar "
+                    + "(java -jar loader/target/spritestream-loader.jar bench ...)");
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> plain = List.of(java, "-jar", jar.toString());
+        Path launcher = jar.resolveSibling("spritestream");
+        List<String> args = new ArrayList<>(List.of("--bootstrap", kafka.bootstrap(), "--dataset",
+                source.manifest().orElseThrow().key()));
+        if (kafkaConfig != null) {
+            args.addAll(List.of("--kafka-config", kafkaConfig.toAbsolutePath().toString()));
+        }
+        Bench.Cold cold = Files.isExecutable(launcher)
+                ? new Bench.Cold(this.cold, "target/spritestream", List.of(launcher.toString()), plain, args)
+                : new Bench.Cold(this.cold, "java -jar", plain, null, args);
+        return new Bench.Options(options.threads(), options.batch(), options.pixels(), options.repeat(), options.epochs(),
+                options.simulateStepMs(), options.naiveSamples(), options.warmupSeconds(), options.cache(),
+                options.augment(), cold);
     }
 
     private ResolvedSource source(KafkaSettings kafka, PrintWriter err) throws IOException {

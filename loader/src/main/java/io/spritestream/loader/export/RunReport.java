@@ -15,7 +15,7 @@ import java.util.Map;
  * + dropped} always holds: nothing read is unaccounted for ({@code repeated} is non-zero only when a
  * sharded run repeats a sample in place of a dead letter, to keep the ranks' batches equal).
  * {@code startup}: seconds from the process's start to each step of its start that it reached
- * ({@code main}, {@code command}, {@code resolved}, {@code started}, {@code first_batch}).
+ * ({@code main}, {@code command}, {@code resolved}, {@code started}, {@code first_batch}, {@code last_batch}).
  */
 @JsonPropertyOrder({"samples", "batches", "epochs", "seconds", "samples_per_s", "dead_lettered",
         "dead_letter_reasons", "records_read", "dropped", "repeated", "cache_hits", "cache_misses", "cache_corrupt",

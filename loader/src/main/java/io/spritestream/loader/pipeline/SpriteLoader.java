@@ -307,6 +307,7 @@ public final class SpriteLoader implements AutoCloseable {
     private void finish() {
         finished = true;
         endedNanos = System.nanoTime();
+        StartupTimeline.mark("last_batch");
         stages.stopping();
         if (!assembling.handedOverEnd()) {
             assemblerThread.interrupt();

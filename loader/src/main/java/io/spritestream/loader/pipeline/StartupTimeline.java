@@ -13,7 +13,8 @@ import java.util.Map;
  * steps a command marks, in order: {@code main} (the JVM is up and runs our code), {@code command}
  * (the command line is parsed and checked), {@code resolved} (Kafka answered and the source is
  * resolved to offsets), {@code started} (the pipeline's threads run), {@code first_batch} (the
- * first batch was handed to the training loop, or announced to the viewer). A step keeps its first
+ * first batch was handed to the training loop), and {@code last_batch} (the run is over: its last
+ * batch was handed over, or its batch limit reached). A step keeps its first
  * mark: a second run in the same process does not move it. Any thread.
  */
 public final class StartupTimeline {
