@@ -38,6 +38,11 @@ import java.util.stream.Stream;
  * shards do not fit, it says so once and the rest is decoded every epoch. A folder that cannot be
  * written (read-only, disk full) is one warning, and the run goes on with what it can read.
  *
+ * <p>Shards are written to the file system by a thread of the cache's own ({@link ShardPublisher}),
+ * never by the decoders that fill them: a publication waits for the page cache (~0.3 GB/s where the
+ * machine's memory is touched for the first time), and a decoder waiting for it would hold back
+ * the batch it decodes for, and every batch after it.
+ *
  * <p>Thread-safe. The folder's byte count changes under this object's lock only (a writer's
  * reservation, a publication, an eviction, a discard), so that a recount from the disk never loses a
  * change made meanwhile.
@@ -64,6 +69,7 @@ public final class DecodedCache implements AutoCloseable {
     private final AtomicLong corrupt = new AtomicLong();
     private final AtomicBoolean writable = new AtomicBoolean(true);
     private final AtomicBoolean warnedFull = new AtomicBoolean();
+    private final ShardPublisher publisher = new ShardPublisher(this);
 
     private DecodedCache(Path root, CacheKey key, long maxBytes, Consumer<String> notices) {
         this.root = root;
@@ -217,6 +223,11 @@ public final class DecodedCache implements AutoCloseable {
         StagingMemory.give(b);
     }
 
+    /** Every offset of {@code w} is accounted for: the writer thread publishes it. Any thread. */
+    void complete(ShardWriter w) {
+        publisher.publish(w);
+    }
+
     /** A writer published its shard (or could not). */
     synchronized void finished(ShardWriter w, boolean done) {
         writing.remove(w);
@@ -352,7 +363,13 @@ public final class DecodedCache implements AutoCloseable {
 
     /** Gives up the shards not yet whole (their temporary files are deleted). */
     @Override
-    public synchronized void close() {
+    public void close() {
+        // Shards complete by now are published (the next run starts from them); then the rest is given up.
+        publisher.drainAndStop();
+        abandonUnfinished();
+    }
+
+    private synchronized void abandonUnfinished() {
         for (ShardWriter w : writing) {
             w.abandon();
             folderBytes.addAndGet(-w.bytes());

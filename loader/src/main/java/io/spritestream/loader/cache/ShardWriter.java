@@ -21,8 +21,8 @@ import java.util.zip.CRC32C;
  * Writes the shard of one block as its records go through the pipeline: decoded samples are copied
  * in by the decoder threads that made them ({@link #sample}), and the other records are accounted
  * for as they are met (a gap, a record this run does not decode, a bad one). Once every offset of
- * the block is accounted for, the last thread to account for one publishes the shard: the index,
- * the metadata and the header are written, and the temporary file is renamed to its final name. A
+ * the block is accounted for, the cache's writer thread publishes the shard: the staged samples, the
+ * index, the metadata and the header are written, and the temporary file is renamed to its final name. A
  * process killed before that leaves only a temporary file, which is never read and is swept later.
  *
  * <p>Each offset is accounted for once (the first mark wins: a record used twice in one order is
@@ -167,11 +167,14 @@ public final class ShardWriter {
         timestamps[i] = timestamp;
     }
 
-    /** The offset's final state; the one that accounts for the block's last offset publishes it. */
+    /**
+     * The offset's final state; the thread that accounts for the block's last offset hands the shard
+     * to the cache's writer thread, which publishes it (a decoder does not wait for the file system).
+     */
     private void account(int i, byte state) {
         states.set(i, state);
         if (unaccounted.decrementAndGet() == 0) {
-            cache.finished(this, publish());
+            cache.complete(this);
         }
     }
 
@@ -205,15 +208,19 @@ public final class ShardWriter {
 
     /**
      * Writes the staged samples, the index, the metadata and the header, then renames into place;
-     * false if that failed.
+     * false if that failed. The cache's writer thread, once every offset is accounted for.
      */
-    private boolean publish() {
+    boolean publish() {
         try {
             return publishStaged();
         } finally {
             cache.unstage(staged);
-            settled.countDown();
         }
+    }
+
+    /** The cache knows the outcome of {@link #publish} (it serves the shard, or not): waiters go on. */
+    void settle() {
+        settled.countDown();
     }
 
     private boolean publishStaged() {

@@ -70,6 +70,17 @@ class DecodedCacheTest {
                 w.sample(o, from, i * SAMPLE, key("k" + o), ("c" + (o % 2)).getBytes(StandardCharsets.UTF_8), 1000 + o, crc);
             }
         }
+        if (w.start() == start && w.end() == start + count) {
+            settled(w); // the whole block: the cache's writer thread publishes it
+        }
+    }
+
+    private static void settled(ShardWriter w) {
+        try {
+            assertTrue(w.awaitSettled(java.time.Duration.ofSeconds(30)), "shard " + w.start() + " published");
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static byte[] copied(Shard s, long offset) {
@@ -188,6 +199,7 @@ class DecodedCacheTest {
                     second.skipped(i, key("k" + i), null, i);
                 }
             }
+            settled(second);
             Shard merged = cache.shard(0, 0, 6);
             for (int i = 0; i < 6; i++) {
                 assertTrue(merged.hasSample(i), "offset " + i);
