@@ -16,11 +16,16 @@ RUN --mount=type=cache,target=/root/.m2 mvn -B -q -DskipTests -pl loader -am pac
 
 FROM eclipse-temurin:17.0.16_8-jre-noble
 WORKDIR /app
-COPY --from=build /src/loader/target/spritestream-loader.jar /app/
+COPY --from=build /src/loader/target/spritestream-loader.jar /src/loader/target/spritestream /app/
 COPY --from=build /src/loader/target/lib /app/lib
+COPY --from=build /src/loader/src/main/cds/classlist /app/classlist
+# The class-data sharing archive the launcher starts with, dumped by this image's own JVM (an archive
+# is only ever used by the JVM build that made it).
+RUN java -Xshare:dump -XX:SharedClassListFile=/app/classlist -XX:SharedArchiveFile=/app/spritestream-loader.jsa \
+        -Xlog:cds=off -Xlog:cds+dynamic=off -cp /app/spritestream-loader.jar > /dev/null && rm /app/classlist
 # OpenCV's and PyTorch's native libraries are unpacked here on first start.
 ENV SPRITESTREAM_CACHE=/app/cache DJL_CACHE_DIR=/app/cache/djl
 RUN mkdir -p /app/cache && chown 1000 /app/cache
 USER 1000
-ENTRYPOINT ["java", "-jar", "/app/spritestream-loader.jar"]
+ENTRYPOINT ["/app/spritestream"]
 CMD ["--help"]

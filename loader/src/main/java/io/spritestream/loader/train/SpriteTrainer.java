@@ -159,7 +159,7 @@ public final class SpriteTrainer implements AutoCloseable {
                 last == null ? null : last.validationAccuracy(), last == null ? 0 : last.trainLoss(),
                 last == null ? null : last.validationLoss(), trainSeconds > 0 ? trainSamples / trainSeconds : 0,
                 waitRatio, seconds, trainSamples, validationSamples, DeviceChoice.name(device), dataset, train.classes(),
-                null, stopped, null, history);
+                null, stopped, null, io.spritestream.loader.pipeline.StartupTimeline.seconds(), history);
     }
 
     /**

@@ -15,12 +15,13 @@ import java.util.Locale;
  * {@code train --report-json FILE}: what a training run did. The top-level accuracies and losses are
  * the last epoch's; {@code samples_per_s} is training samples per second of the training passes;
  * {@code trainer_wait_ratio} is the time the loop waited for batches (training and validation) over
- * the whole run's wall time; {@code history} has every epoch.
+ * the whole run's wall time; {@code startup}: seconds from the process's start to each step of its
+ * start (as a load's report has them); {@code history} has every epoch.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"epochs", "train_accuracy", "validation_accuracy", "train_loss", "validation_loss",
         "samples_per_s", "trainer_wait_ratio", "seconds", "train_samples", "validation_samples", "device",
-        "dataset", "classes", "model_dir", "stopped", "checkpoint", "history"})
+        "dataset", "classes", "model_dir", "stopped", "checkpoint", "startup", "history"})
 public record TrainingReport(
         @JsonProperty("epochs") int epochs,
         @JsonProperty("train_accuracy") double trainAccuracy,
@@ -38,6 +39,7 @@ public record TrainingReport(
         @JsonProperty("model_dir") String modelDir,
         @JsonProperty("stopped") String stopped,
         @JsonProperty("checkpoint") String checkpoint,
+        @JsonProperty("startup") java.util.Map<String, Double> startup,
         @JsonProperty("history") List<EpochResult> history) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -51,14 +53,14 @@ public record TrainingReport(
     public TrainingReport withModelDir(Path dir) {
         return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
                 samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, device, dataset, classes,
-                dir.toString(), stopped, checkpoint, history);
+                dir.toString(), stopped, checkpoint, startup, history);
     }
 
     /** The same report, naming the last checkpoint written. */
     public TrainingReport withCheckpoint(Path dir) {
         return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
                 samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, device, dataset, classes,
-                modelDir, stopped, dir == null ? null : dir.toString(), history);
+                modelDir, stopped, dir == null ? null : dir.toString(), startup, history);
     }
 
     public void write(Path file) throws IOException {
