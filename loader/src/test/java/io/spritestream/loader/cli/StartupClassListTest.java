@@ -1,8 +1,11 @@
 package io.spritestream.loader.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
 import io.spritestream.kafka.KafkaSettings;
@@ -29,7 +32,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The class list the build makes its class-data sharing archive from ({@code src/main/cds/classlist},
+ * Cold runs load what they need and no more (no PyTorch engine for loading and feeding), report when
+ * they reached each step of their start, and the
+ * class list the build makes its class-data sharing archive from ({@code src/main/cds/classlist},
  * see the loader's pom) covers what cold runs of {@code load} (with and without the decoded-sample
  * cache), {@code feed} (with a viewer) and {@code train} load: a list gone stale leaves start-up to
  * load and verify those classes one by one again, silently. Regenerate it with
@@ -52,13 +57,26 @@ class StartupClassListTest {
     }
 
     @Test
-    void classListCoversWhatColdLoadingRunsLoad(@TempDir Path dir) throws Exception {
+    void coldLoadingRunsStartOnlyWhatTheyNeedAndTheClassListCoversIt(@TempDir Path dir) throws Exception {
         String[] source = {"--bootstrap", bootstrap, "--dataset", "classlist-test", "--size", "16", "--batch", "32",
                 "--seed", "3"};
         List<Path> lists = new ArrayList<>();
         Path cache = dir.resolve("cache");
+        Path report = dir.resolve("report.json");
         lists.add(run(dir, "load-no-cache", LoaderProcess.concat(new String[] {"load"}, LoaderProcess.concat(source,
-                "--no-cache", "--quiet"))));
+                "--no-cache", "--quiet", "--report-json", report.toString()))));
+        // The report says when the process reached each step of its start, in order.
+        JsonNode startup = new ObjectMapper().readTree(report.toFile()).path("startup");
+        List<String> steps = List.of("main", "command", "resolved", "started", "first_batch", "last_batch");
+        for (int i = 0; i < steps.size(); i++) {
+            assertTrue(startup.path(steps.get(i)).isNumber(), steps.get(i) + " in " + startup);
+            double at = startup.path(steps.get(i)).asDouble();
+            assertTrue(at > 0 && at < 120, steps.get(i) + " at " + at + " s");
+            if (i > 0) {
+                assertTrue(at >= startup.path(steps.get(i - 1)).asDouble(), steps.get(i) + " before " + steps.get(i - 1)
+                        + ": " + startup);
+            }
+        }
         lists.add(run(dir, "load-filling", LoaderProcess.concat(new String[] {"load"}, LoaderProcess.concat(source,
                 "--cache", cache.toString(), "--quiet"))));
         lists.add(run(dir, "load-cached", LoaderProcess.concat(new String[] {"load"}, LoaderProcess.concat(source,
@@ -67,6 +85,13 @@ class StartupClassListTest {
                 "--ring-dir", dir.toString()))));
         lists.add(run(dir, "train", "train", "--bootstrap", bootstrap, "--dataset", "classlist-test", "--size", "16",
                 "--epochs", "1", "--seed", "3", "--no-cache", "--quiet", "--save-model", dir.resolve("model").toString()));
+
+        // Only what a run needs: loading and feeding never start DJL's PyTorch engine (training does).
+        String engine = "ai/djl/pytorch/engine/PtEngine";
+        for (Path list : List.of(lists.get(0), lists.get(1), lists.get(2), lists.get(3))) {
+            assertFalse(Files.readAllLines(list).contains(engine), list.getFileName() + " started the PyTorch engine");
+        }
+        assertTrue(Files.readAllLines(lists.get(4)).contains(engine), "train starts the engine");
 
         Set<String> loaded = new LinkedHashSet<>();
         for (Path list : lists) {
