@@ -140,7 +140,7 @@ public final class SpriteLoader implements AutoCloseable {
         int chunk = chunkSize(settings);
         int chunksPerBatch = (settings.batchSize() + chunk - 1) / chunk;
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
-        this.readerToAssembler = new ArrayBlockingQueue<>(slabs + 2 * settings.epochs() + 2);
+        this.readerToAssembler = new ArrayBlockingQueue<>(assemblyQueueCapacity(slabs, settings.epochs()));
         this.filler = new SlabFiller(pool, settings.following() ? 0 : settings.startEpoch(), settings.keySplit(), chunk,
                 readerToDecoders, readerToAssembler, stats);
         SpriteDecoder.useSingleThreadedOpenCv();
@@ -201,6 +201,16 @@ public final class SpriteLoader implements AutoCloseable {
     @FunctionalInterface
     public interface PoolMemory {
         SlabMemory forPool(PoolShape shape);
+    }
+
+    /**
+     * Room between the reader and the assembler: every slab, and twice as many epoch ends as there
+     * are slabs (or epochs, if fewer). The reader waits when it is full, as it waits for a free slab;
+     * an epoch with records puts a slab before its end, so only a run of epochs with nothing for this
+     * rank fills it with ends alone. Never sized by the run's epoch count, which may be a million.
+     */
+    static int assemblyQueueCapacity(int slabs, int epochs) {
+        return slabs + 2 * Math.min(epochs, slabs) + 2;
     }
 
     private static int chunkSize(LoaderSettings settings) {
@@ -396,6 +406,11 @@ public final class SpriteLoader implements AutoCloseable {
     /** Read slabs (and epoch ends) handed on, waiting to be assembled into batches. Any thread. */
     public int assemblyQueueDepth() {
         return readerToAssembler.size();
+    }
+
+    /** Most read slabs and epoch ends that can wait to be assembled. Any thread. */
+    public int assemblyQueueCapacity() {
+        return readerToAssembler.size() + readerToAssembler.remainingCapacity();
     }
 
     /** The epoch being delivered, from 0 (the last one once the run is over; 0 for a live tail). Any thread. */

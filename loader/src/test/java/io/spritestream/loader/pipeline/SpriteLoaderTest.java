@@ -151,6 +151,29 @@ class SpriteLoaderTest {
     }
 
     @Test
+    void aMillionEpochsSizeNoQueueByTheirNumber() throws Exception {
+        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1_000_000).slabs(4), kafka, manager)) {
+            try (SpriteBatch first = loader.next()) {
+                assertEquals(0, first.epoch());
+            }
+            assertEquals(4 + 2 * 4 + 2, loader.assemblyQueueCapacity());
+        }
+    }
+
+    @Test
+    void epochsWithNothingForThisRankEndOneByOneThroughTheBoundedQueue() throws Exception {
+        // 1000 ranks over 500 records: this rank's share of every epoch is empty, so the reader hands
+        // over 40 epoch ends and no slab, more than the queue holds: it waits for the assembler.
+        SpriteLoader loader = SpriteLoader.open(config().epochs(40).slabs(2).shard(7, 1000), kafka, manager);
+        try (loader) {
+            assertTrue(loader.assemblyQueueCapacity() < 40, "capacity " + loader.assemblyQueueCapacity());
+            assertNull(loader.next());
+            assertEquals(40, loader.stats().epochsCompleted());
+            assertEquals(0, loader.stats().batchesDelivered());
+        }
+    }
+
+    @Test
     void decodedPixelsEqualTheProducedPngsAsRgba() throws Exception {
         run(config().maxBatches(2), batch -> {
             byte[] pixels = batch.images().toByteArray();
