@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
                         + "answers (F slot); everything for people goes to standard error."},
         footer = {"", "Examples:",
                 "  feed --dataset demo --size 64 --epochs 3",
+                "  feed --dataset demo --size 64 --epochs 10 --seed 7 --start-epoch 4",
                 "  feed --dataset icons --rank 1 --world-size 4 --ring-dir /dev/shm"})
 public final class FeedCommand implements Callable<Integer> {
 
@@ -54,6 +55,11 @@ public final class FeedCommand implements Callable<Integer> {
     @Mixin
     LoaderOptions loader;
 
+    @Option(names = "--start-epoch", paramLabel = "E",
+            description = "The epoch the run starts in, from its beginning (default: 0; with --resume, where the "
+                    + "state stood): the batches of that epoch and the later ones of a run started at 0.")
+    Integer startEpoch;
+
     @Option(names = "--ring-dir", paramLabel = "DIR", defaultValue = "/dev/shm",
             description = "The folder of the ring's file, a tmpfs (default: ${DEFAULT-VALUE}).")
     Path ringDir;
@@ -68,7 +74,8 @@ public final class FeedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         KafkaSettings settings = kafka.settings();
-        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, err);
+        LoaderSettings asked = loader.settings(target.dataset, target.topic, settings, err);
+        LoaderSettings run = startEpoch == null ? asked : asked.toConfig().startEpoch(startEpoch).conclude();
         // Standard output is the protocol's: whatever else prints there (a library) goes to standard error.
         OutputStream protocol = new FileOutputStream(FileDescriptor.out);
         PrintStream stdout = System.out;

@@ -223,9 +223,10 @@ public final class SpriteLoader implements AutoCloseable {
             return settings.resumeState().continuing(settings.epochs(), settings.worldSize(), settings.rank(),
                     settings.batchSize());
         }
-        return LoaderState.fresh(source.manifest().map(m -> m.dataset()).orElse(null),
+        LoaderState fresh = LoaderState.fresh(source.manifest().map(m -> m.dataset()).orElse(null),
                 source.manifest().map(m -> m.version()).orElse(0), source.topic(), source.ranges(), settings.order(),
                 settings.augment().isNone() ? null : settings.augment().toString(), settings.epochs(), settings.worldSize(), settings.rank(), source.classes(), settings.batchSize());
+        return settings.startEpoch() == 0 ? fresh : fresh.at(settings.startEpoch(), 0, List.of(), fresh.classes(), 0, 0);
     }
 
     /** The reader stage: the feed's records into slabs, then idle until closed. */
