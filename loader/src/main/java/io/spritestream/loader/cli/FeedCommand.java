@@ -32,8 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "feed", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
         description = {"Loads a dataset into a shared-memory ring of batch slots that another process views "
                 + "without a copy (the Python package's SpriteStream starts it; see README, 'From PyTorch').",
-                "Standard output carries the feed's protocol (R, C, B, E lines), standard input the viewer's "
-                        + "answers (F slot); everything for people goes to standard error."},
+                "Standard output carries the feed's protocol (R, C, B, N, E lines), standard input the viewer's "
+                        + "answers (T index, F slot); everything for people goes to standard error."},
         footer = {"", "Examples:",
                 "  feed --dataset demo --size 64 --epochs 3",
                 "  feed --dataset demo --size 64 --epochs 10 --seed 7 --start-epoch 4",

@@ -69,6 +69,11 @@ public interface LoaderListener {
             }
 
             @Override
+            public void epochCompleted(int epoch) {
+                events.epochCompleted(epoch);
+            }
+
+            @Override
             public void copiedToDevice(long nanos) {
                 events.copiedToDevice(nanos);
             }
@@ -98,6 +103,14 @@ public interface LoaderListener {
      * @param oldestRecordMillis the oldest record timestamp in it (ms since the epoch), or -1 if none
      */
     default void delivered(int samples, long assemblyNanos, long oldestRecordMillis) { }
+
+    /**
+     * Every batch of {@code epoch} has been handed out by {@link SpriteLoader#next()}: called in the
+     * call that hands out its last batch, before that batch is returned, or, when the epoch ends
+     * without a batch of its own (its last one was full, was dropped, or this rank had none), in the
+     * next call, before it waits for another epoch's first batch.
+     */
+    default void epochCompleted(int epoch) { }
 
     /**
      * The training loop waited {@code nanos} for its next batch: measured in {@link SpriteLoader#next()},

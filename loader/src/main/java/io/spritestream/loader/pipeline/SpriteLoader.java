@@ -300,11 +300,15 @@ public final class SpriteLoader implements AutoCloseable {
         }
         progress.delivered(batch.epoch(), batch.position(batch.size() - 1), batch.classes(), stats.batchesDelivered(),
                 stats.samplesDelivered(), endsEpoch);
+        if (endsEpoch) {
+            listener.epochCompleted(got.endsEpoch());
+        }
     }
 
     private void epochDone(int epoch) {
         stats.epochsCompleted.incrementAndGet();
         progress.epochDone(epoch, stats.batchesDelivered(), stats.samplesDelivered());
+        listener.epochCompleted(epoch);
     }
 
     /**
