@@ -140,7 +140,11 @@ public final class FeedRun {
                     }
                     Thread.interrupted(); // nor may an interrupt it sent before disturb the loader's close
                     replies.interrupt();
-                    releaseAll();
+                    // The viewer may still read what it holds (a stopped run's batches stay valid there):
+                    // its slots go back only to a pool the stopped pipeline no longer fills.
+                    if (loader.stopPipeline()) {
+                        releaseAll();
+                    }
                 }
             } finally {
                 try {

@@ -453,6 +453,20 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     /**
+     * Stops the pipeline's threads, waiting for them as {@link #close()} does: once it returns, no
+     * record is read and no slab is filled or decoded any more, so a slab given back to the pool
+     * from then on is never written again (the feed gives its viewer's slots back only then).
+     * {@link #close()} is still needed. The trainer's thread.
+     *
+     * @return whether every thread stopped in time
+     */
+    public boolean stopPipeline() {
+        stages.stopping();
+        feed.wakeup();
+        return stages.stopAll(STOP_TIMEOUT).isEmpty();
+    }
+
+    /**
      * Stops the threads, returns every slab still in the pipeline to the pool, flushes dead letters
      * and closes the pool.
      *

@@ -51,6 +51,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
@@ -235,6 +236,24 @@ class FeedRunTest {
 
         assertNull(viewer.run.get(60, TimeUnit.SECONDS), "a run the viewer stopped has no report");
         assertFalse(Files.exists(viewer.ring));
+    }
+
+    @RepeatedTest(5)
+    void aSlotTheViewerHoldsWhenItStopsTheRunIsNeverWrittenAgain(@TempDir Path ringDir) throws Exception {
+        // The viewer keeps its first batch and answers every other at once, so the loader is busy
+        // reading and decoding when the viewer stops the run. What it holds must stay as it was:
+        // its slot may go back only to a pool nobody fills any more.
+        Viewer viewer = new Viewer(settings(50, 4), ringDir);
+        String[] kept = viewer.nextBatch();
+        String before = viewer.digest(Integer.parseInt(kept[1]), Integer.parseInt(kept[2]), Integer.parseInt(kept[3]));
+        for (int i = 0; i < 30; i++) {
+            viewer.answer("F " + viewer.nextBatch()[1]);
+        }
+        viewer.answers.close();
+        viewer.run.get(60, TimeUnit.SECONDS);
+
+        assertEquals(before, viewer.digest(Integer.parseInt(kept[1]), Integer.parseInt(kept[2]),
+                Integer.parseInt(kept[3])));
     }
 
     @Test
