@@ -74,8 +74,11 @@ public final class FeedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         KafkaSettings settings = kafka.settings();
-        LoaderSettings asked = loader.settings(target.dataset, target.topic, settings, err);
+        // What the options say (the seed) is printed once --start-epoch is known good too: a bad option is the only line.
+        java.io.StringWriter said = new java.io.StringWriter();
+        LoaderSettings asked = loader.settings(target.dataset, target.topic, settings, new PrintWriter(said, true));
         LoaderSettings run = startEpoch == null ? asked : asked.toConfig().startEpoch(startEpoch).conclude();
+        err.print(said);
         // Standard output is the protocol's: whatever else prints there (a library) goes to standard error.
         OutputStream protocol = new FileOutputStream(FileDescriptor.out);
         PrintStream stdout = System.out;
