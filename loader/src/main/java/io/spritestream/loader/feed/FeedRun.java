@@ -75,7 +75,7 @@ public final class FeedRun {
     private Thread runner;
     private volatile boolean viewerGone;
     private volatile String protocolError;
-    /** While the run delivers (the runner's thread only): its lines, its loader, batches announced, epoch ends to send. */
+    /** While the run delivers (its thread only): its lines, loader, batches announced and epoch ends to send. */
     private Lines lines;
     private SpriteLoader loader;
     private long announced;
@@ -113,8 +113,8 @@ public final class FeedRun {
         try (Ring ring = Ring.create(ringDir, layout, settings.effectiveSlabs())) {
             Thread cleanup = new Thread(ring::close, "feed-ring-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            try (SpriteLoader loader = SpriteLoader.open(settings, kafka, null, new EpochEnds(listener),
-                    shape -> ring.memory())) {
+            try (SpriteLoader loader = SpriteLoader.open(settings, kafka, null,
+                    listener.withEpochEnds(this::epochCompleted), shape -> ring.memory())) {
                 Lines lines = new Lines(out);
                 this.lines = lines;
                 this.loader = loader;
@@ -213,61 +213,6 @@ public final class FeedRun {
             lines.send("N " + epoch);
         } catch (UncheckedIOException viewerGone) {
             // the viewer is gone: the run notices on its way out of next()
-        }
-    }
-
-    /** The run's listener, told too when an epoch is complete, which the feed announces. */
-    private final class EpochEnds implements LoaderListener {
-        private final LoaderListener events;
-
-        EpochEnds(LoaderListener events) {
-            this.events = events;
-        }
-
-        @Override
-        public io.spritestream.loader.ingest.ClientObserver clients() {
-            return events.clients();
-        }
-
-        @Override
-        public void notice(String message) {
-            events.notice(message);
-        }
-
-        @Override
-        public void opened(SpriteLoader opened) {
-            events.opened(opened);
-        }
-
-        @Override
-        public void decoded(long nanos) {
-            events.decoded(nanos);
-        }
-
-        @Override
-        public void delivered(int samples, long assemblyNanos, long oldestRecordMillis) {
-            events.delivered(samples, assemblyNanos, oldestRecordMillis);
-        }
-
-        @Override
-        public void epochCompleted(int epoch) {
-            events.epochCompleted(epoch);
-            FeedRun.this.epochCompleted(epoch);
-        }
-
-        @Override
-        public void trainerWaited(long nanos) {
-            events.trainerWaited(nanos);
-        }
-
-        @Override
-        public void copiedToDevice(long nanos) {
-            events.copiedToDevice(nanos);
-        }
-
-        @Override
-        public void closed(SpriteLoader closed) {
-            events.closed(closed);
         }
     }
 

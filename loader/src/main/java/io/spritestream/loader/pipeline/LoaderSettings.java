@@ -109,8 +109,8 @@ public final class LoaderSettings {
         this.onBadRecord = ON_BAD_RECORD.check(c.onBadRecord);
         Integer asked = c.startEpoch == null ? null : START_EPOCH.check(c.startEpoch);
         if (asked != null && asked >= epochs) {
-            throw InvalidSettingException.format("{start-epoch}: %s (expected 0..%s for {epochs} %s)", asked, epochs - 1,
-                    epochs);
+            throw InvalidSettingException.format("{start-epoch}: %s (expected 0..%s for {epochs} %s)", asked,
+                    epochs - 1, epochs);
         }
         if (asked != null && asked > 0 && c.followGroup != null) {
             throw InvalidSettingException.format("{start-epoch}: a live tail has no epochs (expected no {follow})");
