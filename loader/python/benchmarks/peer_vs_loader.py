@@ -1,7 +1,8 @@
 """spritestream's loader and the PyTorch DataLoader peer, side by side, over the same records.
 
 Starts a local broker with the loader jar (unless --bootstrap is given), produces a synthetic
-sprite dataset (72x72 by default), then measures, one after the other on the same topic:
+sprite dataset (72x72 by default), or the real sprites of a folder (--dir PATH, PATH/<label>/*.png),
+then measures, one after the other on the same topic:
 
 - the JVM loader over --epochs epochs with a new, empty decoded-sample cache (epoch 1 decodes and
   fills it, later epochs copy from it);
@@ -16,6 +17,7 @@ DataLoader's first iteration to its last batch (Python's start and imports are n
 start-up is). Prints a Markdown table.
 
     python3 loader/python/benchmarks/peer_vs_loader.py --jar loader/target/spritestream-loader.jar
+    python3 loader/python/benchmarks/peer_vs_loader.py --jar loader/target/spritestream-loader.jar --dir SPRITES
 """
 
 import argparse
@@ -80,6 +82,12 @@ def produce(jar, bootstrap, dataset, sprites, sprite_size):
          "--size", str(sprite_size), "--quiet")
 
 
+def produce_dir(jar, bootstrap, dataset, folder):
+    """Produces the sprites of ``folder`` (``folder/<label>/*.png``, as ``produce --dir`` reads it)."""
+    print(f"producing the sprites of {os.path.basename(os.path.normpath(folder))}/ as {dataset} ...", file=sys.stderr)
+    java(jar, "produce", "--bootstrap", bootstrap, "--dataset", dataset, "--dir", folder, "--quiet")
+
+
 def load(jar, bootstrap, dataset, size, epochs, threads, cache, work):
     """A `load` run of the jar; its report (samples, seconds, ...)."""
     report = os.path.join(work, "report.json")
@@ -94,6 +102,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jar", default="loader/target/spritestream-loader.jar")
     parser.add_argument("--bootstrap", help="a running broker (default: start one with the jar)")
+    parser.add_argument("--dir", help="real sprites: a folder of <label>/*.png (as produce --dir reads it) "
+                                      "instead of synthetic ones")
     parser.add_argument("--sprites", type=int, default=28910)
     parser.add_argument("--sprite-size", type=int, default=72)
     parser.add_argument("--size", type=int, default=64, help="sample size the training loop receives")
@@ -108,8 +118,13 @@ def main():
         bootstrap = args.bootstrap
         if bootstrap is None:
             broker, bootstrap = start_broker(args.jar, work)
-        dataset = f"peer-{args.sprite_size}px"
-        produce(args.jar, bootstrap, dataset, args.sprites, args.sprite_size)
+        if args.dir:
+            dataset, what = "peer-dir", f"sprites of {os.path.basename(os.path.normpath(args.dir))}/"
+            produce_dir(args.jar, bootstrap, dataset, args.dir)
+        else:
+            dataset = f"peer-{args.sprite_size}px"
+            what = f"{args.sprites} synthetic {args.sprite_size}x{args.sprite_size} sprites"
+            produce(args.jar, bootstrap, dataset, args.sprites, args.sprite_size)
         cache = os.path.join(work, "cache")
         rows = []
         print("loader, empty cache ...", file=sys.stderr)
@@ -126,8 +141,7 @@ def main():
         rows.append(("JVM loader, warm cache", warm["samples"], warm["seconds"]))
 
         peer_rate = peer["samples"] / peer["seconds"]
-        print(f"{args.sprites} synthetic {args.sprite_size}x{args.sprite_size} sprites at {args.size}x{args.size}, "
-              f"{args.epochs} epochs, {os.cpu_count()} cores")
+        print(f"{what} at {args.size}x{args.size}, {args.epochs} epochs, {os.cpu_count()} cores")
         print("| run | samples | seconds | samples/s | / peer |")
         print("|---|---:|---:|---:|---:|")
         for name, samples, seconds in rows:

@@ -2,10 +2,12 @@
 over its shared-memory ring, without a copy.
 
 >>> from spritestream import SpriteStream
->>> for images, labels in SpriteStream(dataset="icons", size=64, epochs=3):
-...     x = images.permute(0, 3, 1, 2).float().div_(255)   # a new tensor: the link to the ring ends here
+>>> stream = SpriteStream(dataset="icons", size=64, seed=1)   # one loader for every epoch
+>>> for epoch in range(3):
+...     for images, labels in stream:                        # each ``for`` is the next epoch
+...         x = images.permute(0, 3, 1, 2).float().div_(255)   # a new tensor: the link to the ring ends here
 """
 
-from .stream import Batch, SpriteStream, SpriteStreamError
+from .stream import MAX_EPOCHS, Batch, SpriteStream, SpriteStreamError
 
-__all__ = ["Batch", "SpriteStream", "SpriteStreamError"]
+__all__ = ["MAX_EPOCHS", "Batch", "SpriteStream", "SpriteStreamError"]

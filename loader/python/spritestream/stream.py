@@ -7,9 +7,15 @@ decoders wrote, never copied. A slot goes back to the loader (``F slot`` on its 
 only when the last tensor or array over it is gone, so a batch kept is never overwritten. A write
 into a batch's tensor (an in-place augmentation) lands in the slot that batch holds: the loader
 never reads a slot back (its decoded-sample cache copies at decode time) and writes every byte of
-a batch before announcing it, so such writes reach neither the loader nor a later batch. README,
-"From PyTorch", documents the ring and the protocol.
+a batch before announcing it, so such writes reach neither the loader nor a later batch.
+
+One loader process serves a stream for its whole life, as a ``DataLoader``'s persistent workers
+do: each iteration is the next epoch of one run (``N epoch`` on the loader's output ends it), and
+the loader decodes ahead into the following epoch while the loop trains. README, "From PyTorch",
+documents the ring and the protocol.
 """
+
+from __future__ import annotations
 
 import atexit
 import collections
@@ -18,6 +24,7 @@ import glob
 import json
 import mmap
 import os
+import secrets
 import shutil
 import struct
 import subprocess
@@ -26,8 +33,10 @@ import threading
 import time
 import warnings
 import weakref
+from typing import IO, Any, Deque, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
@@ -37,40 +46,53 @@ VERSION = 1
 # offsets at, key starts at, key bytes at, key bytes per slot, (4 spare), the loader's pid
 HEADER = struct.Struct("<8s15i4xq")
 
+#: The most epochs the loader runs: what a stream with ``epochs=None`` asks for.
+MAX_EPOCHS = 1_000_000
+
 _JAR_NAME = "spritestream-loader.jar"
-_live_feeds = weakref.WeakSet()
+_live_feeds: "weakref.WeakSet[_Feed]" = weakref.WeakSet()
+
+OptionValue = Union[str, int, float, bool, None, "os.PathLike[str]"]
 
 
 class SpriteStreamError(RuntimeError):
     """The loader could not start or stopped early; the message is its one-line reason."""
 
 
-class Batch(tuple):
+class Batch(Tuple[torch.Tensor, torch.Tensor]):
     """``(images, labels)``: ``torch.uint8 [rows, H, W, C]`` over the ring and ``torch.int64 [rows]``
     (positions in ``classes``; -1 for unlabelled records), with what each row is: ``keys``,
     ``partitions``, ``offsets`` (the records' Kafka coordinates), ``epoch``, ``index`` (the batch's
     number in the run) and ``classes``."""
 
-    def __new__(cls, images, labels, **meta):
-        batch = super().__new__(cls, (images, labels))
+    partitions: npt.NDArray[np.int32]
+    offsets: npt.NDArray[np.int64]
+    epoch: int
+    index: int  # type: ignore[assignment]  # the batch's number, shadowing tuple.index on purpose (an old name)
+    classes: List[str]
+    slot: int
+    _keys: Tuple[bytes, List[int]]
+
+    def __new__(cls, images: torch.Tensor, labels: torch.Tensor, **meta: Any) -> "Batch":
+        batch = tuple.__new__(cls, (images, labels))
         batch.__dict__.update(meta)
         return batch
 
     @property
-    def images(self):
+    def images(self) -> torch.Tensor:
         return self[0]
 
     @property
-    def labels(self):
+    def labels(self) -> torch.Tensor:
         return self[1]
 
     @property
-    def keys(self):
+    def keys(self) -> List[str]:
         raw, starts = self._keys
         return [raw[starts[i]:starts[i + 1]].decode("utf-8", "replace") for i in range(len(starts) - 1)]
 
 
-def find_jar(jar=None):
+def find_jar(jar: Optional[str] = None) -> str:
     """The loader's jar: ``jar``, else ``$SPRITESTREAM_JAR``, else the build's own (``loader/target``)."""
     candidates = [jar, os.environ.get("SPRITESTREAM_JAR"),
                   os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "target", _JAR_NAME)]
@@ -84,10 +106,11 @@ def find_jar(jar=None):
                             "or pass jar=PATH, or set SPRITESTREAM_JAR")
 
 
-def find_java(java=None):
+def find_java(java: Optional[str] = None) -> str:
     """``java``, else ``$SPRITESTREAM_JAVA``, else ``$JAVA_HOME/bin/java``, else ``java`` on the PATH."""
+    java_home = os.environ.get("JAVA_HOME")
     for candidate in (java, os.environ.get("SPRITESTREAM_JAVA"),
-                      os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else None):
+                      os.path.join(java_home, "bin", "java") if java_home else None):
         if candidate:
             return candidate
     found = shutil.which("java")
@@ -96,9 +119,9 @@ def find_java(java=None):
     return found
 
 
-def options_to_args(options):
+def options_to_args(options: Mapping[str, OptionValue]) -> List[str]:
     """``batch=64, world_size=2, no_shuffle=True`` -> ``--batch 64 --world-size 2 --no-shuffle``."""
-    args = []
+    args: List[str] = []
     for name, value in options.items():
         if value is None or value is False:
             continue
@@ -110,15 +133,32 @@ def options_to_args(options):
     return args
 
 
-class SpriteStream(IterableDataset):
+def _whole_number(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{name}={value!r} (expected a whole number from {low} to {high:,})")
+    return value
+
+
+class SpriteStream(IterableDataset[Batch]):
     """Batches of a dataset on Kafka, decoded by the JVM loader, as PyTorch tensors without a copy.
 
     Takes the options of the loader's ``load`` command, by the same names (``dataset``, ``topic``,
-    ``bootstrap``, ``batch``, ``size``, ``channels``, ``fit``, ``epochs``, ``seed``, ``rank``,
-    ``world_size``, ``threads``, ``cache``, ``no_cache``, ...: ``_`` for ``-``; ``True`` for a flag).
-    Each iteration starts the loader (``java -jar spritestream-loader.jar feed ...``) and runs all
-    of its epochs; it ends with the run, on ``close()``, at interpreter exit, or when this process
-    dies (the loader sees its input end and stops).
+    ``bootstrap``, ``batch``, ``size``, ``channels``, ``fit``, ``seed``, ``rank``, ``world_size``,
+    ``threads``, ``cache``, ``no_cache``, ...: ``_`` for ``-``; ``True`` for a flag).
+
+    **Each iteration is one epoch**, the next of one run: the first ``for`` over the stream gives
+    epoch 0, the next epoch 1, and so on, in the order a single ``load --epochs E --seed S`` gives.
+    One loader process (``java -jar spritestream-loader.jar feed ...``), started by the first
+    iteration, serves them all, as a DataLoader's ``persistent_workers=True`` do, and decodes ahead
+    into the next epoch while the loop trains. It stops on ``close()``, when the stream is garbage
+    collected, at interpreter exit, or when this process dies (it sees its input end).
+
+    ``epochs=None`` (the default): as many epochs as the loop asks for. ``epochs=N``: N in all; an
+    iteration after the last yields nothing, with a warning. ``set_epoch(e)``: the next iteration
+    is epoch ``e`` (free when ``e`` is the next one anyway; otherwise the loader restarts at the
+    beginning of epoch ``e``). Leaving an iteration early (``break``) and iterating again starts the
+    next epoch: the rest of the one left is released unread (and, with ``save_state``, counted as
+    taken). Without ``seed``, the stream draws one for its whole life.
 
     Use it directly, or as ``DataLoader(stream, batch_size=None)`` (``num_workers=0``: the loader
     decodes in threads of its own). Tensors over the ring keep their slot from the loader until
@@ -129,49 +169,163 @@ class SpriteStream(IterableDataset):
     ``["-Xmx2g"]``; ``log``: where the loader's messages go (default ``sys.stderr``; None: nowhere).
     """
 
-    def __init__(self, *, jar=None, java=None, ring_dir=None, jvm_options=(), log=sys.stderr, **options):
+    def __init__(self, *, jar: Optional[str] = None, java: Optional[str] = None,
+                 ring_dir: Optional[str] = None, jvm_options: Sequence[str] = (),
+                 log: Optional[IO[str]] = sys.stderr, epochs: Optional[int] = None,
+                 **options: OptionValue) -> None:
         super().__init__()
         self._jar = jar
         self._java = java
         self._ring_dir = ring_dir
         self._jvm_options = list(jvm_options)
         self._log = log
-        self._options = options
-        self._feeds = weakref.WeakSet()
-        self.report = None
-        """The last finished run's report: the loader's ``--report-json`` fields, and ``received_seconds``
-        (from the loader's start to the last batch this side received), or None."""
+        start = options.pop("start_epoch", None)
+        self._options: Dict[str, OptionValue] = options
+        self._epochs = None if epochs is None else _whole_number("epochs", epochs, 1, MAX_EPOCHS)
+        self._resuming = options.get("resume") is not None
+        self._total = self._epochs if self._epochs is not None else MAX_EPOCHS
+        self._next_epoch = 0
+        # The first loader of a resumed stream starts where its state stood (the middle of an epoch,
+        # perhaps) when that epoch is the one asked for; any other start is at an epoch's beginning.
+        self._state_place: Optional[int] = None
+        if self._resuming:
+            state = _read_state(str(options["resume"]), options.get("rank"))
+            self._next_epoch = self._state_place = int(state.get("epoch", 0)) if state is not None else 0
+            if self._epochs is None and state is not None:
+                self._total = int(state.get("epochs", MAX_EPOCHS))  # the resumed run's own epochs
+        elif options.get("seed") is None and not options.get("no_shuffle") and not options.get("follow"):
+            # One order for the stream's life, even when the loader restarts (set_epoch).
+            self._options["seed"] = secrets.randbits(63)
+        if start is not None:
+            self._next_epoch = _whole_number("start_epoch", start, 0, max(0, self._total - 1))
+            self._state_place = None
+        self._asked = False  # set_epoch asked for the next epoch (a run that is over starts again there)
+        self._current = _Current()
+        # The loader stops when the stream is gone; nothing that outlives the stream's use refers to it.
+        self._finalizer = weakref.finalize(self, self._current.stop)
+        self._serial = 0
+        self.report: Optional[Dict[str, Any]] = None
+        """The last iteration that ran to its end (one epoch): ``epoch``, ``batches``, ``samples``,
+        ``seconds`` (from the iteration's first request to its last batch), ``samples_per_s``, and
+        ``received_seconds`` (from the loader's start, the ring's announcement, to that last batch:
+        over iterations 0..k of one loader, the time the loop received them in); or None."""
+        self.run_report: Optional[Dict[str, Any]] = None
+        """The loader's own report once its run is over (all of ``epochs=N`` given, or
+        ``max_batches`` reached): ``load``'s ``--report-json`` fields over the whole run, and
+        ``received_seconds``; None while it runs."""
 
-    def command(self):
-        """The command line an iteration runs."""
+    def command(self, start_epoch: Optional[int] = None) -> List[str]:
+        """The loader's command line (starting at ``start_epoch``, if given)."""
         args = options_to_args(self._options)
+        if self._epochs is not None or not self._resuming:
+            args += ["--epochs", str(self._total)]
+        if start_epoch is not None:
+            args += ["--start-epoch", str(start_epoch)]
         if self._ring_dir is not None:
             args += ["--ring-dir", str(self._ring_dir)]
         return [find_java(self._java), *self._jvm_options, "-jar", find_jar(self._jar), "feed", *args]
 
-    def __iter__(self):
-        if get_worker_info() is not None:
+    def set_epoch(self, epoch: int) -> None:
+        """The next iteration gives ``epoch`` (0-based), as a sampler's ``set_epoch`` does. Free when
+        it is the next epoch anyway; any other restarts the loader at the beginning of ``epoch`` (a
+        new loader process: its start-up, and the ring's batches decoded ahead are dropped)."""
+        self._next_epoch = _whole_number("epoch", epoch, 0, self._total - 1)
+        self._asked = True
+
+    def __iter__(self) -> Iterator[Batch]:
+        if get_worker_info() is not None:  # type: ignore[no-untyped-call]
             raise SpriteStreamError("SpriteStream decodes in the loader's own threads: use it with "
                                     "DataLoader(stream, batch_size=None, num_workers=0)")
-        feed = _Feed(self.command(), self._log, self._ring_dir or "/dev/shm")
-        self._feeds.add(feed)
-        try:
-            for batch in feed.batches():
-                yield batch
-            self.report = feed.report
-        finally:
-            feed.stop()
+        self._serial += 1
+        return self._epoch(self._serial)
 
-    def close(self):
-        """Stops the loader of every iteration still running; their batches stay valid."""
-        for feed in list(self._feeds):
-            feed.stop()
+    def _epoch(self, serial: int) -> Iterator[Batch]:
+        """One iteration: the next epoch's batches, from the stream's one loader."""
+        epoch, asked = self._next_epoch, self._asked
+        self._asked = False
+        running = self._current.feed
+        if epoch >= self._total or (running is not None and running.finished and not asked):
+            warnings.warn(f"spritestream: this stream's run is over (all {self._total} of its epochs were given, or "
+                          "max_batches was reached): this iteration yields nothing (epochs=None gives as many epochs "
+                          "as the loop asks for; set_epoch(e) starts again at epoch e)", stacklevel=2)
+            return
+        feed = self._feed_at(epoch)
+        self._next_epoch = epoch + 1
+        feed.open = True
+        began = time.perf_counter()
+        batches = samples = 0
+        try:
+            while True:
+                batch = feed.next_batch()
+                if batch is None:
+                    break
+                batches += 1
+                samples += len(batch[1])
+                yield batch
+                if serial != self._serial:
+                    raise SpriteStreamError("a later iteration of this SpriteStream has begun (the next epoch): "
+                                            "this earlier one cannot go on")
+        finally:
+            if feed.report is not None:
+                self.run_report = feed.report
+        last = feed.last_batch if batches and feed.last_batch is not None else began
+        seconds = last - began
+        self.report = {"epoch": epoch, "batches": batches, "samples": samples, "seconds": seconds,
+                       "samples_per_s": samples / seconds if seconds > 0 else 0.0,
+                       "received_seconds": last - (feed.opened if feed.opened is not None else began)}
+
+    def _feed_at(self, epoch: int) -> "_Feed":
+        """The loader, with ``epoch`` the next to come from it: the running one (the rest of an epoch
+        left early released first), or a new one started there."""
+        feed = self._current.feed
+        if feed is not None and not feed.stopped and not feed.finished:
+            if feed.open:
+                feed.skip_epoch()
+            if feed.epoch == epoch and not feed.finished:
+                return feed
+        self._current.stop()
+        self.run_report = None
+        if self._state_place is not None and epoch == self._state_place:
+            start = None  # where the resumed state stood
+        elif epoch > 0 or self._resuming:
+            start = epoch
+        else:
+            start = None
+        self._state_place = None
+        feed = _Feed(self.command(start), self._log, self._ring_dir or "/dev/shm", epoch, self._total)
+        self._current.feed = feed
+        return feed
+
+    def close(self) -> None:
+        """Stops the loader; batches held stay valid. Iterating again starts a new loader at the next epoch."""
+        self._current.stop()
+
+
+def _read_state(path: str, rank: OptionValue) -> Optional[Dict[str, Any]]:
+    """A state file (its ``{rank}`` replaced, as the loader does), or None if unreadable (the loader says why)."""
+    try:
+        with open(path.replace("{rank}", str(rank if rank is not None else 0))) as f:
+            state = json.load(f)
+        return state if isinstance(state, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+class _Current:
+    """The stream's loader (it changes when ``set_epoch`` restarts it); refers to no stream."""
+
+    def __init__(self) -> None:
+        self.feed: Optional[_Feed] = None
+
+    def stop(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
 
 
 class _Ring:
     """The loader's ring, mapped shared; the file is removed as soon as it is mapped."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         fd = os.open(path, os.O_RDWR)
         try:
             size = os.fstat(fd).st_size
@@ -181,41 +335,54 @@ class _Ring:
         finally:
             os.close(fd)
             os.unlink(path)  # the mapping keeps the memory; no file is left behind whatever happens next
-        (magic, version, header_bytes, self.slots, self.stride, self.batch, self.height, self.width, self.channels,
-         self.pixels_at, self.labels_at, self.partitions_at, self.offsets_at, self.key_starts_at, self.key_bytes_at,
-         self.key_bytes, self.pid) = HEADER.unpack_from(self.mm, 0)
+        fields: Tuple[Any, ...] = HEADER.unpack_from(self.mm, 0)
+        magic, version = fields[0], fields[1]
         if magic != MAGIC or version != VERSION:
             raise SpriteStreamError(f"{path} is not a spritestream ring of version {VERSION}")
-        self.header_bytes = header_bytes
+        (self.header_bytes, self.slots, self.stride, self.batch, self.height, self.width, self.channels,
+         self.pixels_at, self.labels_at, self.partitions_at, self.offsets_at, self.key_starts_at, self.key_bytes_at,
+         self.key_bytes, self.pid) = (int(v) for v in fields[2:])
         self.bytes = np.frombuffer(self.mm, np.uint8)
 
-    def slot_at(self, slot):
+    def slot_at(self, slot: int) -> int:
         return self.header_bytes + slot * self.stride
 
 
 class _Feed:
-    """One run of the loader's ``feed``: the process, its pipes, the ring, the slots held here."""
+    """One loader process: its pipes, the ring, the slots held here, and where its run stands.
 
-    def __init__(self, command, log, ring_dir):
-        self.ring = None
-        self.opened = self.last_batch = None
-        self.classes = []
-        self.report = None
+    ``epoch`` is the epoch whose batches come next from it (of ``epochs`` in all); ``open`` whether
+    an iteration has begun that epoch and not read its end (``N``); ``finished`` whether the run is
+    over (``E``)."""
+
+    def __init__(self, command: List[str], log: Optional[IO[str]], ring_dir: str, epoch: int, epochs: int) -> None:
+        self.ring: Optional[_Ring] = None
+        self.opened: Optional[float] = None
+        self.last_batch: Optional[float] = None
+        self.classes: List[str] = []
+        self.report: Optional[Dict[str, Any]] = None
         self.held = 0
         self.warned = False
         self.ring_dir = ring_dir
         self.stopped = False
+        self.epoch = epoch
+        self.epochs = epochs
+        self.open = False
+        self.finished = False
         self.log = log
-        self.errors = collections.deque(maxlen=20)
-        self.first_line = None
+        self.errors: Deque[str] = collections.deque(maxlen=20)
+        self.first_line: Optional[str] = None
         self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert self.proc.stdin is not None and self.proc.stdout is not None and self.proc.stderr is not None
+        self.stdin = self.proc.stdin
+        self.lines = self.proc.stdout
+        self.stderr = self.proc.stderr
         self.stderr_thread = threading.Thread(target=self._forward_stderr, name="spritestream-log", daemon=True)
         self.stderr_thread.start()
-        self.lines = self.proc.stdout
         _live_feeds.add(self)
 
-    def _forward_stderr(self):
-        for raw in iter(self.proc.stderr.readline, b""):
+    def _forward_stderr(self) -> None:
+        for raw in iter(self.stderr.readline, b""):
             line = raw.decode("utf-8", "replace").rstrip("\n")
             if self.first_line is None:
                 self.first_line = line
@@ -227,8 +394,32 @@ class _Feed:
                 except (OSError, ValueError):
                     pass
 
-    def batches(self):
+    def next_batch(self) -> Optional[Batch]:
+        """The next batch of the open epoch, taken by the loop (``T``); None at the epoch's end or the run's."""
+        event = self._next_event()
+        if event is None:
+            return None
+        slot, rows, epoch, index = event
+        batch = self._batch(slot, rows, epoch, index)
+        self._say(b"T %d\n" % index)  # the loop takes it now (the loader's saved state follows this)
+        return batch
+
+    def skip_epoch(self) -> None:
+        """Releases the rest of the open epoch unread: each batch taken (``T``: a saved state counts it as
+        given) and its slot given back at once (``F``), until the epoch's end."""
         while True:
+            event = self._next_event()
+            if event is None:
+                return
+            slot, _rows, _epoch, index = event
+            self._say(b"T %d\nF %d\n" % (index, slot))
+
+    def _next_event(self) -> Optional[Tuple[int, int, int, int]]:
+        """The next batch announced (slot, rows, epoch, index); None at the open epoch's end or the run's."""
+        while True:
+            if self.finished:
+                self.open = False
+                return None
             if self.ring is not None and self.held >= self.ring.slots:
                 self._check_a_slot_is_free()
             line = self.lines.readline()
@@ -237,10 +428,14 @@ class _Feed:
             kind, _, rest = line.decode("utf-8").rstrip("\n").partition(" ")
             if kind == "B":
                 slot, rows, epoch, index = (int(v) for v in rest.split(" "))
-                batch = self._batch(slot, rows, epoch, index)
                 self.last_batch = time.perf_counter()
-                self._say(b"T %d\n" % index)  # the loop takes it now (the loader's saved state follows this)
-                yield batch
+                return slot, rows, epoch, index
+            elif kind == "N":
+                self.epoch = int(rest) + 1
+                self.open = False
+                if self.epoch >= self.epochs:
+                    self._read_the_end()  # the run's last epoch: its report follows at once
+                return None
             elif kind == "R":
                 self.opened = time.perf_counter()
                 _slots, _stride, path = rest.split(" ", 2)
@@ -248,21 +443,37 @@ class _Feed:
             elif kind == "C":
                 self.classes = json.loads(rest)
             elif kind == "E":
-                self.report = json.loads(rest)
-                self.report["received_seconds"] = self.last_batch - self.opened if self.report["batches"] else 0.0
-                if self.proc.wait() != 0:
-                    # Every batch arrived, but the loader's close went wrong: say so, do not lose it.
-                    self.stderr_thread.join(10)
-                    reason = self.errors[-1] if self.errors else f"exit code {self.proc.returncode}"
-                    warnings.warn(f"spritestream: the loader failed after the run's last batch: {reason}",
-                                  stacklevel=3)
-                return
+                self._ended(rest)
             else:
+                self.stop()
                 raise SpriteStreamError(f"the loader said '{line.decode('utf-8', 'replace').strip()}' "
-                                        "(expected R, C, B or E): is the jar the same version as this package?")
+                                        "(expected R, C, B, N or E): is the jar the same version as this package?")
 
-    def _batch(self, slot, rows, epoch, index):
+    def _read_the_end(self) -> None:
+        while not self.finished:
+            line = self.lines.readline()
+            if not line:
+                self._failed()
+            kind, _, rest = line.decode("utf-8").rstrip("\n").partition(" ")
+            if kind == "E":
+                self._ended(rest)
+
+    def _ended(self, line: str) -> None:
+        report: Dict[str, Any] = json.loads(line)
+        opened = self.opened or 0.0
+        report["received_seconds"] = (self.last_batch or opened) - opened if report["batches"] else 0.0
+        self.report = report
+        self.finished = True
+        if self.proc.wait() != 0:
+            # Every batch arrived, but the loader's close went wrong: say so, do not lose it.
+            self.stderr_thread.join(10)
+            reason = self.errors[-1] if self.errors else f"exit code {self.proc.returncode}"
+            warnings.warn(f"spritestream: the loader failed after the run's last batch: {reason}", stacklevel=4)
+        self.stop()
+
+    def _batch(self, slot: int, rows: int, epoch: int, index: int) -> Batch:
         ring = self.ring
+        assert ring is not None, "a batch before the ring"
         at = ring.slot_at(slot)
         h, w, c = ring.height, ring.width, ring.channels
         pixels = ring.bytes[at + ring.pixels_at: at + ring.pixels_at + rows * h * w * c].reshape(rows, h, w, c)
@@ -287,25 +498,28 @@ class _Feed:
         return Batch(images, labels, partitions=partitions, offsets=offsets, _keys=(keys, starts.tolist()),
                      epoch=epoch, index=index, classes=self.classes, slot=slot)
 
-    def _say(self, line):
+    def _say(self, line: bytes) -> None:
         try:
-            os.write(self.proc.stdin.fileno(), line)
+            os.write(self.stdin.fileno(), line)
         except (OSError, ValueError):
             pass  # the loader is gone: the next read says why
 
-    def _check_a_slot_is_free(self):
+    def _check_a_slot_is_free(self) -> None:
         gc.collect()  # tensors in reference cycles hold slots until a collection
-        if self.held >= self.ring.slots:
+        if self.ring is not None and self.held >= self.ring.slots:
+            self.stop()  # a failed iteration leaves no loader behind, even while its error is kept
             raise SpriteStreamError(f"all {self.ring.slots} of the loader's batch slots are held by tensors still "
                                     "alive, so it cannot deliver another batch: .clone() the batches you keep "
                                     "(and drop the originals), or ask for more slots with slabs=N")
 
-    def _failed(self):
+    def _failed(self) -> None:
+        closed = self.stopped
+        self.stopped = True
         code = self.proc.wait()
         self.stderr_thread.join(10)
         self._close_pipes()
         self._sweep()
-        if self.stopped:
+        if closed:
             raise SpriteStreamError("the stream was closed")
         if self.errors:
             raise SpriteStreamError(self.errors[-1])
@@ -314,7 +528,7 @@ class _Feed:
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
         raise SpriteStreamError(f"the loader {how} before the end of the run (its messages are above)")
 
-    def _sweep(self):
+    def _sweep(self) -> None:
         # A loader killed before this side mapped its ring leaves the file: remove it.
         for path in glob.glob(os.path.join(self.ring_dir, f"spritestream-{self.proc.pid}-*.ring")):
             try:
@@ -322,15 +536,15 @@ class _Feed:
             except OSError:
                 pass
 
-    def stop(self):
+    def stop(self) -> None:
         """Ends the run: the loader sees its input end, stops and exits. Batches held stay valid."""
         if self.stopped:
             return
         self.stopped = True
         try:
-            self.proc.stdin.close()
+            self.stdin.close()
         except OSError:
-            pass
+            pass  # its end is what the loader waits for
         try:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:
@@ -340,15 +554,15 @@ class _Feed:
         self._close_pipes()
         self._sweep()
 
-    def _close_pipes(self):
-        for pipe in (self.proc.stdout, self.proc.stderr):
+    def _close_pipes(self) -> None:
+        for pipe in (self.stdin, self.lines, self.stderr):
             try:
                 pipe.close()
             except OSError:
                 pass
 
 
-def _release(slot, feed):
+def _release(slot: int, feed: _Feed) -> None:
     """A slot's last view is gone: give it back (any thread)."""
     feed.held -= 1
     if feed.stopped:
@@ -356,12 +570,12 @@ def _release(slot, feed):
     try:
         # One small write into a pipe, under the file's back: atomic, and no buffer's lock to re-enter
         # (a finalizer may run in the middle of anything).
-        os.write(feed.proc.stdin.fileno(), b"F %d\n" % slot)
+        os.write(feed.stdin.fileno(), b"F %d\n" % slot)
     except (OSError, ValueError):
         pass  # the loader is gone
 
 
 @atexit.register
-def _stop_all():
+def _stop_all() -> None:
     for feed in list(_live_feeds):
         feed.stop()

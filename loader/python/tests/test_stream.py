@@ -1,6 +1,7 @@
 """SpriteStream against a real broker and a real loader process: the tensors are the loader's bytes,
 seen in place; a batch kept is never overwritten; every way a run ends leaves no ring file, no hang."""
 
+import gc
 import glob
 import re
 import os
@@ -44,6 +45,50 @@ def stream(bootstrap, ring_dir, **options):
     return SpriteStream(jar=JAR, ring_dir=ring_dir, log=None, bootstrap=bootstrap, **{**OPTIONS, **options})
 
 
+def epochs_of(s, n):
+    """Every batch of ``n`` iterations over ``s``: ``n`` epochs, as a training loop takes them."""
+    return (batch for _ in range(n) for batch in s)
+
+
+@pytest.fixture(scope="module")
+def reference(dataset, tmp_path_factory):
+    """What one `load --epochs 3` run with the stream tests' seed delivers, and where each epoch starts."""
+    out = tmp_path_factory.mktemp("reference")
+    java("load", "--bootstrap", dataset, "--dataset", DATASET, "--batch", "32", "--size", "16", "--seed", "5",
+         "--epochs", "3", "--threads", "2", "--quiet", "--export-npy", str(out))
+    keys = (out / "keys.txt").read_text().splitlines()
+    assert len(keys) == 3 * COUNT
+    return dict(images=torch.from_numpy(np.load(out / "images.npy")),
+                labels=torch.from_numpy(np.load(out / "labels.npy")).long(), keys=keys,
+                offsets=(out / "offsets.txt").read_text().splitlines(),
+                classes=(out / "classes.txt").read_text().splitlines())
+
+
+def epoch_of(reference, epoch, what):
+    return reference[what][epoch * COUNT:(epoch + 1) * COUNT]
+
+
+class Seen:
+    """What a loop received: pixels (copied), labels, keys, Kafka coordinates, epochs."""
+
+    def __init__(self, batches):
+        self.images, self.labels, self.keys, self.offsets, self.epochs = [], [], [], [], []
+        for batch in batches:
+            self.images.append(batch.images.clone())
+            self.labels.append(batch.labels)
+            self.keys += batch.keys
+            self.offsets += [f"{p} {o}" for p, o in zip(batch.partitions.tolist(), batch.offsets.tolist())]
+            self.epochs.append(batch.epoch)
+
+    def is_epoch(self, reference, epoch):
+        assert set(self.epochs) == {epoch}
+        assert self.keys == epoch_of(reference, epoch, "keys")
+        assert self.offsets == epoch_of(reference, epoch, "offsets")
+        assert torch.equal(torch.cat(self.labels), epoch_of(reference, epoch, "labels"))
+        assert torch.equal(torch.cat(self.images), epoch_of(reference, epoch, "images"))
+        return True
+
+
 def loader_children():
     """The feed processes this test process started (pids)."""
     found = []
@@ -60,6 +105,11 @@ def loader_children():
     return found
 
 
+def children_of(pid):
+    return [int(p.split("/")[2]) for p in glob.glob("/proc/[0-9]*/status")
+            if open(p).read().find(f"PPid:\t{pid}\n") >= 0]
+
+
 def wait_until(condition, what, seconds=60):
     deadline = time.time() + seconds
     while not condition():
@@ -67,27 +117,102 @@ def wait_until(condition, what, seconds=60):
         time.sleep(0.05)
 
 
-def test_the_tensors_are_the_bytes_the_loader_exports_for_the_same_seed(dataset, ring_dir, tmp_path):
-    java("load", "--bootstrap", dataset, "--dataset", DATASET, "--batch", "32", "--size", "16", "--seed", "5",
-         "--epochs", "2", "--threads", "2", "--quiet", "--export-npy", str(tmp_path))
-    images, labels, keys, partitions, offsets, epochs = [], [], [], [], [], []
-    s = stream(dataset, ring_dir, epochs=2)
-    for batch in s:
-        assert batch.images.dtype == torch.uint8 and batch.labels.dtype == torch.int64
-        images.append(batch.images.clone())
-        labels.append(batch.labels)
-        keys += batch.keys
-        partitions += batch.partitions.tolist()
-        offsets += batch.offsets.tolist()
-        epochs.append(batch.epoch)
+def test_the_iterations_of_one_stream_are_the_epochs_of_one_load_run_byte_for_byte(dataset, ring_dir, reference):
+    s = stream(dataset, ring_dir)  # epochs=None: as many as the loop asks for
+    loaders = []
+    for epoch in range(3):
+        seen = Seen(s)
+        loaders.append(loader_children())
+        assert seen.is_epoch(reference, epoch)
+        assert s.report["epoch"] == epoch and s.report["samples"] == COUNT
+        assert seen.labels[0].dtype == torch.int64
 
-    assert torch.equal(torch.cat(images), torch.from_numpy(np.load(tmp_path / "images.npy")))
-    assert torch.equal(torch.cat(labels), torch.from_numpy(np.load(tmp_path / "labels.npy")).long())
-    assert keys == (tmp_path / "keys.txt").read_text().splitlines()
-    assert [f"{p} {o}" for p, o in zip(partitions, offsets)] == (tmp_path / "offsets.txt").read_text().splitlines()
-    assert batch.classes == (tmp_path / "classes.txt").read_text().splitlines()
-    assert sorted(set(epochs)) == [0, 1]
-    assert s.report["samples"] == 2 * COUNT
+    assert len(loaders[0]) == 1 and loaders == [loaders[0]] * 3, f"one loader for every epoch: {loaders}"
+    assert s.run_report is None, "the run goes on: the loop may ask for more epochs"
+    s.close()
+    assert not loader_children()
+    assert os.listdir(ring_dir) == []
+
+
+def test_a_stream_of_n_epochs_gives_n_iterations_then_nothing_with_a_warning(dataset, ring_dir, reference):
+    s = stream(dataset, ring_dir, epochs=2)
+    for epoch in range(2):
+        assert Seen(s).is_epoch(reference, epoch)
+
+    assert s.run_report["samples"] == 2 * COUNT and s.run_report["epochs"] == 2
+    assert not loader_children(), "the run is over, its loader gone"
+    with pytest.warns(UserWarning, match=r"all 2 of its epochs were given.*yields nothing"):
+        assert list(s) == []
+    assert not loader_children()
+
+
+def test_leaving_an_epoch_early_then_iterating_again_gives_the_next_epoch(dataset, ring_dir, reference):
+    s = stream(dataset, ring_dir, slabs=4)
+    for i, batch in enumerate(s):
+        if i == 2:
+            break
+    (loader,) = loader_children()
+
+    assert Seen(s).is_epoch(reference, 1), "the rest of epoch 0 was released, not given"
+    assert loader_children() == [loader]
+    s.close()
+
+
+def test_set_epoch_to_the_next_epoch_is_free_and_to_another_restarts_the_loader_there(dataset, ring_dir, reference):
+    s = stream(dataset, ring_dir, epochs=3)
+    s.set_epoch(0)
+    assert Seen(s).is_epoch(reference, 0)
+    (first,) = loader_children()
+    s.set_epoch(1)
+    assert loader_children() == [first], "the next epoch anyway: nothing restarts"
+
+    s.set_epoch(2)
+    assert Seen(s).is_epoch(reference, 2)
+    assert first not in loader_children()
+    with pytest.warns(UserWarning, match="yields nothing"):
+        assert list(s) == []  # epoch 2 was the run's last
+
+    s.set_epoch(1)  # back to an earlier epoch: a new loader starts there
+    assert Seen(s).is_epoch(reference, 1)
+    s.close()
+    assert os.listdir(ring_dir) == []
+
+
+def test_a_stream_left_to_the_garbage_collector_stops_its_loader_and_leaves_no_file(dataset, ring_dir):
+    s = stream(dataset, ring_dir)
+    batches = iter(s)
+    first = next(batches)
+    assert len(loader_children()) == 1
+    del batches, s
+    gc.collect()
+
+    wait_until(lambda: not loader_children(), "the loader exits once its stream is gone")
+    assert os.listdir(ring_dir) == []
+    assert first.images.shape == (32, 16, 16, 4) and int(first.images.sum()) >= 0, "a batch held stays readable"
+
+
+def test_interpreter_exit_stops_the_loader_of_a_stream_still_alive_and_leaves_no_file(dataset, ring_dir):
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.join(REPO, "loader", "python")!r})
+        from spritestream import SpriteStream
+        stream = SpriteStream(jar={JAR!r}, ring_dir={ring_dir!r}, log=None, bootstrap={dataset!r},
+                              dataset={DATASET!r}, batch=32, size=16)
+        batches = iter(stream)
+        held = next(batches)
+        print("ready", flush=True)
+        sys.stdin.readline()
+        """)  # and the interpreter ends with the stream, its iteration and a batch alive
+    python = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert python.stdout.readline().strip() == b"ready"
+    loaders = children_of(python.pid)
+    assert len(loaders) == 1
+
+    python.stdin.close()
+    assert python.wait(60) == 0
+
+    assert not os.path.exists(f"/proc/{loaders[0]}"), "the loader ended and was reaped before Python exited"
+    assert os.listdir(ring_dir) == []
 
 
 def test_a_batch_is_a_view_of_the_loaders_shared_memory_not_a_copy(dataset, ring_dir):
@@ -105,7 +230,7 @@ def test_a_batch_is_a_view_of_the_loaders_shared_memory_not_a_copy(dataset, ring
 def test_a_kept_batch_is_unchanged_after_many_more_batches_through_the_same_slots(dataset, ring_dir):
     kept = None
     others = []
-    for batch in stream(dataset, ring_dir, epochs=4, slabs=4):
+    for batch in epochs_of(stream(dataset, ring_dir, slabs=4), 4):
         if kept is None:
             kept, copy = batch, batch.images.clone()
         else:
@@ -117,9 +242,9 @@ def test_a_kept_batch_is_unchanged_after_many_more_batches_through_the_same_slot
 
 
 def test_a_write_into_a_batch_reaches_no_later_batch_in_its_slot(dataset, ring_dir):
-    reference = [b.images.clone() for b in stream(dataset, ring_dir, epochs=3, slabs=3)]
+    reference = [b.images.clone() for b in epochs_of(stream(dataset, ring_dir, slabs=3), 3)]
     wrong = 0
-    for i, batch in enumerate(stream(dataset, ring_dir, epochs=3, slabs=3)):
+    for i, batch in enumerate(epochs_of(stream(dataset, ring_dir, slabs=3), 3)):
         wrong += not torch.equal(batch.images, reference[i])
         batch.images.fill_(7)  # a training loop's in-place augmentation
 
@@ -130,7 +255,7 @@ def test_holding_every_slot_raises_at_once_instead_of_waiting_forever(dataset, r
     kept = []
     with pytest.raises(SpriteStreamError, match=r"all 4 of the loader's batch slots are held .*\.clone\(\)"), \
             pytest.warns(UserWarning, match=r"\.clone\(\) batches you keep for long"):
-        for batch in stream(dataset, ring_dir, epochs=2, slabs=4):
+        for batch in stream(dataset, ring_dir, slabs=4):
             kept.append(batch)
     assert len(kept) == 4
     wait_until(lambda: not loader_children(), "the loader exits")
@@ -138,14 +263,15 @@ def test_holding_every_slot_raises_at_once_instead_of_waiting_forever(dataset, r
 
 
 def test_killing_the_loader_makes_the_stream_raise_and_leaves_no_file(dataset, ring_dir):
-    s = iter(stream(dataset, ring_dir, epochs=1000))
-    first = next(s)
+    s = stream(dataset, ring_dir, slabs=4)  # the loader is at most 3 batches ahead: still in epoch 0
+    batches = iter(s)
+    first = next(batches)
     (pid,) = loader_children()
     os.kill(pid, signal.SIGKILL)
 
     with pytest.raises(SpriteStreamError, match="killed by signal 9"):
-        for _ in s:
-            pass
+        for _ in batches:
+            pass  # what the ring holds already is whole: it comes first
     assert os.listdir(ring_dir) == []
     assert first.images.shape == (32, 16, 16, 4), "a batch held stays readable"
     first.images.sum()
@@ -157,13 +283,12 @@ def test_killing_the_python_side_makes_the_loader_exit_and_leaves_no_file(datase
         sys.path.insert(0, {os.path.join(REPO, "loader", "python")!r})
         from spritestream import SpriteStream
         for batch in SpriteStream(jar={JAR!r}, ring_dir={ring_dir!r}, log=None, bootstrap={dataset!r},
-                                  dataset={DATASET!r}, epochs=1000, batch=32, size=16):
+                                  dataset={DATASET!r}, batch=32, size=16):
             print(batch.index, flush=True)
         """)
     python = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
     assert python.stdout.readline().strip() == b"0"
-    loaders = [int(p.split("/")[2]) for p in glob.glob("/proc/[0-9]*/status")
-               if open(p).read().find(f"PPid:\t{python.pid}\n") >= 0]
+    loaders = children_of(python.pid)
     assert len(loaders) == 1
 
     python.kill()
@@ -175,7 +300,7 @@ def test_killing_the_python_side_makes_the_loader_exit_and_leaves_no_file(datase
 
 
 def test_closing_the_stream_mid_run_stops_the_loader(dataset, ring_dir):
-    s = stream(dataset, ring_dir, epochs=1000)
+    s = stream(dataset, ring_dir)
     batches = iter(s)
     next(batches)
     s.close()
@@ -222,12 +347,17 @@ def test_the_ranks_of_a_world_share_the_epoch_out_without_overlap(dataset, ring_
     assert not set(keys[0]) & set(keys[1])
 
 
-def test_a_dataloader_with_batch_size_none_passes_the_batches_through(dataset, ring_dir):
-    seen = 0
-    for images, labels in DataLoader(stream(dataset, ring_dir), batch_size=None):
-        assert images.shape[1:] == (16, 16, 4)
-        seen += len(labels)
-    assert seen == COUNT
+def test_a_dataloader_over_the_stream_is_one_with_persistent_workers(dataset, ring_dir, reference):
+    loader = DataLoader(stream(dataset, ring_dir), batch_size=None)
+    loaders = []
+    for epoch in range(2):
+        labels_seen = []
+        for images, labels in loader:
+            assert images.shape[1:] == (16, 16, 4)
+            labels_seen.append(labels)
+        loaders.append(loader_children())
+        assert torch.equal(torch.cat(labels_seen), epoch_of(reference, epoch, "labels"))
+    assert len(loaders[0]) == 1 and loaders[1] == loaders[0], "one loader for both epochs"
 
 
 def test_workers_are_refused_with_the_reason(dataset, ring_dir):
@@ -237,19 +367,41 @@ def test_workers_are_refused_with_the_reason(dataset, ring_dir):
 
 
 def test_a_saved_run_resumes_right_after_the_last_batch_the_loop_took_not_the_last_in_the_ring(
-        dataset, ring_dir, tmp_path):
+        dataset, ring_dir, tmp_path, reference):
     state = str(tmp_path / "state.json")
-    whole = [k for b in stream(dataset, ring_dir, epochs=2) for k in b.keys]
-    s = stream(dataset, ring_dir, epochs=2, save_state=state)
+    s = stream(dataset, ring_dir, epochs=3, save_state=state)
+    assert Seen(s).is_epoch(reference, 0)
     batches = iter(s)
     first = [k for _ in range(5) for k in next(batches).keys]
-    s.close()  # the ring held more batches than these five by now
+    s.close()  # mid-epoch 1: the ring held more batches than these five by now
 
-    rest = [k for b in SpriteStream(jar=JAR, ring_dir=ring_dir, log=None, bootstrap=dataset, resume=state, size=16,
-                                    threads=2) for k in b.keys]
+    resumed = SpriteStream(jar=JAR, ring_dir=ring_dir, log=None, bootstrap=dataset, resume=state, size=16, threads=2)
+    rest = [k for b in resumed for k in b.keys]
+    assert first + rest == epoch_of(reference, 1, "keys"), "the first iteration ends the interrupted epoch"
+    assert Seen(resumed).is_epoch(reference, 2), "the next is the following epoch"
+    assert resumed.run_report["epochs"] == 2 and not loader_children()
 
-    assert len(first) == 5 * 32
-    assert first + rest == whole
+
+def test_an_epoch_left_early_counts_as_taken_so_a_resume_goes_on_from_the_next(dataset, ring_dir, tmp_path,
+                                                                               reference):
+    state = str(tmp_path / "state.json")
+    s = stream(dataset, ring_dir, epochs=3, save_state=state)
+    for i, batch in enumerate(s):
+        if i == 1:
+            break  # the rest of epoch 0 is released when the next iteration begins
+    batches = iter(s)
+    first = [k for _ in range(2) for k in next(batches).keys]
+    s.close()
+
+    resumed = SpriteStream(jar=JAR, ring_dir=ring_dir, log=None, bootstrap=dataset, resume=state, size=16, threads=2)
+    rest = [k for b in resumed for k in b.keys]
+    assert first + rest == epoch_of(reference, 1, "keys")
+    resumed.close()
+
+    again = SpriteStream(jar=JAR, ring_dir=ring_dir, log=None, bootstrap=dataset, resume=state, size=16, threads=2)
+    again.set_epoch(0)  # not where the state stands: the resumed run's epoch 0, from its beginning
+    assert Seen(again).is_epoch(reference, 0)
+    again.close()
 
 
 def test_augmented_batches_from_python_are_the_loaders_for_the_same_seed(dataset, ring_dir, tmp_path):

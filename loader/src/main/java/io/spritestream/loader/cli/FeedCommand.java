@@ -33,10 +33,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "feed", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
         description = {"Loads a dataset into a shared-memory ring of batch slots that another process views "
                 + "without a copy (the Python package's SpriteStream starts it; see README, 'From PyTorch').",
-                "Standard output carries the feed's protocol (R, C, B, E lines), standard input the viewer's "
-                        + "answers (F slot); everything for people goes to standard error."},
+                "Standard output carries the feed's protocol (R, C, B, N, E lines), standard input the viewer's "
+                        + "answers (T index, F slot); everything for people goes to standard error."},
         footer = {"", "Examples:",
                 "  feed --dataset demo --size 64 --epochs 3",
+                "  feed --dataset demo --size 64 --epochs 10 --seed 7 --start-epoch 4",
                 "  feed --dataset icons --rank 1 --world-size 4 --ring-dir /dev/shm"})
 public final class FeedCommand implements Callable<Integer> {
 
@@ -55,6 +56,11 @@ public final class FeedCommand implements Callable<Integer> {
     @Mixin
     LoaderOptions loader;
 
+    @Option(names = "--start-epoch", paramLabel = "E",
+            description = "The epoch the run starts in, from its beginning (default: 0; with --resume, where the "
+                    + "state stood): the batches of that epoch and the later ones of a run started at 0.")
+    Integer startEpoch;
+
     @Option(names = "--ring-dir", paramLabel = "DIR", defaultValue = "/dev/shm",
             description = "The folder of the ring's file, a tmpfs (default: ${DEFAULT-VALUE}).")
     Path ringDir;
@@ -70,7 +76,11 @@ public final class FeedCommand implements Callable<Integer> {
         StartupTimeline.mark("command");
         PrintWriter err = spec.commandLine().getErr();
         KafkaSettings settings = kafka.settings();
-        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, err);
+        // What the options say (the seed) is printed once --start-epoch is known good too: a bad option is the only line.
+        java.io.StringWriter said = new java.io.StringWriter();
+        LoaderSettings asked = loader.settings(target.dataset, target.topic, settings, new PrintWriter(said, true));
+        LoaderSettings run = startEpoch == null ? asked : asked.toConfig().startEpoch(startEpoch).conclude();
+        err.print(said);
         // Standard output is the protocol's: whatever else prints there (a library) goes to standard error.
         OutputStream protocol = new FileOutputStream(FileDescriptor.out);
         PrintStream stdout = System.out;

@@ -34,8 +34,15 @@ import java.util.Map;
  *                         before the first     F slot   done with the batch in slot: the loader
  *                         batch that has them            may write into it again
  *   B slot rows epoch index    a batch is in slot      (end of input)  stop: the loader ends the run
+ *   N epoch               every batch of epoch was announced
  *   E {report}            the run is over (its report, one JSON line); end of output follows
  * </pre>
+ *
+ * <p>{@code N} comes as soon as the loader knows the epoch is complete: right after the {@code B}
+ * of its last batch, or, when the epoch ends without a batch of its own (its last one was full,
+ * {@code --drop-last} dropped the rest, or this rank's share was empty), before the next epoch's
+ * first batch is ready. A viewer that gives one epoch at a time ends it there without waiting for
+ * the next; a run cut short by {@code --max-batches} has no {@code N} for the epoch it stopped in.
  *
  * <p>With {@code --save-state}, the state file is written as the loop takes batches ({@code T}),
  * not as they enter the ring, which runs up to a ring's worth of batches ahead: a resume after a
@@ -68,6 +75,11 @@ public final class FeedRun {
     private Thread runner;
     private volatile boolean viewerGone;
     private volatile String protocolError;
+    /** While the run delivers (its thread only): its lines, loader, batches announced and epoch ends to send. */
+    private Lines lines;
+    private SpriteLoader loader;
+    private long announced;
+    private final List<Integer> endsToSend = new ArrayList<>();
 
     public FeedRun(LoaderSettings settings, KafkaSettings kafka, Path ringDir) {
         // The feed saves the state itself, as the viewer's loop takes batches; the loader does not.
@@ -101,8 +113,11 @@ public final class FeedRun {
         try (Ring ring = Ring.create(ringDir, layout, settings.effectiveSlabs())) {
             Thread cleanup = new Thread(ring::close, "feed-ring-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
-            try (SpriteLoader loader = SpriteLoader.open(settings, kafka, null, listener, shape -> ring.memory())) {
+            try (SpriteLoader loader = SpriteLoader.open(settings, kafka, null,
+                    listener.withEpochEnds(this::epochCompleted), shape -> ring.memory())) {
                 Lines lines = new Lines(out);
+                this.lines = lines;
+                this.loader = loader;
                 lines.send("R " + ring.slots() + " " + ring.stride() + " " + ring.file().toAbsolutePath());
                 Thread replies = startReplies(in);
                 try {
@@ -125,7 +140,11 @@ public final class FeedRun {
                     }
                     Thread.interrupted(); // nor may an interrupt it sent before disturb the loader's close
                     replies.interrupt();
-                    releaseAll();
+                    // The viewer may still read what it holds (a stopped run's batches stay valid there):
+                    // its slots go back only to a pool the stopped pipeline no longer fills.
+                    if (loader.stopPipeline()) {
+                        releaseAll();
+                    }
                 }
             } finally {
                 try {
@@ -165,6 +184,11 @@ public final class FeedRun {
                 }
             }
             lines.send("B " + slot + " " + batch.size() + " " + batch.epoch() + " " + batch.index());
+            announced++;
+            for (int epoch : endsToSend) {
+                lines.send("N " + epoch); // the epoch this batch ended
+            }
+            endsToSend.clear();
         }
         if (protocolError != null) {
             throw new IOException(protocolError);
@@ -173,6 +197,23 @@ public final class FeedRun {
             writeState(loader.state());
         }
         return viewerGone ? null : loader.report();
+    }
+
+    /**
+     * The loader completed {@code epoch} (in {@link SpriteLoader#next()}, on the runner's thread):
+     * {@code N} now if every batch it handed out is announced, else after the {@code B} of the batch
+     * it is about to return, which ends the epoch.
+     */
+    private void epochCompleted(int epoch) {
+        if (loader.stats().batchesDelivered() != announced) {
+            endsToSend.add(epoch);
+            return;
+        }
+        try {
+            lines.send("N " + epoch);
+        } catch (UncheckedIOException viewerGone) {
+            // the viewer is gone: the run notices on its way out of next()
+        }
     }
 
     /**

@@ -47,6 +47,7 @@ public final class LoaderConfig {
     int readAhead = LoaderSettings.READ_AHEAD.defaultValue();
     BadRecordPolicy onBadRecord = LoaderSettings.ON_BAD_RECORD.defaultValue();
     LoaderState resume;
+    Integer startEpoch;
     Path saveState;
     String followGroup;
     boolean trainerWaitReportedByCaller;
@@ -77,6 +78,7 @@ public final class LoaderConfig {
         this.readAhead = s.readAhead();
         this.onBadRecord = s.onBadRecord();
         this.resume = s.resumeState();
+        this.startEpoch = s.resumeState() == null ? s.startEpoch() : null; // a resumed state holds its own
         this.saveState = s.saveStatePath();
         this.followGroup = s.followGroup();
         this.trainerWaitReportedByCaller = s.trainerWaitReportedByCaller();
@@ -146,6 +148,16 @@ public final class LoaderConfig {
 
     public LoaderConfig epochs(int value) {
         this.epochs = value;
+        return this;
+    }
+
+    /**
+     * Starts the run at the beginning of {@code epoch} ({@link LoaderSettings#START_EPOCH}): its
+     * batches are those of that epoch of a run started at 0, and of the later ones. A resumed run
+     * goes to the beginning of that epoch of its own order, instead of where its state stood.
+     */
+    public LoaderConfig startEpoch(int epoch) {
+        this.startEpoch = epoch;
         return this;
     }
 

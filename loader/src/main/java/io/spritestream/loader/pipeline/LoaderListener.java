@@ -2,6 +2,7 @@ package io.spritestream.loader.pipeline;
 
 import io.spritestream.loader.ingest.ClientObserver;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * What a {@link SpriteLoader} tells an observer (the metrics binder), as plain numbers: the pipeline
@@ -36,48 +37,77 @@ public interface LoaderListener {
 
     /** This listener, with its notices sent to {@code notices} instead. */
     default LoaderListener withNotices(Consumer<String> notices) {
-        LoaderListener events = this;
-        return new LoaderListener() {
-            @Override
-            public ClientObserver clients() {
-                return events.clients();
-            }
-
+        return new Forwarding(this) {
             @Override
             public void notice(String message) {
                 notices.accept(message);
             }
+        };
+    }
 
+    /** This listener, with {@code ends} told too of each completed epoch (after this listener). */
+    default LoaderListener withEpochEnds(IntConsumer ends) {
+        return new Forwarding(this) {
             @Override
-            public void opened(SpriteLoader loader) {
-                events.opened(loader);
-            }
-
-            @Override
-            public void decoded(long nanos) {
-                events.decoded(nanos);
-            }
-
-            @Override
-            public void delivered(int samples, long assemblyNanos, long oldestRecordMillis) {
-                events.delivered(samples, assemblyNanos, oldestRecordMillis);
-            }
-
-            @Override
-            public void trainerWaited(long nanos) {
-                events.trainerWaited(nanos);
-            }
-
-            @Override
-            public void copiedToDevice(long nanos) {
-                events.copiedToDevice(nanos);
-            }
-
-            @Override
-            public void closed(SpriteLoader loader) {
-                events.closed(loader);
+            public void epochCompleted(int epoch) {
+                super.epochCompleted(epoch);
+                ends.accept(epoch);
             }
         };
+    }
+
+    /** Tells another listener everything; a subclass changes what it overrides. */
+    class Forwarding implements LoaderListener {
+        private final LoaderListener events;
+
+        protected Forwarding(LoaderListener events) {
+            this.events = events;
+        }
+
+        @Override
+        public ClientObserver clients() {
+            return events.clients();
+        }
+
+        @Override
+        public void notice(String message) {
+            events.notice(message);
+        }
+
+        @Override
+        public void opened(SpriteLoader loader) {
+            events.opened(loader);
+        }
+
+        @Override
+        public void decoded(long nanos) {
+            events.decoded(nanos);
+        }
+
+        @Override
+        public void delivered(int samples, long assemblyNanos, long oldestRecordMillis) {
+            events.delivered(samples, assemblyNanos, oldestRecordMillis);
+        }
+
+        @Override
+        public void trainerWaited(long nanos) {
+            events.trainerWaited(nanos);
+        }
+
+        @Override
+        public void epochCompleted(int epoch) {
+            events.epochCompleted(epoch);
+        }
+
+        @Override
+        public void copiedToDevice(long nanos) {
+            events.copiedToDevice(nanos);
+        }
+
+        @Override
+        public void closed(SpriteLoader loader) {
+            events.closed(loader);
+        }
     }
 
     /**
@@ -98,6 +128,14 @@ public interface LoaderListener {
      * @param oldestRecordMillis the oldest record timestamp in it (ms since the epoch), or -1 if none
      */
     default void delivered(int samples, long assemblyNanos, long oldestRecordMillis) { }
+
+    /**
+     * Every batch of {@code epoch} has been handed out by {@link SpriteLoader#next()}: called in the
+     * call that hands out its last batch, before that batch is returned, or, when the epoch ends
+     * without a batch of its own (its last one was full, was dropped, or this rank had none), in the
+     * next call, before it waits for another epoch's first batch.
+     */
+    default void epochCompleted(int epoch) { }
 
     /**
      * The training loop waited {@code nanos} for its next batch: measured in {@link SpriteLoader#next()},

@@ -27,6 +27,8 @@ public final class LoaderSettings {
 
     public static final Setting<Integer> BATCH = Setting.integer("batch", 64, 1, 65536, "Samples per batch");
     public static final Setting<Integer> EPOCHS = Setting.integer("epochs", 1, 1, 1_000_000, "Epochs");
+    public static final Setting<Integer> START_EPOCH = Setting.integer("start-epoch", 0, 0, 999_999,
+            "The epoch the run starts in, from its beginning (default: 0, or where a resumed run stood)");
     public static final Setting<Integer> THREADS = Setting.integer("threads", 1, 1, 256, "Decode threads")
             .withRuntimeDefault(Math.max(1, Runtime.getRuntime().availableProcessors()), "the number of cores");
     public static final Setting<Long> MAX_BATCHES = Setting.longInteger("max-batches", 0, 0, Long.MAX_VALUE,
@@ -77,6 +79,7 @@ public final class LoaderSettings {
     private final int readAhead;
     private final BadRecordPolicy onBadRecord;
     private final LoaderState resume;
+    private final int startEpoch;
     private final Path saveState;
     private final String followGroup;
     private final boolean trainerWaitReportedByCaller;
@@ -104,7 +107,19 @@ public final class LoaderSettings {
         this.rank = RANK.check(c.rank);
         this.readAhead = READ_AHEAD.check(c.readAhead);
         this.onBadRecord = ON_BAD_RECORD.check(c.onBadRecord);
-        this.resume = c.resume;
+        Integer asked = c.startEpoch == null ? null : START_EPOCH.check(c.startEpoch);
+        if (asked != null && asked >= epochs) {
+            throw InvalidSettingException.format("{start-epoch}: %s (expected 0..%s for {epochs} %s)", asked,
+                    epochs - 1, epochs);
+        }
+        if (asked != null && asked > 0 && c.followGroup != null) {
+            throw InvalidSettingException.format("{start-epoch}: a live tail has no epochs (expected no {follow})");
+        }
+        // A resumed run asked for an epoch starts at its beginning, in the resumed run's order.
+        this.resume = c.resume == null || asked == null ? c.resume
+                : c.resume.at(asked, 0, List.of(), c.resume.classes(), c.resume.batchesDelivered(),
+                        c.resume.samplesDelivered());
+        this.startEpoch = resume != null ? resume.epoch() : asked == null ? 0 : asked;
         this.saveState = c.saveState;
         this.followGroup = c.followGroup == null ? null : GROUP.check(c.followGroup);
         this.trainerWaitReportedByCaller = c.trainerWaitReportedByCaller;
@@ -136,7 +151,7 @@ public final class LoaderSettings {
 
     /** Every declared setting of a loader run, for the command line's defaults and docs. */
     public static List<Setting<?>> declared() {
-        List<Setting<?>> all = new ArrayList<>(List.of(BATCH, EPOCHS, THREADS, MAX_BATCHES, DROP_LAST, SLABS,
+        List<Setting<?>> all = new ArrayList<>(List.of(BATCH, EPOCHS, START_EPOCH, THREADS, MAX_BATCHES, DROP_LAST, SLABS,
                 LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, KeySplit.VALIDATION_FRACTION, CACHE,
                 CACHE_MAX_BYTES, AugmentSpec.SETTING));
         all.addAll(PixelSpec.settings());
@@ -295,9 +310,9 @@ public final class LoaderSettings {
         return root.resolve("decoded");
     }
 
-    /** The epoch the run starts in (0, or the resumed one). */
+    /** The epoch the run starts in (0, the one asked for, or the resumed one). */
     public int startEpoch() {
-        return resume == null ? 0 : resume.epoch();
+        return startEpoch;
     }
 
     /** Positions of the start epoch's order already delivered. */

@@ -140,7 +140,7 @@ public final class SpriteLoader implements AutoCloseable {
         int chunk = chunkSize(settings);
         int chunksPerBatch = (settings.batchSize() + chunk - 1) / chunk;
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
-        this.readerToAssembler = new ArrayBlockingQueue<>(slabs + 2 * settings.epochs() + 2);
+        this.readerToAssembler = new ArrayBlockingQueue<>(assemblyQueueCapacity(slabs, settings.epochs()));
         this.filler = new SlabFiller(pool, settings.following() ? 0 : settings.startEpoch(), settings.keySplit(), chunk,
                 readerToDecoders, readerToAssembler, stats);
         SpriteDecoder.useSingleThreadedOpenCv();
@@ -205,6 +205,16 @@ public final class SpriteLoader implements AutoCloseable {
         SlabMemory forPool(PoolShape shape);
     }
 
+    /**
+     * Room between the reader and the assembler: every slab, and twice as many epoch ends as there
+     * are slabs (or epochs, if fewer). The reader waits when it is full, as it waits for a free slab;
+     * an epoch with records puts a slab before its end, so only a run of epochs with nothing for this
+     * rank fills it with ends alone. Never sized by the run's epoch count, which may be a million.
+     */
+    static int assemblyQueueCapacity(int slabs, int epochs) {
+        return slabs + 2 * Math.min(epochs, slabs) + 2;
+    }
+
     private static int chunkSize(LoaderSettings settings) {
         // Enough chunks per batch for every thread to help, but not so small that claims dominate.
         return Math.max(4, Math.min(32, settings.batchSize() / Math.max(1, 2 * settings.threads())));
@@ -215,9 +225,10 @@ public final class SpriteLoader implements AutoCloseable {
             return settings.resumeState().continuing(settings.epochs(), settings.worldSize(), settings.rank(),
                     settings.batchSize());
         }
-        return LoaderState.fresh(source.manifest().map(m -> m.dataset()).orElse(null),
+        LoaderState fresh = LoaderState.fresh(source.manifest().map(m -> m.dataset()).orElse(null),
                 source.manifest().map(m -> m.version()).orElse(0), source.topic(), source.ranges(), settings.order(),
                 settings.augment().isNone() ? null : settings.augment().toString(), settings.epochs(), settings.worldSize(), settings.rank(), source.classes(), settings.batchSize());
+        return settings.startEpoch() == 0 ? fresh : fresh.at(settings.startEpoch(), 0, List.of(), fresh.classes(), 0, 0);
     }
 
     /** The reader stage: the feed's records into slabs, then idle until closed. */
@@ -292,11 +303,15 @@ public final class SpriteLoader implements AutoCloseable {
         }
         progress.delivered(batch.epoch(), batch.position(batch.size() - 1), batch.classes(), stats.batchesDelivered(),
                 stats.samplesDelivered(), endsEpoch);
+        if (endsEpoch) {
+            listener.epochCompleted(got.endsEpoch());
+        }
     }
 
     private void epochDone(int epoch) {
         stats.epochsCompleted.incrementAndGet();
         progress.epochDone(epoch, stats.batchesDelivered(), stats.samplesDelivered());
+        listener.epochCompleted(epoch);
     }
 
     /**
@@ -402,6 +417,11 @@ public final class SpriteLoader implements AutoCloseable {
         return readerToAssembler.size();
     }
 
+    /** Most read slabs and epoch ends that can wait to be assembled. Any thread. */
+    public int assemblyQueueCapacity() {
+        return readerToAssembler.size() + readerToAssembler.remainingCapacity();
+    }
+
     /** The epoch being delivered, from 0 (the last one once the run is over; 0 for a live tail). Any thread. */
     public int epoch() {
         return progress.epoch();
@@ -434,6 +454,20 @@ public final class SpriteLoader implements AutoCloseable {
                 s > 0 ? stats.samplesDelivered() / s : 0, stats.rejectedTotal(), reasons, stats.recordsAccounted(),
                 stats.dropped(), stats.repeated(), stats.cacheHits(), stats.cacheMisses(), stats.cacheCorrupt(),
                 source.manifest().map(m -> m.key()).orElse(null), source.topic(), StartupTimeline.seconds());
+    }
+
+    /**
+     * Stops the pipeline's threads, waiting for them as {@link #close()} does: once it returns, no
+     * record is read and no slab is filled or decoded any more, so a slab given back to the pool
+     * from then on is never written again (the feed gives its viewer's slots back only then).
+     * {@link #close()} is still needed. The trainer's thread.
+     *
+     * @return whether every thread stopped in time
+     */
+    public boolean stopPipeline() {
+        stages.stopping();
+        feed.wakeup();
+        return stages.stopAll(STOP_TIMEOUT).isEmpty();
     }
 
     /**

@@ -231,6 +231,16 @@ class LoaderCliTest {
     }
 
     @Test
+    void aFeedStartEpochPastItsEpochsIsTheOnlyLineBeforeTheUsage() {
+        CliRun late = run("feed", "--bootstrap", bootstrap, "--dataset", "cli-test", "--seed", "1", "--epochs", "3",
+                "--start-epoch", "3");
+
+        assertEquals(2, late.exit());
+        assertEquals("error: --start-epoch: 3 (expected 0..2 for --epochs 3)", late.err().lines().findFirst().orElse(""));
+        assertEquals("", late.out(), "standard output carries nothing but the protocol");
+    }
+
+    @Test
     void badArgumentsGiveExitCode2AndAOneLineReason() {
         CliRun noTarget = run("load", "--bootstrap", bootstrap);
         assertEquals(2, noTarget.exit());

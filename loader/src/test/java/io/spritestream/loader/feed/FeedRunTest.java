@@ -51,8 +51,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +69,9 @@ class FeedRunTest {
 
     private static final String DATASET = "feed-test";
     private static final int COUNT = 300;
+    /** A dataset of whole batches: every epoch's last batch is full. */
+    private static final String WHOLE = "feed-whole";
+    private static final int WHOLE_COUNT = 320;
     private static final int BATCH = 32;
     private static final int SIZE = 16;
 
@@ -79,6 +84,7 @@ class FeedRunTest {
         kafka = KafkaSettings.of(broker.bootstrapServers());
         manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
         Datasets.synthetic(kafka, DATASET, COUNT, 5, SIZE, 2);
+        Datasets.synthetic(kafka, WHOLE, WHOLE_COUNT, 3, SIZE, 2);
     }
 
     @AfterAll
@@ -88,7 +94,11 @@ class FeedRunTest {
     }
 
     private static LoaderSettings settings(int epochs, int slabs) {
-        return LoaderConfig.dataset(DatasetRef.parse(DATASET)).order(new OrderSpec(3, true, 32, 64, Remainder.DROP))
+        return settings(DATASET, epochs, slabs);
+    }
+
+    private static LoaderSettings settings(String dataset, int epochs, int slabs) {
+        return LoaderConfig.dataset(DatasetRef.parse(dataset)).order(new OrderSpec(3, true, 32, 64, Remainder.DROP))
                 .batchSize(BATCH).pixels(new PixelSpec(SIZE, SIZE, 4, Fit.PAD)).threads(2).slabs(slabs).epochs(epochs)
                 .cache(null).conclude();
     }
@@ -116,7 +126,7 @@ class FeedRunTest {
         for (String line = viewer.line(); !line.startsWith("E "); line = viewer.line()) {
             if (line.startsWith("C ")) {
                 classes = List.of(line.substring(2).replaceAll("[\\[\\]\"]", "").split(","));
-            } else {
+            } else if (line.startsWith("B ")) {
                 String[] b = line.split(" ");
                 int slot = Integer.parseInt(b[1]);
                 seen.add(viewer.digest(slot, Integer.parseInt(b[2]), Integer.parseInt(b[3])));
@@ -129,6 +139,70 @@ class FeedRunTest {
         assertEquals(List.of("ball", "cross", "diamond", "heart", "ring"), classes);
         assertEquals(2L * COUNT, report.samples());
         assertFalse(Files.exists(viewer.ring), "the ring's file is gone at the end");
+    }
+
+    @Test
+    void eachEpochsEndIsTheLineRightAfterItsLastBatch(@TempDir Path ringDir) throws Exception {
+        Viewer viewer = new Viewer(settings(3, 6), ringDir);
+        List<String> said = new ArrayList<>();
+        for (String line = viewer.line(); !line.startsWith("E "); line = viewer.line()) {
+            if (line.startsWith("B ")) {
+                String[] b = line.split(" ");
+                said.add("B " + b[3]);
+                viewer.answer("F " + b[1]);
+            } else if (line.startsWith("N ")) {
+                said.add(line);
+            }
+        }
+        viewer.run.get(60, TimeUnit.SECONDS);
+
+        int perEpoch = (COUNT + BATCH - 1) / BATCH;
+        List<String> expected = new ArrayList<>();
+        for (int epoch = 0; epoch < 3; epoch++) {
+            for (int b = 0; b < perEpoch; b++) {
+                expected.add("B " + epoch);
+            }
+            expected.add("N " + epoch);
+        }
+        assertEquals(expected, said);
+    }
+
+    @Test
+    @Timeout(60)
+    void anEpochWhoseLastBatchIsFullEndsWithoutWaitingForTheNextEpochsFirstBatch(@TempDir Path ringDir)
+            throws Exception {
+        // 10 full batches an epoch in 4 slots: the viewer keeps the last 4 batches of epoch 0, so no
+        // batch of epoch 1 can be written until it answers; the epoch's end must come before that.
+        Viewer viewer = new Viewer(settings(WHOLE, 2, 4), ringDir);
+        List<String> kept = new ArrayList<>();
+        String line = viewer.line();
+        for (; !line.startsWith("N "); line = viewer.line()) {
+            if (line.startsWith("B ")) {
+                String[] b = line.split(" ");
+                assertEquals("0", b[3], "a batch of epoch 1 before epoch 0's end: " + line);
+                if (Integer.parseInt(b[4]) < 6) {
+                    viewer.answer("F " + b[1]);
+                } else {
+                    kept.add(b[1]);
+                }
+            }
+        }
+        assertEquals("N 0", line);
+        assertEquals(4, kept.size(), "the viewer holds every slot");
+        for (String slot : kept) {
+            viewer.answer("F " + slot);
+        }
+        List<String> rest = new ArrayList<>();
+        for (line = viewer.line(); !line.startsWith("E "); line = viewer.line()) {
+            if (line.startsWith("B ")) {
+                viewer.answer("F " + line.split(" ")[1]);
+            }
+            rest.add(line.substring(0, 1));
+        }
+        viewer.run.get(60, TimeUnit.SECONDS);
+
+        assertEquals(11, rest.size(), "10 batches of epoch 1, then its end: " + rest);
+        assertEquals("N", rest.get(10));
     }
 
     @Test
@@ -162,6 +236,24 @@ class FeedRunTest {
 
         assertNull(viewer.run.get(60, TimeUnit.SECONDS), "a run the viewer stopped has no report");
         assertFalse(Files.exists(viewer.ring));
+    }
+
+    @RepeatedTest(5)
+    void aSlotTheViewerHoldsWhenItStopsTheRunIsNeverWrittenAgain(@TempDir Path ringDir) throws Exception {
+        // The viewer keeps its first batch and answers every other at once, so the loader is busy
+        // reading and decoding when the viewer stops the run. What it holds must stay as it was:
+        // its slot may go back only to a pool nobody fills any more.
+        Viewer viewer = new Viewer(settings(50, 4), ringDir);
+        String[] kept = viewer.nextBatch();
+        String before = viewer.digest(Integer.parseInt(kept[1]), Integer.parseInt(kept[2]), Integer.parseInt(kept[3]));
+        for (int i = 0; i < 30; i++) {
+            viewer.answer("F " + viewer.nextBatch()[1]);
+        }
+        viewer.answers.close();
+        viewer.run.get(60, TimeUnit.SECONDS);
+
+        assertEquals(before, viewer.digest(Integer.parseInt(kept[1]), Integer.parseInt(kept[2]),
+                Integer.parseInt(kept[3])));
     }
 
     @Test

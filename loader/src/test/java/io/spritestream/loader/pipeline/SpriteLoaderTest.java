@@ -12,6 +12,7 @@ import io.spritestream.broker.SharedKafka;
 import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.catalog.DatasetNotFoundException;
 import io.spritestream.catalog.DatasetRef;
+import io.spritestream.config.InvalidSettingException;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.memory.LeakDetection;
@@ -148,6 +149,44 @@ class SpriteLoaderTest {
 
         assertEquals(5, d.keysPerBatch().size());
         assertEquals(5 * 32, d.stats().samplesDelivered());
+    }
+
+    @Test
+    void aMillionEpochsSizeNoQueueByTheirNumber() throws Exception {
+        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1_000_000).slabs(4), kafka, manager)) {
+            try (SpriteBatch first = loader.next()) {
+                assertEquals(0, first.epoch());
+            }
+            assertEquals(4 + 2 * 4 + 2, loader.assemblyQueueCapacity());
+        }
+    }
+
+    @Test
+    void epochsWithNothingForThisRankEndOneByOneThroughTheBoundedQueue() throws Exception {
+        // 1000 ranks over 500 records: this rank's share of every epoch is empty, so the reader hands
+        // over 40 epoch ends and no slab, more than the queue holds: it waits for the assembler.
+        SpriteLoader loader = SpriteLoader.open(config().epochs(40).slabs(2).shard(7, 1000), kafka, manager);
+        try (loader) {
+            assertTrue(loader.assemblyQueueCapacity() < 40, "capacity " + loader.assemblyQueueCapacity());
+            assertNull(loader.next());
+            assertEquals(40, loader.stats().epochsCompleted());
+            assertEquals(0, loader.stats().batchesDelivered());
+        }
+    }
+
+    @Test
+    void aRunStartedAtALaterEpochDeliversThatEpochAsTheWholeRunDoes() throws Exception {
+        Delivered whole = run(config().epochs(3).order(new io.spritestream.loader.replay.OrderSpec(9, true, 16, 64,
+                io.spritestream.loader.replay.Remainder.DROP)), batch -> { });
+        Delivered fromTwo = run(config().epochs(3).startEpoch(2).order(new io.spritestream.loader.replay.OrderSpec(9,
+                true, 16, 64, io.spritestream.loader.replay.Remainder.DROP)), batch -> { });
+
+        assertEquals(whole.allKeys().subList(2 * COUNT, 3 * COUNT), fromTwo.allKeys());
+        assertTrue(fromTwo.epochs().stream().allMatch(e -> e == 2), "every batch is of epoch 2");
+        assertEquals(1, fromTwo.stats().epochsCompleted());
+        InvalidSettingException late = assertThrows(InvalidSettingException.class,
+                () -> config().epochs(3).startEpoch(3).conclude());
+        assertEquals("start-epoch: 3 (expected 0..2 for epochs 3)", late.getMessage());
     }
 
     @Test
