@@ -119,6 +119,16 @@ def find_java(java: Optional[str] = None) -> str:
     return found
 
 
+def tuned_jvm_options(jar: str) -> List[str]:
+    """The JVM options ``feed`` starts with, as the launcher next to the jar (``spritestream``) gives
+    them to the loading commands (change both together; README, "Performance"): the class-data
+    sharing archive the build dumped next to the jar, when there is one (an archive another JVM made
+    is ignored, silently), the client compiler only, and a young generation of at least 256 MB."""
+    archive = os.path.join(os.path.dirname(jar), "spritestream-loader.jsa")
+    cds = [f"-XX:SharedArchiveFile={archive}", "-Xshare:auto"] if os.path.isfile(archive) else []
+    return [*cds, "-XX:TieredStopAtLevel=1", "-XX:NewSize=256m"]
+
+
 def options_to_args(options: Mapping[str, OptionValue]) -> List[str]:
     """``batch=64, world_size=2, no_shuffle=True`` -> ``--batch 64 --world-size 2 --no-shuffle``."""
     args: List[str] = []
@@ -166,7 +176,8 @@ class SpriteStream(IterableDataset[Batch]):
 
     ``jar``/``java``: where the loader and Java are (found by default, see ``find_jar``);
     ``ring_dir``: the tmpfs for the ring (default ``/dev/shm``); ``jvm_options``: e.g.
-    ``["-Xmx2g"]``; ``log``: where the loader's messages go (default ``sys.stderr``; None: nowhere).
+    ``["-Xmx2g"]``, after the start-up options the loader is always given (``tuned_jvm_options``),
+    so they win; ``log``: where the loader's messages go (default ``sys.stderr``; None: nowhere).
     """
 
     def __init__(self, *, jar: Optional[str] = None, java: Optional[str] = None,
@@ -223,7 +234,8 @@ class SpriteStream(IterableDataset[Batch]):
             args += ["--start-epoch", str(start_epoch)]
         if self._ring_dir is not None:
             args += ["--ring-dir", str(self._ring_dir)]
-        return [find_java(self._java), *self._jvm_options, "-jar", find_jar(self._jar), "feed", *args]
+        jar = find_jar(self._jar)
+        return [find_java(self._java), *tuned_jvm_options(jar), *self._jvm_options, "-jar", jar, "feed", *args]
 
     def set_epoch(self, epoch: int) -> None:
         """The next iteration gives ``epoch`` (0-based), as a sampler's ``set_epoch`` does. Free when

@@ -91,10 +91,19 @@ final class ColdStarts {
             if (plainJar != null) {
                 measure(samples, "java -jar load, no cache", round, runs, () -> load(plainJar, "--no-cache"));
             }
+            deleteTree(cache); // as a cache evicts: the next round's filling writes into memory written before
         }
         List<Result> results = new ArrayList<>();
         samples.forEach((name, list) -> results.add(summary(name, list)));
         return results;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private interface Run {

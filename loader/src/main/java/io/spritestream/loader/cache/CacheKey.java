@@ -26,7 +26,7 @@ public record CacheKey(UUID topicId, String topic, PixelSpec pixels, String deco
         ShardFormat.decoderBytes(Objects.requireNonNull(decoder, "decoder"));
     }
 
-    /** {@code v1/<topic id>/<W>x<H>x<C>-<fit>/<decoder>} under the cache root. */
+    /** {@code v<format>/<topic id>/<W>x<H>x<C>-<fit>/<decoder>} under the cache root. */
     Path folder(Path root) {
         return root.resolve("v" + ShardFormat.FORMAT).resolve(topicId.toString()).resolve(specName(pixels))
                 .resolve(decoder.replaceAll("[^A-Za-z0-9._-]", "_"));

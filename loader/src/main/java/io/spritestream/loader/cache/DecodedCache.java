@@ -207,8 +207,7 @@ public final class DecodedCache implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             Path temp = dir.resolve(".tmp-" + name + "-pid" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-            ShardWriter w = new ShardWriter(this, key, temp, dir.resolve(name + ".shard"), partition, start, count,
-                    StagingMemory.take(count * key.pixels().sampleBytes()));
+            ShardWriter w = new ShardWriter(this, key, temp, dir.resolve(name + ".shard"), partition, start, count);
             writing.add(w);
             folderBytes.addAndGet(bytes);
             return w;
@@ -218,9 +217,9 @@ public final class DecodedCache implements AutoCloseable {
         }
     }
 
-    /** A writer is done with its staging memory. */
-    void unstage(ByteBuffer b) {
-        StagingMemory.give(b);
+    /** Chunk {@code chunk} of {@code w} is full: the writer thread appends it. Any thread. */
+    void append(ShardWriter w, int chunk) {
+        publisher.run(() -> w.writeChunk(chunk));
     }
 
     /** Every offset of {@code w} is accounted for: the writer thread publishes it. Any thread. */

@@ -181,8 +181,13 @@ public final class Shard {
      * @return whether the checksum held
      */
     public boolean copyTo(long offset, ByteBuffer target, int targetOffset, CRC32C crc) {
-        int at = (int) (dataOffset + (long) sampleBytes * (offset - start));
-        if (ShardFormat.crc(crc, map, at, sampleBytes) != map.getInt(entry(offset) + E_CRC)) {
+        int e = entry(offset);
+        int slot = map.getInt(e + E_SLOT);
+        if (slot < 0 || slot >= count) {
+            return false; // an index that names no slot of the data: damaged
+        }
+        int at = (int) (dataOffset + (long) sampleBytes * slot);
+        if (ShardFormat.crc(crc, map, at, sampleBytes) != map.getInt(e + E_CRC)) {
             return false;
         }
         target.put(targetOffset, map, at, sampleBytes);

@@ -12,7 +12,8 @@ import java.util.zip.CRC32C;
  * <pre>
  * 0            header, one page ({@link #HEADER_BYTES}); its last field is a CRC32C of the rest
  * 4096         index: one {@link #ENTRY_BYTES}-byte entry per offset of the block
- * data         page-aligned: the samples, {@code sampleBytes} each, entry i at data + i * sampleBytes
+ * data         page-aligned: {@code count} slots of {@code sampleBytes}, the samples in the order they
+ *              were decoded (an entry names its sample's slot)
  * meta         the label table (int n; n x (short length, UTF-8 bytes)), then the keys' bytes
  * </pre>
  *
@@ -21,12 +22,13 @@ import java.util.zip.CRC32C;
  * the decoder version (length and 64 bytes), a CRC32C of the index and meta, a CRC32C of the header.
  *
  * <p>Entry: state (byte), pad, label id (short, -1 none), CRC32C of the sample (int), timestamp
- * (long), key offset into meta (int), key length (int, -1 for no key), 8 reserved bytes.
+ * (long), key offset into meta (int), key length (int, -1 for no key), the sample's data slot (int,
+ * -1 for an entry without a sample), 4 reserved bytes. Format 1 kept samples in offset order.
  */
 final class ShardFormat {
 
     static final long MAGIC = 0x445241485352_5053L; // "SPRSHARD" read little-endian
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
     static final int HEADER_BYTES = 4096;
     static final int ENTRY_BYTES = 32;
     static final int DECODER_BYTES = 64;
@@ -71,6 +73,7 @@ final class ShardFormat {
     static final int E_TIMESTAMP = 8;
     static final int E_KEY_OFFSET = 16;
     static final int E_KEY_LENGTH = 20;
+    static final int E_SLOT = 24;
 
     private ShardFormat() {}
 

@@ -4,10 +4,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The thread ({@code spritestream-cache-writer}) that publishes a cache's complete shards, one after
- * another in the order they completed: started with the first, stopped when the cache closes, after
- * publishing what is complete by then. Decoders hand a shard over and go on at once. The queue holds
- * at most the blocks a run has in flight (its read-ahead), each with its staging memory.
+ * The thread ({@code spritestream-cache-writer}) that writes a cache's shards: each full chunk of
+ * staged samples, and each complete shard's publication, in the order they were handed over (so a
+ * shard's chunks are written before it is published); started with the first, stopped when the cache
+ * closes, after writing what was handed over by then. Decoders hand work over and go on at once. The
+ * queue holds at most the chunks of staging memory the process has (StagingMemory's budget) and one
+ * publication a block.
  */
 final class ShardPublisher {
 
@@ -15,7 +17,7 @@ final class ShardPublisher {
     private static final long DRAIN_SECONDS = 60;
 
     private final DecodedCache cache;
-    /** Publications to run, in order; {@link #STOP} ends the thread. */
+    /** Writes to run, in order; {@link #STOP} ends the thread. */
     private final LinkedBlockingQueue<Runnable> complete = new LinkedBlockingQueue<>();
     private Thread thread;
     private boolean stopping;
@@ -26,6 +28,11 @@ final class ShardPublisher {
 
     /** Queues {@code w} for publication (any thread); after {@link #drainAndStop}, publishes it at once. */
     void publish(ShardWriter w) {
+        run(() -> publishNow(w));
+    }
+
+    /** Queues {@code write} (any thread), after what is queued; after {@link #drainAndStop}, runs it at once. */
+    void run(Runnable write) {
         synchronized (this) {
             if (!stopping) {
                 if (thread == null) {
@@ -33,11 +40,11 @@ final class ShardPublisher {
                     thread.setDaemon(true);
                     thread.start();
                 }
-                complete.add(() -> publishNow(w));
+                complete.add(write);
                 return;
             }
         }
-        publishNow(w);
+        write.run();
     }
 
     private void publishNow(ShardWriter w) {

@@ -15,20 +15,35 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.zip.CRC32C;
 
 /**
  * Writes the shard of one block as its records go through the pipeline: decoded samples are copied
  * in by the decoder threads that made them ({@link #sample}), and the other records are accounted
  * for as they are met (a gap, a record this run does not decode, a bad one). Once every offset of
- * the block is accounted for, the cache's writer thread publishes the shard: the staged samples, the
- * index, the metadata and the header are written, and the temporary file is renamed to its final name. A
+ * the block is accounted for, the cache's writer thread publishes the shard: the index, the
+ * metadata and the header are written, and the temporary file is renamed to its final name. A
  * process killed before that leaves only a temporary file, which is never read and is swept later.
  *
+ * <p>Samples take the data region's slots in the order they are decoded (the index says which slot
+ * holds which offset): in a shuffled epoch a block's samples arrive spread over most of the epoch, so
+ * a block written in offset order would need its whole data staged until its last sample came (every
+ * block of the epoch at once) or one positional write a sample (each ~20 us of file-system work on a
+ * decoder). In arrival order, a decoder copies the sample into the block's current chunk of staging
+ * memory (a few hundred KB, while the sample is still in the CPU's cache) and the writer thread
+ * appends each full chunk with one write. Without staging memory (the process's budget in use), a
+ * sample is written to its slot at once.
+ *
  * <p>Each offset is accounted for once (the first mark wins: a record used twice in one order is
- * written once). Thread-safe: each offset is written by one thread.
+ * written once). Thread-safe: each offset, and each slot, is written by one thread.
  */
 public final class ShardWriter {
+
+    /** Staging memory per chunk, about: samples are appended to the file this many bytes at a time. */
+    static final int CHUNK_BYTES = 512 << 10;
+    /** A chunk that has no staging memory: its samples are written to their slots one by one. */
+    private static final ByteBuffer DIRECT = ByteBuffer.allocate(0);
 
     private final DecodedCache cache;
     private final CacheKey key;
@@ -39,14 +54,17 @@ public final class ShardWriter {
     private final int count;
     private final int sampleBytes;
     private final long dataOffset;
-    /** Open until the shard is published or given up; samples are written to it at their place. */
+    /** Open until the shard is published or given up. */
     private final FileChannel file;
-    /**
-     * Where samples wait, in offset order, to be written in one go when the shard is published; null
-     * when the cache's staging memory is all in use (then each sample is written as it comes).
-     */
-    private final ByteBuffer staged;
+    private final int chunkSamples;
+    /** Per chunk of slots: its staging memory (or {@link #DIRECT}); null before its first sample and once written. */
+    private final AtomicReferenceArray<ByteBuffer> chunks;
+    /** Per chunk: samples copied in so far; the one that fills it hands it to the writer thread. */
+    private final AtomicIntegerArray filled;
+    private final AtomicInteger nextSlot = new AtomicInteger();
     private final AtomicIntegerArray states;
+    /** Per offset: the data slot of its sample. */
+    private final int[] slots;
     private final int[] crcs;
     private final long[] timestamps;
     private final byte[][] keys;
@@ -59,9 +77,8 @@ public final class ShardWriter {
     /** Counted down once the shard is published, or given up. */
     private final java.util.concurrent.CountDownLatch settled = new java.util.concurrent.CountDownLatch(1);
 
-    ShardWriter(DecodedCache cache, CacheKey key, Path temp, Path target, int partition, long start, int count,
-                ByteBuffer staging) throws IOException {
-        this.staged = staging;
+    ShardWriter(DecodedCache cache, CacheKey key, Path temp, Path target, int partition, long start, int count)
+            throws IOException {
         this.cache = cache;
         this.key = key;
         this.temp = temp;
@@ -71,13 +88,14 @@ public final class ShardWriter {
         this.count = count;
         this.sampleBytes = key.pixels().sampleBytes();
         this.dataOffset = dataOffset(count);
-        // Samples are staged in memory and written in one go at publication: putting pages into the
-        // page cache costs ~5 us for a 4 KB write on this kind of machine, and ~1.6 us a page when
-        // written 64 pages at a time. Without staging memory, one positional write a sample (not a
-        // mapping: a sample fills its pages, so the kernel need not fault in and zero them first).
         this.file = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
+        this.chunkSamples = Math.max(1, Math.min(count, CHUNK_BYTES / sampleBytes));
+        int chunkCount = (count + chunkSamples - 1) / chunkSamples;
+        this.chunks = new AtomicReferenceArray<>(chunkCount);
+        this.filled = new AtomicIntegerArray(chunkCount);
         this.states = new AtomicIntegerArray(count);
+        this.slots = new int[count];
         this.crcs = new int[count];
         this.timestamps = new long[count];
         this.keys = new byte[count][];
@@ -99,7 +117,7 @@ public final class ShardWriter {
 
     /**
      * The decoded sample of {@code offset}: {@code sampleBytes} of {@code from} at {@code at}, copied
-     * into the shard with its checksum (decoder thread).
+     * into the shard's next slot with its checksum (decoder thread).
      *
      * @param crc the calling thread's own checksum object
      */
@@ -108,19 +126,72 @@ public final class ShardWriter {
         if (!states.compareAndSet(i, NONE, -1)) {
             return;
         }
-        if (staged != null) {
-            staged.put(i * sampleBytes, from, at, sampleBytes);
-        } else {
-            try {
-                write(file, from.slice(at, sampleBytes), dataOffset + (long) i * sampleBytes);
-            } catch (IOException e) {
-                failed = true;
-                cache.writeFailed(this, e);
-            }
-        }
+        int slot = nextSlot.getAndIncrement();
+        slots[i] = slot;
         crcs[i] = ShardFormat.crc(crc, from, at, sampleBytes);
+        int c = slot / chunkSamples;
+        ByteBuffer chunk = chunk(c);
+        if (chunk == DIRECT) {
+            writeSlot(from.slice(at, sampleBytes), slot);
+        } else {
+            chunk.put((slot - c * chunkSamples) * sampleBytes, from, at, sampleBytes);
+        }
+        if (filled.incrementAndGet(c) == chunkSize(c)) {
+            cache.append(this, c); // whole: the writer thread appends it
+        }
         remember(i, key, label, timestamp);
         account(i, SAMPLE);
+    }
+
+    /** Chunk {@code c}'s staging memory, taken by its first sample; {@link #DIRECT} if there is none to take. */
+    private ByteBuffer chunk(int c) {
+        ByteBuffer b = chunks.get(c);
+        if (b != null) {
+            return b;
+        }
+        ByteBuffer taken = StagingMemory.take(chunkSamples * sampleBytes);
+        ByteBuffer mine = taken == null ? DIRECT : taken;
+        if (chunks.compareAndSet(c, null, mine)) {
+            return mine;
+        }
+        StagingMemory.give(taken); // another thread's first sample of this chunk came first
+        return chunks.get(c);
+    }
+
+    /** Slots in chunk {@code c} (the last chunk of the block may be short). */
+    private int chunkSize(int c) {
+        return Math.min(chunkSamples, count - c * chunkSamples);
+    }
+
+    /** Writes chunk {@code c}'s staged samples to their slots and frees its memory (the writer thread). */
+    void writeChunk(int c) {
+        writeStaged(c, chunkSize(c));
+    }
+
+    private void writeStaged(int c, int samples) {
+        ByteBuffer b = chunks.getAndSet(c, null);
+        if (b == null || b == DIRECT) {
+            return;
+        }
+        try {
+            if (!failed && samples > 0) {
+                write(file, b.slice(0, samples * sampleBytes), dataOffset + (long) c * chunkSamples * sampleBytes);
+            }
+        } catch (IOException e) {
+            failed = true;
+            cache.writeFailed(this, e);
+        } finally {
+            StagingMemory.give(b);
+        }
+    }
+
+    private void writeSlot(ByteBuffer sample, int slot) {
+        try {
+            write(file, sample, dataOffset + (long) slot * sampleBytes);
+        } catch (IOException e) {
+            failed = true;
+            cache.writeFailed(this, e);
+        }
     }
 
     /** {@code offset} does not exist in the topic. */
@@ -181,10 +252,20 @@ public final class ShardWriter {
     /** Gives up the shard (the run stops before it is whole): its temporary file is deleted. */
     void abandon() {
         failed = true;
+        releaseChunks();
         closeFile();
         deleteTemp();
-        cache.unstage(staged);
         settled.countDown();
+    }
+
+    /** Gives back the staging memory of every chunk not written yet. */
+    private void releaseChunks() {
+        for (int c = 0; c < chunks.length(); c++) {
+            ByteBuffer b = chunks.getAndSet(c, null);
+            if (b != null && b != DIRECT) {
+                StagingMemory.give(b);
+            }
+        }
     }
 
     /**
@@ -214,7 +295,7 @@ public final class ShardWriter {
         try {
             return publishStaged();
         } finally {
-            cache.unstage(staged);
+            releaseChunks();
         }
     }
 
@@ -230,8 +311,13 @@ public final class ShardWriter {
             return false;
         }
         try {
-            if (staged != null) {
-                write(file, staged.slice(0, count * sampleBytes), dataOffset);
+            // The chunks that never filled: the block's last one, and those its skipped and bad offsets left short.
+            int used = nextSlot.get();
+            for (int c = 0; c < chunks.length(); c++) {
+                writeStaged(c, Math.min(chunkSize(c), Math.max(0, used - c * chunkSamples)));
+            }
+            if (failed) {
+                throw new IOException("a write of the shard failed");
             }
             mergeFromPublished();
             byte[] meta = meta();
@@ -247,6 +333,7 @@ public final class ShardWriter {
                 index.putLong(e + E_TIMESTAMP, timestamps[i]);
                 index.putInt(e + E_KEY_OFFSET, keys[i] == null ? 0 : keyAt);
                 index.putInt(e + E_KEY_LENGTH, keys[i] == null ? -1 : keys[i].length);
+                index.putInt(e + E_SLOT, states.get(i) == SAMPLE ? slots[i] : -1);
                 if (keys[i] != null) {
                     keyAt += keys[i].length;
                 }
@@ -293,7 +380,8 @@ public final class ShardWriter {
             int state = states.get(i);
             long offset = start + i;
             if ((state == SKIPPED || state == BAD) && old.hasSample(offset) && old.copyTo(offset, sample, 0, crc)
-                    && writeQuietly(sample, dataOffset + (long) i * sampleBytes)) {
+                    && writeQuietly(sample, dataOffset + (long) nextSlot.get() * sampleBytes)) {
+                slots[i] = nextSlot.getAndIncrement();
                 crcs[i] = ShardFormat.crc(crc, sample, 0, sampleBytes);
                 ByteBuffer k = old.key(offset);
                 keys[i] = null;

@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class StagingMemory {
 
     /** Direct memory the process may stage samples in. */
-    static final long BUDGET = 64L << 20;
+    static final long BUDGET = 256L << 20;
 
     private static final Map<Integer, Queue<ByteBuffer>> FREE = new ConcurrentHashMap<>();
     private static final AtomicLong MADE = new AtomicLong();

@@ -146,7 +146,7 @@ class DecodedCacheTest {
             file = cache.shard(0, 0, 4).file();
         }
         long dataOffset = ShardFormat.dataOffset(4);
-        flip(file, dataOffset + 2 * SAMPLE + 5);
+        flip(file, dataOffset + 2 * SAMPLE + 5); // slot 2: one thread filled offsets 0..3 in turn, slots 0..3
         Shard s = Shard.open(file, KEY);
         assertFalse(s.copyTo(2, ByteBuffer.allocateDirect(SAMPLE), 0, new CRC32C()), "the damaged sample");
         assertArrayEquals(copied(s, 1), copied(s, 1), "its neighbours are whole");

@@ -273,12 +273,12 @@ class CacheRunsTest {
             ch.read(header, 0);
             long dataOffset = header.getLong(56);
             int count = header.getInt(24);
-            ByteBuffer entry = ByteBuffer.allocate(1);
+            ByteBuffer entry = ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < count; i++) {
                 entry.clear();
                 ch.read(entry, 4096 + 32L * i);
                 if (entry.get(0) == 1) {
-                    long at = dataOffset + (long) i * SIZE * SIZE * 4 + 7;
+                    long at = dataOffset + (long) entry.getInt(24) * SIZE * SIZE * 4 + 7; // the sample's data slot
                     ByteBuffer b = ByteBuffer.allocate(1);
                     ch.read(b, at);
                     b.put(0, (byte) (b.get(0) ^ 0x41));
