@@ -53,8 +53,15 @@ def wait_for_port(port, process, seconds=120):
     sys.exit(f"no broker on port {port} after {seconds} s")
 
 
+def loader_command(jar):
+    """How a user starts the loader: the launcher the build puts next to the jar (``spritestream``:
+    its class-data sharing archive and start-up settings), else ``java -jar``."""
+    launcher = os.path.join(os.path.dirname(os.path.abspath(jar)), "spritestream")
+    return [launcher] if os.access(launcher, os.X_OK) else ["java", "-jar", jar]
+
+
 def java(jar, *args):
-    command = ["java", "-jar", jar, *args]
+    command = [*loader_command(jar), *args]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")

@@ -29,7 +29,8 @@ the workers' start-up, the catalog read, all included) to its last batch:
   each ``for`` once started one (the same new cache);
 - the PyTorch DataLoader peer over the same epochs (2 persistent workers, no cache: each epoch
   decodes);
-- ``java -jar ... load --epochs E``, a process from its start to its exit (a new cache).
+- ``load --epochs E`` (through the launcher next to the jar, ``spritestream``, as the other loader
+  runs), a process from its start to its exit (a new cache).
 
 Prints a Markdown table of the medians for each.
 
@@ -123,7 +124,7 @@ def peer_loop(bootstrap, dataset, size, epochs, workers):
 def load_process(jar, bootstrap, dataset, size, epochs, threads, cache):
     """``load`` as a process, from its start to its exit."""
     began = time.perf_counter()
-    done = subprocess.run(["java", "-jar", jar, "load", "--bootstrap", bootstrap, "--dataset", dataset, "--size",
+    done = subprocess.run([*peer_vs_loader.loader_command(jar), "load", "--bootstrap", bootstrap, "--dataset", dataset, "--size",
                            str(size), "--epochs", str(epochs), "--threads", str(threads), "--seed", "1", "--quiet",
                            "--cache", cache], capture_output=True, text=True)
     seconds = time.perf_counter() - began
