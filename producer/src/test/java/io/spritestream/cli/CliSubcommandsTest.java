@@ -82,25 +82,31 @@ class CliSubcommandsTest {
     }
 
     private static String stdoutOf(Runnable r) {
-        PrintStream old = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            r.run();
-        } finally {
-            System.setOut(old);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
+        return printed(r, false);
     }
 
     private static String stderrOf(Runnable r) {
-        PrintStream old = System.err;
+        return printed(r, true);
+    }
+
+    /** What {@code r} printed on standard error ({@code err}) or output. */
+    private static String printed(Runnable r, boolean err) {
+        PrintStream old = err ? System.err : System.out;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        PrintStream capture = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        if (err) {
+            System.setErr(capture);
+        } else {
+            System.setOut(capture);
+        }
         try {
             r.run();
         } finally {
-            System.setErr(old);
+            if (err) {
+                System.setErr(old);
+            } else {
+                System.setOut(old);
+            }
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }
