@@ -400,11 +400,13 @@ public final class Bench {
                     .pixels(options.pixels).threads(options.threads).epochs(use == CacheUse.FILLING ? 1 : options.epochs)
                     .order(LOADER_ORDER).cache(cache).conclude();
             String caller = Thread.currentThread().getName();
+            EndedThreads ended = new EndedThreads();
             ThreadAllocations alloc = new ThreadAllocations(n -> n.startsWith("spritestream-")
-                    && !n.startsWith("spritestream-bench") || n.equals(caller));
-            CpuUse cpu = new CpuUse(roles("trainer"));
+                    && !n.startsWith("spritestream-bench") || n.equals(caller), ended);
+            CpuUse cpu = new CpuUse(roles("trainer"), ended);
             alloc.start();
-            SpriteLoader loader = SpriteLoader.open(config, kafka, manager, LoaderListener.NONE.withNotices(progress));
+            SpriteLoader loader = SpriteLoader.open(config, kafka, manager,
+                    ended.recording(LoaderListener.NONE.withNotices(progress)));
             try (loader) {
                 timedRun(loader, stepMs, cpu, m);
                 // Before closing: the pipeline's threads end with the loader, and their figures with them.

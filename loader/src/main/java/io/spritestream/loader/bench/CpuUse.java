@@ -15,7 +15,8 @@ import java.util.function.Function;
  * CPU time spent between two snapshots: the whole process (GC, JIT and native threads included),
  * Java threads grouped by role (a function of the thread's name), and the JIT compiler threads'
  * CPU (read from {@code /proc} on Linux; elsewhere the JVM's own count of time spent compiling).
- * Threads that end before the second snapshot are missed, so take it before closing what owns them.
+ * Threads that end before the second snapshot count with what they recorded as they ended
+ * ({@link EndedThreads}); others that end are missed.
  */
 final class CpuUse {
 
@@ -33,9 +34,17 @@ final class CpuUse {
     private long jitNanosBefore;
     private long wallBefore;
 
+    private final EndedThreads ended;
+
     /** @param role the role a thread of this name plays (its CPU is summed under it) */
     CpuUse(Function<String, String> role) {
+        this(role, new EndedThreads());
+    }
+
+    /** @param ended where threads that end record their last figures, still counted after they are gone */
+    CpuUse(Function<String, String> role, EndedThreads ended) {
         this.role = role;
+        this.ended = ended;
         if (threads.isThreadCpuTimeSupported()) {
             threads.setThreadCpuTimeEnabled(true);
         }
@@ -110,6 +119,10 @@ final class CpuUse {
 
     private Map<Long, Long> snapshot() {
         Map<Long, Long> cpu = new HashMap<>();
+        ended.byThread().forEach((id, f) -> {
+            cpu.put(id, f.cpuNanos());
+            roles.put(id, role.apply(f.name()));
+        });
         long[] ids = threads.getAllThreadIds();
         long[] used = threads.getThreadCpuTime(ids);
         ThreadInfo[] infos = threads.getThreadInfo(ids);

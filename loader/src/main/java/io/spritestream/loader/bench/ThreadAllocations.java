@@ -9,8 +9,8 @@ import java.util.function.Predicate;
 /**
  * Heap bytes allocated by a set of threads between two snapshots, from the JVM's per-thread
  * allocation counters ({@code com.sun.management.ThreadMXBean}). Threads started after the first
- * snapshot count from zero; threads that ended before the second are missed, so take it before
- * closing what owns them.
+ * snapshot count from zero; threads that end before the second count with what they recorded as
+ * they ended ({@link EndedThreads}).
  */
 final class ThreadAllocations {
 
@@ -19,9 +19,17 @@ final class ThreadAllocations {
     private final Predicate<String> names;
     private Map<Long, Long> before = new HashMap<>();
 
+    private final EndedThreads ended;
+
     /** Counts the threads whose name {@code names} accepts. */
     ThreadAllocations(Predicate<String> names) {
+        this(names, new EndedThreads());
+    }
+
+    /** @param ended where threads that end record their last figures, still counted after they are gone */
+    ThreadAllocations(Predicate<String> names, EndedThreads ended) {
         this.names = names;
+        this.ended = ended;
         threads.setThreadAllocatedMemoryEnabled(true);
     }
 
@@ -40,6 +48,11 @@ final class ThreadAllocations {
 
     private Map<Long, Long> snapshot() {
         Map<Long, Long> bytes = new HashMap<>();
+        ended.byThread().forEach((id, f) -> {
+            if (names.test(f.name())) {
+                bytes.put(id, f.allocatedBytes());
+            }
+        });
         long[] ids = threads.getAllThreadIds();
         long[] allocated = threads.getThreadAllocatedBytes(ids);
         ThreadInfo[] infos = threads.getThreadInfo(ids);

@@ -54,7 +54,7 @@ final class AssemblerStage {
             } else {
                 handedOverEnd = true;
                 ready.put(new ToTrainer.End());
-                Stage.idleUntilStopped();
+                return;
             }
         }
     }

@@ -56,6 +56,13 @@ public interface LoaderListener {
         };
     }
 
+    /**
+     * A pipeline thread is about to end (called on that thread, its last act): per-thread figures
+     * such as its CPU time and allocated bytes can be read now (a benchmark's accounting).
+     */
+    default void threadEnding() {
+    }
+
     /** Tells another listener everything; a subclass changes what it overrides. */
     class Forwarding implements LoaderListener {
         private final LoaderListener events;
@@ -107,6 +114,11 @@ public interface LoaderListener {
         @Override
         public void closed(SpriteLoader loader) {
             events.closed(loader);
+        }
+
+        @Override
+        public void threadEnding() {
+            events.threadEnding();
         }
     }
 

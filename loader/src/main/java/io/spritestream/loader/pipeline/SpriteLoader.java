@@ -6,16 +6,12 @@ import io.spritestream.loader.batch.BatchAssembler;
 import io.spritestream.loader.batch.BatchSlots;
 import io.spritestream.loader.batch.LabelIndex;
 import io.spritestream.loader.batch.SpriteBatch;
-import io.spritestream.loader.cache.CacheKey;
 import io.spritestream.loader.cache.DecodedCache;
 import io.spritestream.loader.decode.RejectReason;
 import io.spritestream.loader.decode.SlotMats;
 import io.spritestream.loader.decode.SpriteDecoder;
 import io.spritestream.loader.export.RunReport;
-import io.spritestream.loader.ingest.BoundedFeed;
-import io.spritestream.loader.ingest.LiveFeed;
 import io.spritestream.loader.ingest.RecordFeed;
-import io.spritestream.loader.ingest.RecordFetcher;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.memory.SlabLayout;
@@ -23,8 +19,6 @@ import io.spritestream.loader.memory.SlabMemory;
 import io.spritestream.loader.memory.SlabPool;
 import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OrderSpec;
-import io.spritestream.loader.replay.RecordSpace;
-import io.spritestream.loader.replay.RunPlan;
 import io.spritestream.loader.replay.RunProgress;
 import io.spritestream.loader.tensor.SlabViews;
 import io.spritestream.record.SpriteRecords;
@@ -81,11 +75,10 @@ public final class SpriteLoader implements AutoCloseable {
     private final SlabPool pool;
     private final SlotMats slotMats;
     private final LabelIndex labels;
+    private final RunAssembly run;
     private final RunProgress progress;
-    private final RunPlan plan;
     private final RecordFeed feed;
     private final DecodedCache cache;
-    private final RecordFetcher refetch;
     private final RejectPolicy rejects;
     private final BatchAssembler assembler;
     private final BlockingQueue<BatchSlots> readerToDecoders;
@@ -93,59 +86,45 @@ public final class SpriteLoader implements AutoCloseable {
     private final SlabFiller filler;
     private final AssemblerStage assembling;
     private final ReadyBatches ready = new ReadyBatches();
-    private final Stages stages = new Stages();
+    private final Stages stages;
     private final Stage assemblerThread;
     private final long startedNanos = System.nanoTime();
     private long endedNanos;
     private boolean finished;
     private volatile boolean closed;
 
-    private SpriteLoader(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, NDManager manager,
-                         LoaderListener listener, SlabMemory memory) {
+    private SpriteLoader(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, RunAssembly run,
+                         NDManager manager, LoaderListener listener, SlabMemory memory) {
         this.settings = settings;
         this.source = source;
         this.listener = listener;
+        this.stages = new Stages(listener::threadEnding);
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
         int slabs = settings.effectiveSlabs();
         this.pool = new SlabPool(layout, slabs, settings.leakDetection(), memory);
         this.slotMats = new SlotMats(layout, slabs);
-        this.plan = settings.following() ? null
-                : new RunPlan(new RecordSpace(source.ranges()), settings.order(), settings.epochs(), settings.worldSize(),
-                        settings.rank(), settings.startEpoch(), settings.startPosition(), settings.startSplits());
-        this.progress = new RunProgress(plan, initialState(settings, source),
-                settings.saveStatePath() == null ? null : LoaderState.forRank(settings.saveStatePath(), settings.rank()));
+        this.run = run;
+        this.progress = run.progress();
+        this.feed = run.feed();
+        this.cache = run.cache();
         LoaderState resumed = settings.resumeState();
         this.labels = new LabelIndex(resumed != null && !resumed.classes().isEmpty() ? resumed.classes() : source.classes());
-        this.cache = settings.following() || settings.cache() == null || source.topicId() == null ? null
-                : DecodedCache.open(settings.cache(), new CacheKey(source.topicId(), source.topic(), settings.pixels(),
-                        SpriteDecoder.outputVersion()), source.manifest().map(m -> m.dataset()).orElse(null),
-                        settings.cacheMaxBytes(), listener::notice);
-        this.refetch = cache == null ? null : new RecordFetcher(kafka, source.topic());
-        this.feed = settings.following()
-                ? new LiveFeed(kafka, source.topic(), settings.followGroup(), settings.order(), !settings.dropLast(),
-                        listener.clients())
-                : new BoundedFeed(kafka, source.topic(), plan, settings.readAhead(), listener::notice, listener.clients(),
-                        cache, settings.keySplit());
         this.rejects = new RejectPolicy(settings.onBadRecord(), kafka, source.topic(), stats, feed);
         this.assembler = new BatchAssembler(manager, labels, rejects, settings.dropLast());
         assembler.keepPositions(settings.worldSize() > 1);
-        if (settings.following()) {
-            assembler.onBatchClosed((slots, rows) -> {
-                for (int i = 0; i < rows; i++) {
-                    feed.consumed(slots.partition(i), slots.offset(i));
-                }
-            });
+        if (run.onBatchClosed() != null) {
+            assembler.onBatchClosed(run.onBatchClosed());
         }
         int chunk = chunkSize(settings);
         int chunksPerBatch = (settings.batchSize() + chunk - 1) / chunk;
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
         this.readerToAssembler = new ArrayBlockingQueue<>(assemblyQueueCapacity(slabs, settings.epochs()));
-        this.filler = new SlabFiller(pool, settings.following() ? 0 : settings.startEpoch(), settings.keySplit(), chunk,
+        this.filler = new SlabFiller(pool, run.startEpoch(), settings.keySplit(), chunk,
                 readerToDecoders, readerToAssembler, stats);
         SpriteDecoder.useSingleThreadedOpenCv();
         DecodeWorker decoding = new DecodeWorker(readerToDecoders, slotMats, settings.pixels(), settings.limits(), stats,
-                listener, cache, refetch, settings.augment(), settings.order().seed());
+                listener, cache, run.refetch(), settings.augment(), settings.order().seed());
         this.assembling = new AssemblerStage(readerToAssembler, readerToDecoders, decoding, assembler, ready, stages);
         for (int i = 0; i < settings.threads(); i++) {
             stages.add("spritestream-decoder-" + i, decoding::run);
@@ -188,7 +167,8 @@ public final class SpriteLoader implements AutoCloseable {
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
         StartupTimeline.mark("resolved");
-        SpriteLoader loader = new SpriteLoader(settings, kafka, source, manager, listener,
+        RunAssembly run = RunAssembly.of(settings, kafka, source, listener::notice, listener.clients());
+        SpriteLoader loader = new SpriteLoader(settings, kafka, source, run, manager, listener,
                 memory.forPool(new PoolShape(layout, settings.effectiveSlabs())));
         listener.opened(loader);
         loader.stages.startAll();
@@ -220,23 +200,9 @@ public final class SpriteLoader implements AutoCloseable {
         return Math.max(4, Math.min(32, settings.batchSize() / Math.max(1, 2 * settings.threads())));
     }
 
-    private static LoaderState initialState(LoaderSettings settings, ResolvedSource source) {
-        if (settings.resumeState() != null) {
-            return settings.resumeState().continuing(settings.epochs(), settings.worldSize(), settings.rank(),
-                    settings.batchSize());
-        }
-        LoaderState fresh = LoaderState.fresh(source.manifest().map(m -> m.dataset()).orElse(null),
-                source.manifest().map(m -> m.version()).orElse(0), source.topic(), source.ranges(), settings.order(),
-                settings.augment().isNone() ? null : settings.augment().toString(), settings.epochs(), settings.worldSize(), settings.rank(), source.classes(), settings.batchSize());
-        return settings.startEpoch() == 0 ? fresh : fresh.at(settings.startEpoch(), 0, List.of(), fresh.classes(), 0, 0);
-    }
-
-    /** The reader stage: the feed's records into slabs, then idle until closed. */
+    /** The reader stage: the feed's records into slabs. */
     private void read() throws InterruptedException {
         feed.run(filler);
-        // Keep the thread until close, so that everything about the run outlives it (including the
-        // per-thread counters a benchmark reads after the last batch).
-        Stage.idleUntilStopped();
     }
 
     /**
@@ -367,7 +333,7 @@ public final class SpriteLoader implements AutoCloseable {
      * the rest of the start epoch plus a share of every later one; -1 for a live tail.
      */
     public long plannedRecords() {
-        return plan == null ? -1 : plan.plannedRecords();
+        return run.plannedRecords();
     }
 
     public LoaderStats stats() {
@@ -497,11 +463,7 @@ public final class SpriteLoader implements AutoCloseable {
                     + stages.whereNow(running) + "; the memory and clients they use are left to them, not freed");
         }
         returnSlabs();
-        RuntimeException problem = attempt(null, feed::close);
-        if (cache != null) {
-            problem = attempt(problem, cache::close);
-            problem = attempt(problem, refetch::close);
-        }
+        RuntimeException problem = attempt(null, run::close);
         problem = attempt(problem, rejects::close);
         problem = attempt(problem, pool::close);
         listener.closed(this);
@@ -535,7 +497,8 @@ public final class SpriteLoader implements AutoCloseable {
         slotMats.close();
     }
 
-    private static RuntimeException attempt(RuntimeException problem, Runnable step) {
+    /** Runs {@code step}; its failure becomes the problem, or is suppressed by the one already there. */
+    static RuntimeException attempt(RuntimeException problem, Runnable step) {
         try {
             step.run();
         } catch (RuntimeException e) {

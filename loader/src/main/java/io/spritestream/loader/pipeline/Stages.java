@@ -16,11 +16,21 @@ public final class Stages {
 
     private final List<Stage> stages = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final Runnable onEnd;
     private volatile boolean stopping;
+
+    public Stages() {
+        this(() -> { });
+    }
+
+    /** @param onEnd run by each stage's thread as its last act (see {@link Stage}) */
+    public Stages(Runnable onEnd) {
+        this.onEnd = onEnd;
+    }
 
     /** A stage of this pipeline whose failures are this pipeline's. */
     public Stage add(String role, Stage.Body body) {
-        Stage stage = new Stage(role, body, this::fail);
+        Stage stage = new Stage(role, body, this::fail, onEnd);
         stages.add(stage);
         return stage;
     }

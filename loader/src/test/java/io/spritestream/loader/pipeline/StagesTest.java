@@ -1,6 +1,7 @@
 package io.spritestream.loader.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +30,7 @@ class StagesTest {
                 }
             }
         });
-        stages.add("spritestream-polite", Stage::idleUntilStopped);
+        stages.add("spritestream-polite", () -> Thread.sleep(Long.MAX_VALUE));
         stages.startAll();
         assertTrue(running.await(10, TimeUnit.SECONDS));
 
@@ -40,6 +41,24 @@ class StagesTest {
                 stages.whereNow(stillRunning));
         release.countDown();
         assertEquals(List.of(), stages.stopAll(Duration.ofSeconds(10)), "once it returns, it is stopped");
+    }
+
+    @Test
+    void everyStagesThreadRunsTheEndHookAsItsLastActHoweverItEnds() throws Exception {
+        java.util.Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Stages stages = new Stages(() -> ended.add(Thread.currentThread().getName()));
+        Stage done = stages.add("spritestream-done", () -> { });
+        Stage failing = stages.add("spritestream-failing", () -> {
+            throw new IllegalStateException("boom");
+        });
+        Stage stopped = stages.add("spritestream-stopped", () -> Thread.sleep(Long.MAX_VALUE));
+        stages.startAll();
+        assertTrue(done.join(Duration.ofSeconds(10)) && failing.join(Duration.ofSeconds(10)));
+        assertEquals(List.of(), stages.stopAll(Duration.ofSeconds(10)));
+
+        assertEquals(java.util.Set.of("spritestream-done", "spritestream-failing", "spritestream-stopped"), ended,
+                "the hook ran on each stage's own thread");
+        assertFalse(stopped.isAlive());
     }
 
     @Test
