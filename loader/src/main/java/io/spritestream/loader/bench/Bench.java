@@ -18,7 +18,7 @@ import io.spritestream.loader.ingest.RangeReader;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.RecordTarget;
 import io.spritestream.loader.pipeline.LoaderConfig;
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.replay.EpochOrder;
@@ -406,7 +406,7 @@ public final class Bench {
             CpuUse cpu = new CpuUse(roles("trainer"), ended);
             alloc.start();
             SpriteLoader loader = SpriteLoader.open(config, kafka, manager,
-                    ended.recording(LoaderListener.NONE.withNotices(progress)));
+                    ended.recording(RunObservers.NONE.withNotices(progress)));
             try (loader) {
                 timedRun(loader, stepMs, cpu, m);
                 // Before closing: the pipeline's threads end with the loader, and their figures with them.
@@ -501,7 +501,7 @@ public final class Bench {
         progress.accept("filling the decoded cache for the cached stage (not timed) ...");
         LoaderSettings fill = LoaderConfig.ranges(source.topic(), source.ranges()).batchSize(options.batch)
                 .pixels(options.pixels).threads(options.threads).epochs(1).order(LOADER_ORDER).cache(warm).conclude();
-        try (SpriteLoader loader = SpriteLoader.open(fill, kafka, manager, LoaderListener.NONE.withNotices(progress))) {
+        try (SpriteLoader loader = SpriteLoader.open(fill, kafka, manager, RunObservers.NONE.withNotices(progress))) {
             for (SpriteBatch b = loader.next(); b != null; b = loader.next()) {
                 b.close();
             }

@@ -1,13 +1,13 @@
 package io.spritestream.loader.bench;
 
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import java.lang.management.ManagementFactory;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The last figures of the pipeline threads that ended: each records its own CPU time and allocated
- * bytes as its last act ({@link LoaderListener#threadEnding}), so {@link CpuUse} and
+ * bytes as its last act ({@link RunObservers#threadEnding}), so {@link CpuUse} and
  * {@link ThreadAllocations} still count a stage whose thread ended before their second snapshot (a
  * reader done with its records, an assembler that handed over the end). Thread-safe.
  */
@@ -33,14 +33,8 @@ final class EndedThreads {
         return Map.copyOf(ended);
     }
 
-    /** {@code listener}, with every pipeline thread's figures recorded here as it ends. */
-    LoaderListener recording(LoaderListener listener) {
-        return new LoaderListener.Forwarding(listener) {
-            @Override
-            public void threadEnding() {
-                super.threadEnding();
-                recordCurrent();
-            }
-        };
+    /** {@code observers}, with every pipeline thread's figures recorded here as it ends. */
+    RunObservers recording(RunObservers observers) {
+        return observers.withThreadEnding(this::recordCurrent);
     }
 }

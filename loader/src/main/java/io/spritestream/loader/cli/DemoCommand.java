@@ -15,7 +15,7 @@ import io.spritestream.loader.export.ContactSheet;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.replay.KeySplit;
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.train.EpochResult;
@@ -109,7 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private void run(MetricsServer server, int decodeThreads, long began) throws Exception {
-        LoaderListener loaderMetrics = LoaderMetrics.listener(server);
+        RunObservers loaderMetrics = LoaderMetrics.observers(server);
         ProduceListener producerMetrics = server == null ? ProduceListener.NONE : new ProducerMetrics(server.registry());
         out().println("1/4 starting an embedded Kafka broker (KRaft) ...");
         // The broker's topics go with it, so does their decoded-sample cache.
@@ -131,7 +131,7 @@ public final class DemoCommand implements Callable<Integer> {
                     produced.manifest().version(), epochs, decodeThreads);
             LoaderSettings load = LoaderConfig.dataset(DatasetRef.parse("demo")).epochs(epochs).threads(decodeThreads).cache(cache)
                     .conclude();
-            RunReport report = new LoadRun(load, kafka).listener(loaderMetrics).run();
+            RunReport report = new LoadRun(load, kafka).observers(loaderMetrics).run();
             out().println("    " + report.summary());
 
             Path sheet = preview.toAbsolutePath();
@@ -149,7 +149,7 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     /** Step 4: EasyTrain on a 90/10 split of the stream, for at most {@code trainSteps} training batches. */
-    private void train(KafkaSettings kafka, int decodeThreads, LoaderListener listener, Path cache) throws Exception {
+    private void train(KafkaSettings kafka, int decodeThreads, RunObservers observers, Path cache) throws Exception {
         if (trainSteps == 0) {
             return;
         }
@@ -157,9 +157,9 @@ public final class DemoCommand implements Callable<Integer> {
                 .pixels(new PixelSpec(size, size, 4, Fit.PAD)).conclude();
         double held = KeySplit.VALIDATION_FRACTION.defaultValue();
         try (SpriteDataset train = SpriteDataset.builder(config.toConfig().maxBatches(trainSteps), kafka)
-                     .listener(listener).split(KeySplit.train(held)).device(Device.cpu()).build();
+                     .observers(observers).split(KeySplit.train(held)).device(Device.cpu()).build();
              SpriteDataset validation = SpriteDataset.builder(config, kafka)
-                     .listener(listener).split(KeySplit.validation(held)).device(Device.cpu()).build()) {
+                     .observers(observers).split(KeySplit.validation(held)).device(Device.cpu()).build()) {
             train.prepare();
             validation.prepare();
             SpriteTrainer.seed(42);

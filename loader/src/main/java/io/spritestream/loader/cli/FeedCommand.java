@@ -7,7 +7,7 @@ import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.feed.FeedRun;
 import io.spritestream.loader.metrics.LoaderMetrics;
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.StartupTimeline;
 import io.spritestream.metrics.MetricsServer;
@@ -86,12 +86,12 @@ public final class FeedCommand implements Callable<Integer> {
         PrintStream stdout = System.out;
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         try (MetricsServer server = metrics.start(err)) {
-            LoaderListener listener = LoaderMetrics.listener(server).withNotices(message -> {
+            RunObservers observers = LoaderMetrics.observers(server).withNotices(message -> {
                 err.println(message);
                 err.flush();
             });
             err.flush();
-            RunReport report = new FeedRun(run, settings, ringDir).listener(listener)
+            RunReport report = new FeedRun(run, settings, ringDir).observers(observers)
                     .run(new FileInputStream(FileDescriptor.in), protocol);
             if (report == null) {
                 err.println("feed: stopped by the viewer");

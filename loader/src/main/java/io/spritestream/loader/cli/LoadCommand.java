@@ -6,7 +6,7 @@ import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.metrics.LoaderMetrics;
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.StartupTimeline;
 import io.spritestream.metrics.MetricsServer;
@@ -75,10 +75,10 @@ public final class LoadCommand implements Callable<Integer> {
                 () -> { });
         try (MetricsServer server = metrics.start(out());
              SignalStop signal = new SignalStop("load", () -> waker.get().run())) {
-            LoaderListener listener = LoaderMetrics.listener(server)
+            RunObservers observers = LoaderMetrics.observers(server)
                     .withNotices(message -> spec.commandLine().getErr().println(message));
             LoadRun load = new LoadRun(run, settings).exportTo(exportNpy).quiet(report.quiet)
-                    .listener(listener).stopWhen(signal::requested);
+                    .observers(observers).stopWhen(signal::requested);
             waker.set(load::wake);
             RunReport result = load.run();
             out().println(result.summary());

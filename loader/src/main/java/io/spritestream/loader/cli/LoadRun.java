@@ -6,7 +6,7 @@ import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.export.NpyExport;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.pipeline.LoaderSettings;
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ final class LoadRun {
     private final KafkaSettings kafka;
     private Path exportDir;
     private boolean quiet;
-    private LoaderListener listener = LoaderListener.NONE;
+    private RunObservers observers = RunObservers.NONE;
     private java.util.function.BooleanSupplier stop = () -> false;
     private boolean stopped;
     private long exportedRows = -1;
@@ -47,9 +47,9 @@ final class LoadRun {
         return this;
     }
 
-    /** Who is told about the run (metrics). */
-    LoadRun listener(LoaderListener value) {
-        this.listener = value;
+    /** Who is told about the run (metrics, notices). */
+    LoadRun observers(RunObservers value) {
+        this.observers = value;
         return this;
     }
 
@@ -71,7 +71,7 @@ final class LoadRun {
 
     RunReport run() throws IOException, InterruptedException {
         NpyExport export = openExport(); // before connecting: a folder that cannot take it is said at once
-        try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, listener)) {
+        try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, observers)) {
             long total = loader.plannedRecords();
             if (config.maxBatches() > 0) {
                 total = Math.min(total, config.maxBatches() * config.batchSize());
@@ -166,6 +166,6 @@ final class LoadRun {
         if (config.resumeState() == null) {
             return NpyExport.create(exportDir, h, w, c);
         }
-        return NpyExport.resume(exportDir, h, w, c, config.resumeState().samplesDelivered(), listener::notice);
+        return NpyExport.resume(exportDir, h, w, c, config.resumeState().samplesDelivered(), observers.notices());
     }
 }

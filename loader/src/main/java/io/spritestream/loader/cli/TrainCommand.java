@@ -20,7 +20,7 @@ import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.loader.metrics.LoaderMetrics;
 import io.spritestream.loader.pipeline.LoaderConfig;
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.StartupTimeline;
 import io.spritestream.metrics.MetricsServer;
 import io.spritestream.loader.replay.OrderSpec;
@@ -183,7 +183,7 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--epochs: " + recipe.epochs() + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
         }
         try (MetricsServer server = metrics.start(out())) {
-            return train(LoaderMetrics.listener(server), recipe, resumed, resumedFrom);
+            return train(LoaderMetrics.observers(server), recipe, resumed, resumedFrom);
         }
     }
 
@@ -203,7 +203,7 @@ public final class TrainCommand implements Callable<Integer> {
                 normalization.hasMeanStd() ? normalization.std() : null, spec.toString(), epochs == null ? 3 : epochs);
     }
 
-    private int train(LoaderListener listener, TrainRecipe asked, Checkpoint resumed, Path resumedFrom) throws Exception {
+    private int train(RunObservers observers, TrainRecipe asked, Checkpoint resumed, Path resumedFrom) throws Exception {
         PixelSpec pixelSpec = asked.pixels();
         PixelNormalization normalization = asked.normalization();
         LoaderConfig fresh = threadsAndCache(asked.config());
@@ -214,7 +214,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : resumedFrom != null ? resumedFrom.getParent() : null;
         Checkpoints checkpoints = checkpointsAt == null ? null : new Checkpoints(checkpointsAt, keepCheckpoints);
         boolean validate = asked.validationFraction() > 0;
-        SpriteDataset.Builder trainData = SpriteDataset.builder(trainConfig, kafka.settings()).listener(listener)
+        SpriteDataset.Builder trainData = SpriteDataset.builder(trainConfig, kafka.settings()).observers(observers)
                 .normalization(normalization).prefetch(prefetch).device(target);
         SpriteDataset[] stoppable = new SpriteDataset[1];
         SignalStop signal = new SignalStop("train", () -> {
@@ -224,7 +224,7 @@ public final class TrainCommand implements Callable<Integer> {
         });
         try (SpriteDataset train = validate ? trainData.split(KeySplit.train(asked.validationFraction())).build()
                 : trainData.build();
-             SpriteDataset validation = validate ? SpriteDataset.builder(fresh, kafka.settings()).listener(listener)
+             SpriteDataset validation = validate ? SpriteDataset.builder(fresh, kafka.settings()).observers(observers)
                      .normalization(normalization).prefetch(prefetch).device(target)
                      .split(KeySplit.validation(asked.validationFraction())).build() : null) {
             stoppable[0] = train;

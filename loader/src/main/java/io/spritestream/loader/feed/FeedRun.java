@@ -5,7 +5,7 @@ import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.memory.SlabLayout;
-import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.replay.LoaderState;
@@ -63,7 +63,7 @@ public final class FeedRun {
     private final LoaderSettings settings;
     private final KafkaSettings kafka;
     private final Path ringDir;
-    private LoaderListener listener = LoaderListener.NONE;
+    private RunObservers observers = RunObservers.NONE;
 
     /** Batches the viewer holds, by slot; the map's monitor guards it. */
     private final Map<Integer, SpriteBatch> held = new HashMap<>();
@@ -90,9 +90,9 @@ public final class FeedRun {
         this.ringDir = ringDir;
     }
 
-    /** Who is told about the run (metrics, notices). */
-    public FeedRun listener(LoaderListener value) {
-        this.listener = value;
+    /** Who is told about the run (metrics, notices); its epoch ends are the feed's own. */
+    public FeedRun observers(RunObservers value) {
+        this.observers = value;
         return this;
     }
 
@@ -114,7 +114,7 @@ public final class FeedRun {
             Thread cleanup = new Thread(ring::close, "feed-ring-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             try (SpriteLoader loader = SpriteLoader.open(settings, kafka, null,
-                    listener.withEpochEnds(this::epochCompleted), shape -> ring.memory())) {
+                    observers.withEpochEnds(this::epochCompleted), shape -> ring.memory())) {
                 Lines lines = new Lines(out);
                 this.lines = lines;
                 this.loader = loader;
@@ -173,7 +173,7 @@ public final class FeedRun {
             }
             int cut = ring.describe(batch);
             if (cut > 0) {
-                listener.notice("feed: " + cut + " key(s) of batch " + batch.index() + " were cut short (over "
+                observers.notices().accept("feed: " + cut + " key(s) of batch " + batch.index() + " were cut short (over "
                         + Ring.KEY_BYTES_PER_ROW + " bytes per row on average)");
             }
             int slot = batch.slab();

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe: any thread may acquire and any thread may close a lease.
  */
-public final class SlabPool implements AutoCloseable {
+public final class SlabPool implements PoolView, AutoCloseable {
 
     private final SlabLayout layout;
     private final Slab[] slabs;
@@ -73,6 +73,7 @@ public final class SlabPool implements AutoCloseable {
         }
     }
 
+    @Override
     public SlabLayout layout() {
         return layout;
     }
@@ -96,28 +97,34 @@ public final class SlabPool implements AutoCloseable {
         leakReporter.accept(report);
     }
 
+    @Override
     public int capacity() {
         return slabs.length;
     }
 
+    @Override
     public int freeCount() {
         return freeCount.get();
     }
 
+    @Override
     public int inUseCount() {
         return slabs.length - freeCount.get();
     }
 
     /** Direct bytes held by the pool (all slabs, in use or not). */
+    @Override
     public long bytes() {
         return (long) slabs.length * layout.slabBytes();
     }
 
     /** Total time callers have waited in {@link #acquire} for a free slab. */
+    @Override
     public long waitNanos() {
         return waitNanos.get();
     }
 
+    @Override
     public long acquisitions() {
         return acquisitions.get();
     }
@@ -200,6 +207,11 @@ public final class SlabPool implements AutoCloseable {
     /** The leases not yet closed, for diagnosis. */
     public List<SlabLease> outstanding() {
         return new ArrayList<>(outstanding);
+    }
+
+    @Override
+    public List<String> outstandingOwners() {
+        return outstanding().stream().map(SlabLease::owner).toList();
     }
 
     /**

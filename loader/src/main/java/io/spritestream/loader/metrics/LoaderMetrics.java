@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import io.spritestream.loader.decode.RejectReason;
 import io.spritestream.loader.ingest.ClientObserver;
 import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderStats;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.metrics.KafkaClientBinding;
@@ -90,9 +91,20 @@ public final class LoaderMetrics implements LoaderListener {
                 .description("Share of the current epoch's records done, 0..1").register(registry);
     }
 
-    /** The listener for a run: these meters on {@code server}'s registry, or none without a server. */
-    public static LoaderListener listener(MetricsServer server) {
-        return server == null ? LoaderListener.NONE : new LoaderMetrics(server.registry());
+    /**
+     * The observers of a run: these meters on {@code server}'s registry (the run's events and its
+     * Kafka client's metrics), or none without a server; notices on standard error.
+     */
+    public static RunObservers observers(MetricsServer server) {
+        if (server == null) {
+            return RunObservers.NONE;
+        }
+        return new LoaderMetrics(server.registry()).observers();
+    }
+
+    /** This binder in both its roles: the run's events, and its Kafka consumer's client metrics. */
+    public RunObservers observers() {
+        return RunObservers.NONE.withEvents(this).withClients(clients);
     }
 
     private Timer histogram(String name, String description, Duration min, Duration max) {
@@ -131,7 +143,7 @@ public final class LoaderMetrics implements LoaderListener {
     }
 
     /** Binds the meters of the run's Kafka consumer while it is open ({@code kafka_consumer_*}). */
-    @Override
+    /** Binds the run's Kafka consumer's client metrics while it is open. */
     public ClientObserver clients() {
         return clients;
     }

@@ -16,6 +16,7 @@ import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.memory.SlabLayout;
 import io.spritestream.loader.memory.SlabMemory;
+import io.spritestream.loader.memory.PoolView;
 import io.spritestream.loader.memory.SlabPool;
 import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OrderSpec;
@@ -71,6 +72,7 @@ public final class SpriteLoader implements AutoCloseable {
     private final LoaderSettings settings;
     private final ResolvedSource source;
     private final LoaderListener listener;
+    private final RunObservers observers;
     private final LoaderStats stats = new LoaderStats();
     private final SlabPool pool;
     private final SlotMats slotMats;
@@ -94,11 +96,12 @@ public final class SpriteLoader implements AutoCloseable {
     private volatile boolean closed;
 
     private SpriteLoader(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, RunAssembly run,
-                         NDManager manager, LoaderListener listener, SlabMemory memory) {
+                         NDManager manager, RunObservers observers, SlabMemory memory) {
         this.settings = settings;
         this.source = source;
-        this.listener = listener;
-        this.stages = new Stages(listener::threadEnding);
+        this.observers = observers;
+        this.listener = observers.events();
+        this.stages = new Stages(observers.threadEnding());
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
         int slabs = settings.effectiveSlabs();
@@ -143,21 +146,27 @@ public final class SpriteLoader implements AutoCloseable {
      *
      * @param manager  a CPU manager, each batch's arrays living in a sub-manager of it; or null for
      *                 batches without DJL arrays (their bytes only), which never starts an engine
-     * @param listener told about the run as it goes (metrics), and given its notices
+     * @param events   told about the run as it goes (metrics); notices go to standard error
      */
     public static SpriteLoader open(LoaderSettings settings, KafkaSettings kafka, NDManager manager,
-                                    LoaderListener listener) {
-        return open(settings, kafka, manager, listener, layout -> SlabMemory.DIRECT);
+                                    LoaderListener events) {
+        return open(settings, kafka, manager, RunObservers.NONE.withEvents(events));
+    }
+
+    /** {@link #open(LoaderSettings, KafkaSettings, NDManager, LoaderListener)} with every observer's role given. */
+    public static SpriteLoader open(LoaderSettings settings, KafkaSettings kafka, NDManager manager,
+                                    RunObservers observers) {
+        return open(settings, kafka, manager, observers, layout -> SlabMemory.DIRECT);
     }
 
     /**
-     * {@link #open(LoaderSettings, KafkaSettings, NDManager, LoaderListener)} with the slab pool in
+     * {@link #open(LoaderSettings, KafkaSettings, NDManager, RunObservers)} with the slab pool in
      * memory of the caller's choice (the feed's shared ring), made for the run's layout and slab count.
      *
      * @param manager a CPU manager, or null for batches without DJL arrays (their bytes only)
      */
     public static SpriteLoader open(LoaderSettings settings, KafkaSettings kafka, NDManager manager,
-                                    LoaderListener listener, PoolMemory memory) {
+                                    RunObservers observers, PoolMemory memory) {
         if (manager != null) {
             SlabViews.requireCpu(manager);
         }
@@ -167,10 +176,10 @@ public final class SpriteLoader implements AutoCloseable {
         SlabLayout layout = new SlabLayout(settings.batchSize(), settings.pixels().height(), settings.pixels().width(),
                 settings.pixels().channels());
         StartupTimeline.mark("resolved");
-        RunAssembly run = RunAssembly.of(settings, kafka, source, listener::notice, listener.clients());
-        SpriteLoader loader = new SpriteLoader(settings, kafka, source, run, manager, listener,
+        RunAssembly run = RunAssembly.of(settings, kafka, source, observers.notices(), observers.clients());
+        SpriteLoader loader = new SpriteLoader(settings, kafka, source, run, manager, observers,
                 memory.forPool(new PoolShape(layout, settings.effectiveSlabs())));
-        listener.opened(loader);
+        loader.listener.opened(loader);
         loader.stages.startAll();
         StartupTimeline.mark("started");
         return loader;
@@ -270,14 +279,14 @@ public final class SpriteLoader implements AutoCloseable {
         progress.delivered(batch.epoch(), batch.position(batch.size() - 1), batch.classes(), stats.batchesDelivered(),
                 stats.samplesDelivered(), endsEpoch);
         if (endsEpoch) {
-            listener.epochCompleted(got.endsEpoch());
+            observers.epochEnds().accept(got.endsEpoch());
         }
     }
 
     private void epochDone(int epoch) {
         stats.epochsCompleted.incrementAndGet();
         progress.epochDone(epoch, stats.batchesDelivered(), stats.samplesDelivered());
-        listener.epochCompleted(epoch);
+        observers.epochEnds().accept(epoch);
     }
 
     /**
@@ -345,7 +354,8 @@ public final class SpriteLoader implements AutoCloseable {
         return labels.classes();
     }
 
-    public SlabPool pool() {
+    /** The slab pool's size and use (a read-only view). Any thread. */
+    public PoolView pool() {
         return pool;
     }
 
@@ -363,9 +373,14 @@ public final class SpriteLoader implements AutoCloseable {
         return feed.bytesRead();
     }
 
-    /** Who is told about this run; the device stage reports copies here. */
+    /** Who is told the run's events (metrics); the device stage reports copies here. */
     public LoaderListener listener() {
         return listener;
+    }
+
+    /** Where the run's one-line notices go (any thread). */
+    public java.util.function.Consumer<String> notices() {
+        return observers.notices();
     }
 
     /** The run's decoded-sample cache, or null (none asked, or a live tail). Any thread. */

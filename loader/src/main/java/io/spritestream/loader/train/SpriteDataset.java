@@ -13,6 +13,7 @@ import io.spritestream.config.InvalidSettingException;
 import io.spritestream.config.Setting;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.LoaderListener;
+import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.Stages;
 import io.spritestream.loader.pipeline.SpriteLoader;
@@ -67,7 +68,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     private final LoaderSettings settings;
     private final KafkaSettings kafka;
-    private final LoaderListener listener;
+    private final RunObservers observers;
     private final PixelNormalization normalization;
     private final int depth;
     private Device device;
@@ -98,7 +99,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         // trainer's hands): add them, so that the decoders keep as many as they would otherwise.
         this.settings = asked.toConfig().slabs(asked.effectiveSlabs() + b.depth + 3).conclude();
         this.kafka = b.kafka;
-        this.listener = b.listener;
+        this.observers = b.observers;
         this.normalization = b.normalization;
         this.depth = b.depth;
         this.device = b.device;
@@ -288,7 +289,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         if (loader == null) {
             hostManager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
             try {
-                loader = SpriteLoader.open(settings, kafka, hostManager, listener);
+                loader = SpriteLoader.open(settings, kafka, hostManager, observers);
             } catch (RuntimeException e) {
                 hostManager.close();
                 hostManager = null;
@@ -502,7 +503,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     public static final class Builder {
         private final LoaderSettings config;
         private final KafkaSettings kafka;
-        private LoaderListener listener = LoaderListener.NONE;
+        private RunObservers observers = RunObservers.NONE;
         private KeySplit split;
         private PixelNormalization normalization = PixelNormalization.scaleOnly();
         private int depth = PREFETCH.defaultValue();
@@ -515,7 +516,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
         private Builder copy() {
             Builder b = new Builder(config, kafka);
-            b.listener = listener;
+            b.observers = observers;
             b.split = split;
             b.normalization = normalization;
             b.depth = depth;
@@ -523,9 +524,15 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             return b;
         }
 
-        /** Who is told about the loader's run (metrics), and given its notices (default: nobody, stderr). */
+        /** Who is told the loader's events (metrics; default: nobody). */
         public Builder listener(LoaderListener value) {
-            this.listener = Objects.requireNonNull(value);
+            this.observers = observers.withEvents(Objects.requireNonNull(value));
+            return this;
+        }
+
+        /** Who is told about the loader's run, every role (default: nobody, notices on standard error). */
+        public Builder observers(RunObservers value) {
+            this.observers = Objects.requireNonNull(value);
             return this;
         }
 

@@ -173,7 +173,7 @@ class DashboardQueriesTest {
             LoaderConfig config = LoaderConfig.topic(TOPIC).batchSize(32).epochs(100_000).threads(1)
                     .pixels(new PixelSpec(16, 16, 4, Fit.PAD));
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
-                 SpriteLoader loader = SpriteLoader.open(config.conclude(), kafka, manager, metrics)) {
+                 SpriteLoader loader = SpriteLoader.open(config.conclude(), kafka, manager, metrics.observers())) {
                 while (!stop.get()) {
                     try (SpriteBatch batch = loader.next(); NDManager device = manager.newSubManager()) {
                         long began = System.nanoTime();

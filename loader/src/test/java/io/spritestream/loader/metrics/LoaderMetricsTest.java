@@ -94,7 +94,7 @@ class LoaderMetricsTest {
                 .pixels(new PixelSpec(16, 16, 4, Fit.PAD));
         long hits;
         long misses;
-        try (SpriteLoader loader = SpriteLoader.open(cached.epochs(3).conclude(), kafka, manager, metrics)) {
+        try (SpriteLoader loader = SpriteLoader.open(cached.epochs(3).conclude(), kafka, manager, metrics.observers())) {
             loadAll(loader, registry);
             hits = loader.stats().cacheHits();
             misses = loader.stats().cacheMisses();
@@ -133,7 +133,7 @@ class LoaderMetricsTest {
     void countersEqualTheKnownCountsAndPoolGaugesReturnToIdleAfterClose() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
-        SpriteLoader loader = SpriteLoader.open(config().conclude(), kafka, manager, metrics);
+        SpriteLoader loader = SpriteLoader.open(config().conclude(), kafka, manager, metrics.observers());
         PrometheusText whileOpen;
         try (loader) {
             whileOpen = loadAll(loader, registry);
@@ -179,7 +179,7 @@ class LoaderMetricsTest {
     void whileLoadingTheKafkaConsumerMetersAndEpochProgressAreServed() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
-        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).conclude(), kafka, manager, metrics)) {
+        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).conclude(), kafka, manager, metrics.observers())) {
             for (int i = 0; i < 2; i++) {
                 loader.next().close();
             }
@@ -201,7 +201,7 @@ class LoaderMetricsTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         LoaderMetrics metrics = new LoaderMetrics(registry);
         for (int run = 0; run < 2; run++) {
-            try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).conclude(), kafka, manager, metrics)) {
+            try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).conclude(), kafka, manager, metrics.observers())) {
                 loadAll(loader, registry);
             }
         }
@@ -221,7 +221,7 @@ class LoaderMetricsTest {
         long reported = 0;
         int batches = 0;
         try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).trainerWaitReportedByCaller(true).conclude(),
-                kafka, manager, metrics)) {
+                kafka, manager, metrics.observers())) {
             // A stage between loader and training loop, as a device stage is: its thread calls next().
             java.util.concurrent.BlockingQueue<Object> stageToTrainer = new java.util.concurrent.ArrayBlockingQueue<>(1);
             Object end = new Object();

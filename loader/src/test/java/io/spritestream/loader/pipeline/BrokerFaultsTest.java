@@ -70,7 +70,7 @@ class BrokerFaultsTest {
             });
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
                  SpriteLoader loader = SpriteLoader.open(slowReading("outage", dir.resolve("state.json")).conclude(),
-                         kafka, manager, LoaderListener.NONE.withNotices(notices::add))) {
+                         kafka, manager, RunObservers.NONE.withNotices(notices::add))) {
                 for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
                     try (SpriteBatch batch = next) {
                         for (int i = 0; i < batch.size(); i++) {
@@ -100,7 +100,7 @@ class BrokerFaultsTest {
             int delivered = 0;
             try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
                  SpriteLoader loader = SpriteLoader.open(slowReading("gone", state).conclude(), kafka, manager,
-                         LoaderListener.NONE.withNotices(n -> { }))) {
+                         RunObservers.NONE.withNotices(n -> { }))) {
                 try (SpriteBatch first = loader.next()) {
                     delivered += first.size();
                 }

@@ -89,7 +89,7 @@ class CacheRunsTest {
         List<String> notices = new CopyOnWriteArrayList<>();
         LoaderStats stats;
         try (SpriteLoader loader = SpriteLoader.open(config.epochs(epochs).conclude(), kafka, manager,
-                LoaderListener.NONE.withNotices(notices::add))) {
+                RunObservers.NONE.withNotices(notices::add))) {
             for (SpriteBatch next = loader.next(); next != null; next = loader.next()) {
                 try (SpriteBatch batch = next) {
                     out.add(BatchDigest.of(batch));

@@ -28,7 +28,7 @@ import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.memory.LeakDetection;
 import io.spritestream.loader.memory.SlabLease;
-import io.spritestream.loader.memory.SlabPool;
+import io.spritestream.loader.memory.PoolView;
 import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.testing.Datasets;
@@ -95,8 +95,8 @@ class SpriteDatasetTest {
     }
 
     private static void assertAllSlabsFree(SpriteDataset dataset) {
-        SlabPool pool = dataset.loader().pool();
-        assertEquals(pool.capacity(), pool.freeCount(), "every slab is back in the pool: " + pool.outstanding());
+        PoolView pool = dataset.loader().pool();
+        assertEquals(pool.capacity(), pool.freeCount(), "every slab is back in the pool: " + pool.outstandingOwners());
     }
 
     @Test
@@ -197,7 +197,7 @@ class SpriteDatasetTest {
     }
 
     private static List<String> leaseOwners(SpriteDataset dataset) {
-        return dataset.loader().pool().outstanding().stream().map(SlabLease::owner).toList();
+        return dataset.loader().pool().outstandingOwners();
     }
 
     @Test

@@ -19,7 +19,7 @@ import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.memory.LeakDetection;
-import io.spritestream.loader.memory.SlabPool;
+import io.spritestream.loader.memory.PoolView;
 import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.testing.Datasets;
 import java.nio.file.Files;
@@ -47,8 +47,8 @@ class SpriteTrainerTest {
 
     private KafkaSettings kafka;
     private TrainingReport report;
-    private SlabPool trainPool;
-    private SlabPool validationPool;
+    private PoolView trainPool;
+    private PoolView validationPool;
     private List<String> classes;
     private float[] predictionsOfTrained;
     private NDArray probe;
@@ -102,8 +102,8 @@ class SpriteTrainerTest {
     @Test
     void everySlabIsBackInThePoolAfterFit() {
         // Closing the datasets closed their loaders, whose pools fail, naming the batch, if one is leased.
-        assertEquals(trainPool.capacity(), trainPool.freeCount(), trainPool.outstanding().toString());
-        assertEquals(validationPool.capacity(), validationPool.freeCount(), validationPool.outstanding().toString());
+        assertEquals(trainPool.capacity(), trainPool.freeCount(), trainPool.outstandingOwners().toString());
+        assertEquals(validationPool.capacity(), validationPool.freeCount(), validationPool.outstandingOwners().toString());
     }
 
     @Test
