@@ -10,10 +10,12 @@ import io.spritestream.loader.pipeline.Stage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntConsumer;
 
 /**
  * The device stage: a thread of its own ({@code spritestream-device}) takes the loader's batches in
@@ -39,6 +41,9 @@ final class DeviceStage implements AutoCloseable {
     /** A batch on the device, its input prepared. */
     record Prepared(StreamBatch batch) implements Item {}
 
+    /** Every batch of {@code epoch} has been queued before this (the epoch may have had none for this side). */
+    record EpochEnd(int epoch) implements Item {}
+
     /** Put after the loader's last batch. */
     record End() implements Item {}
 
@@ -56,33 +61,35 @@ final class DeviceStage implements AutoCloseable {
     private final LongAdder prepareNanos = new LongAdder();
     private long epochSamples;
     private volatile long expectedEpochSamples;
-    private volatile long settledEpochs;
     private volatile boolean stopping;
     private int currentEpoch = -1;
 
 
     /** Where the stage takes batches from: a {@link SpriteLoader}, in order. */
     interface Source {
-        /** The next batch (the stage owns it), or null at the end. */
-        SpriteBatch next() throws InterruptedException;
-
-        /** Epochs completed so far, as of the last {@link #next()}. */
-        long epochsCompleted();
+        /**
+         * The next batch (the stage owns it), or null at the end; {@code ended} is told, in order, of
+         * each epoch whose every batch has been handed out by this call or before it.
+         */
+        SpriteBatch next(IntConsumer ended) throws InterruptedException;
 
         /** A batch's bytes took {@code nanos} to reach the device (zero-copy on the CPU: about 0). */
         default void copiedToDevice(long nanos) {
         }
 
-        static Source of(SpriteLoader loader) {
+        /**
+         * {@code loader}'s batches, the epoch ends it told {@code ends} of during each {@code next()}
+         * (its {@link io.spritestream.loader.pipeline.RunObservers#epochEnds} must add to {@code ends}).
+         */
+        static Source of(SpriteLoader loader, Queue<Integer> ends) {
             return new Source() {
                 @Override
-                public SpriteBatch next() throws InterruptedException {
-                    return loader.next();
-                }
-
-                @Override
-                public long epochsCompleted() {
-                    return loader.stats().epochsCompleted();
+                public SpriteBatch next(IntConsumer ended) throws InterruptedException {
+                    SpriteBatch batch = loader.next();
+                    for (Integer e = ends.poll(); e != null; e = ends.poll()) {
+                        ended.accept(e);
+                    }
+                    return batch;
                 }
 
                 @Override
@@ -123,28 +130,31 @@ final class DeviceStage implements AutoCloseable {
         return deviceToTrainer.poll(timeout, unit);
     }
 
-    /**
-     * Epochs whose batches have all been handed to the queue: after each batch is queued, the loader's
-     * completed epochs as of that batch (a batch that ends an epoch is returned by the same call that
-     * counts the epoch as completed).
-     */
-    long settledEpochs() {
-        return settledEpochs;
-    }
-
     /** Time spent copying batches to the device and preparing their input, in total. */
     long prepareNanos() {
         return prepareNanos.sum();
     }
 
+    /**
+     * Batches in order, each epoch's end right after its last batch: an epoch the source ended in the
+     * same call goes before the batch if the batch belongs to a later epoch (the epoch ended without
+     * a batch of its own), after it if the batch is its last.
+     */
     private void run() throws InterruptedException {
+        List<Integer> ended = new ArrayList<>();
         while (true) {
-            SpriteBatch sprites = source.next();
+            ended.clear();
+            SpriteBatch sprites = source.next(ended::add);
+            int epoch = sprites == null ? Integer.MAX_VALUE : sprites.epoch();
+            for (int e : ended) {
+                if (e < epoch) {
+                    deviceToTrainer.put(new EpochEnd(e));
+                }
+            }
             if (sprites == null) {
                 deviceToTrainer.put(new End());
                 return;
             }
-            long settled = source.epochsCompleted();
             StreamBatch batch = prepare(sprites);
             try {
                 deviceToTrainer.put(new Prepared(batch));
@@ -152,7 +162,11 @@ final class DeviceStage implements AutoCloseable {
                 batch.close();
                 throw e;
             }
-            settledEpochs = settled;
+            for (int e : ended) {
+                if (e >= epoch) {
+                    deviceToTrainer.put(new EpochEnd(e));
+                }
+            }
         }
     }
 

@@ -69,6 +69,8 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     private final LoaderSettings settings;
     private final KafkaSettings kafka;
     private final RunObservers observers;
+    /** Epochs the loader has ended, told by its epoch-end observer, taken by the device stage's source. */
+    private final java.util.Queue<Integer> epochEnds = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final PixelNormalization normalization;
     private final int depth;
     private Device device;
@@ -289,7 +291,8 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         if (loader == null) {
             hostManager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
             try {
-                loader = SpriteLoader.open(settings, kafka, hostManager, observers);
+                loader = SpriteLoader.open(settings, kafka, hostManager,
+                        observers.withEpochEnds(observers.epochEnds().andThen(epochEnds::add)));
             } catch (RuntimeException e) {
                 hostManager.close();
                 hostManager = null;
@@ -305,7 +308,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         device = target;
         deviceManager = target.equals(Device.cpu()) ? hostManager.newSubManager()
                 : NDManager.newBaseManager(target, "PyTorch");
-        stage = new DeviceStage(DeviceStage.Source.of(loader), deviceManager, normalization, depth, estimate());
+        stage = new DeviceStage(DeviceStage.Source.of(loader, epochEnds), deviceManager, normalization, depth, estimate());
         stage.start();
     }
 
@@ -347,12 +350,6 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         }
         while (!streamEnded) {
             DeviceStage.Item item = stage.poll(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
-            if (item == null && epochOver(epoch)) {
-                item = stage.poll(0, TimeUnit.MILLISECONDS);
-                if (item == null) {
-                    return null;
-                }
-            }
             if (item == null) {
                 continue;
             }
@@ -361,6 +358,13 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             } else if (item instanceof DeviceStage.Failure f) {
                 streamEnded = true;
                 throw Stages.unchecked(f.cause());
+            } else if (item instanceof DeviceStage.EpochEnd end) {
+                if (end.epoch() >= epoch) {
+                    if (loader.stats().batchesDelivered() == 0) {
+                        endEmptyStream();
+                    }
+                    return null; // this epoch is over (or, past it, it was over before it began)
+                }
             } else if (item instanceof DeviceStage.Prepared prepared) {
                 StreamBatch b = prepared.batch();
                 if (b.epoch() == epoch) {
@@ -377,20 +381,13 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     }
 
     /**
-     * Whether every batch of {@code epoch} has been queued already (so an empty queue means the epoch
-     * is over): the stage says so, or the loader has completed two epochs more (it only starts another
-     * epoch's end after the stage took the previous one's last batch). A side with no sample at all
-     * ends the stream after its first epoch.
+     * A whole epoch went by without a sample for this side (a split whose side is empty): the stream
+     * ends here, rather than read the topic over and over for nothing.
      */
-    private boolean epochOver(int epoch) {
-        long completed = loader.stats().epochsCompleted();
-        if (completed >= 1 && loader.stats().batchesDelivered() == 0) {
-            streamEnded = true; // nothing on this side: stop reading the topic over and over
-            stage.close();
-            loader.close();
-            return true;
-        }
-        return stage.settledEpochs() > epoch || completed >= epoch + 2L;
+    private void endEmptyStream() {
+        streamEnded = true;
+        stage.close();
+        loader.close();
     }
 
     private void finished(Pass pass) {

@@ -11,6 +11,7 @@ import ai.djl.ndarray.types.Shape;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.memory.SlabLayout;
 import io.spritestream.loader.testing.SlabBatches;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,17 +48,12 @@ class DeviceStageTest {
     private DeviceStage.Source source(int count, AtomicInteger handedOut) {
         return new DeviceStage.Source() {
             @Override
-            public SpriteBatch next() throws InterruptedException {
+            public SpriteBatch next(java.util.function.IntConsumer ended) throws InterruptedException {
                 if (handedOut.get() == count) {
                     return null;
                 }
                 handedOut.incrementAndGet();
                 return batches.next(0);
-            }
-
-            @Override
-            public long epochsCompleted() {
-                return 0;
             }
         };
     }
@@ -89,20 +85,47 @@ class DeviceStageTest {
     }
 
     @Test
+    void eachEpochsEndComesRightAfterItsLastBatchAndBeforeALaterEpochsFirst() throws Exception {
+        // Epoch 0: two batches, the second ends it (told in the call that hands it out); epoch 1 has
+        // no batch of its own (told in the next call, with epoch 2's first batch); then the end.
+        int[] epochs = {0, 0, 2};
+        int[][] endsTold = {{}, {0}, {1, 2}};
+        AtomicInteger call = new AtomicInteger();
+        DeviceStage.Source source = ended -> {
+            int i = call.getAndIncrement();
+            if (i == epochs.length) {
+                return null;
+            }
+            for (int e : endsTold[i]) {
+                ended.accept(e);
+            }
+            return batches.next(epochs[i]);
+        };
+        try (DeviceStage stage = new DeviceStage(source, device, PixelNormalization.scaleOnly(), 8, 0)) {
+            stage.start();
+            List<String> seen = new ArrayList<>();
+            for (DeviceStage.Item item = take(stage); !(item instanceof DeviceStage.End); item = take(stage)) {
+                if (item instanceof DeviceStage.Prepared p) {
+                    seen.add("batch of " + p.batch().epoch());
+                    p.batch().close();
+                } else if (item instanceof DeviceStage.EpochEnd end) {
+                    seen.add("end of " + end.epoch());
+                }
+            }
+            assertEquals(List.of("batch of 0", "batch of 0", "end of 0", "end of 1", "batch of 2", "end of 2"), seen);
+        }
+    }
+
+    @Test
     void aFailureOfTheSourceReachesTheConsumerAfterTheBatchesBeforeIt() throws Exception {
         AtomicInteger handedOut = new AtomicInteger();
         DeviceStage.Source failing = new DeviceStage.Source() {
             @Override
-            public SpriteBatch next() throws InterruptedException {
+            public SpriteBatch next(java.util.function.IntConsumer ended) throws InterruptedException {
                 if (handedOut.getAndIncrement() == 1) {
                     throw new IllegalStateException("decoder died");
                 }
                 return batches.next(0);
-            }
-
-            @Override
-            public long epochsCompleted() {
-                return 0;
             }
         };
         try (DeviceStage stage = new DeviceStage(failing, device, PixelNormalization.scaleOnly(), 2, 0)) {
@@ -119,16 +142,11 @@ class DeviceStageTest {
         CountDownLatch full = new CountDownLatch(1);
         DeviceStage.Source source = new DeviceStage.Source() {
             @Override
-            public SpriteBatch next() throws InterruptedException {
+            public SpriteBatch next(java.util.function.IntConsumer ended) throws InterruptedException {
                 if (handedOut.incrementAndGet() == 3) {
                     full.countDown(); // two queued (the depth), the third waits to be queued
                 }
                 return batches.next(0);
-            }
-
-            @Override
-            public long epochsCompleted() {
-                return 0;
             }
         };
         DeviceStage stage = new DeviceStage(source, device, PixelNormalization.scaleOnly(), 2, 0);
