@@ -169,6 +169,16 @@ public final class DatasetCatalog {
         return all;
     }
 
+    /** The latest version of {@code dataset}, if it has one. */
+    public Optional<DatasetManifest> latest(String dataset) {
+        return list().stream().filter(m -> m.dataset().equals(dataset)).max(Comparator.comparingInt(DatasetManifest::version));
+    }
+
+    /** The number the next version of {@code dataset} gets: one past its latest, 1 for a new dataset. */
+    public int nextVersion(String dataset) {
+        return latest(dataset).map(m -> m.version() + 1).orElse(1);
+    }
+
     /** The version {@code ref} names (or the latest one), if the catalog has it. */
     public Optional<DatasetManifest> find(DatasetRef ref) {
         return select(list(), ref);
