@@ -142,7 +142,7 @@ public final class SpriteLoader implements AutoCloseable {
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
         this.readerToAssembler = new ArrayBlockingQueue<>(assemblyQueueCapacity(slabs, settings.epochs()));
         this.filler = new SlabFiller(pool, settings.following() ? 0 : settings.startEpoch(), settings.keySplit(), chunk,
-                readerToDecoders, readerToAssembler, stats);
+                readerToDecoders, readerToAssembler);
         SpriteDecoder.useSingleThreadedOpenCv();
         DecodeWorker decoding = new DecodeWorker(readerToDecoders, slotMats, settings.pixels(), settings.limits(), stats,
                 listener, cache, refetch, settings.augment(), settings.order().seed());
