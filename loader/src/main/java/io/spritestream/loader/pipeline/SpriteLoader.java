@@ -27,7 +27,6 @@ import io.spritestream.loader.replay.RecordSpace;
 import io.spritestream.loader.replay.RunPlan;
 import io.spritestream.loader.replay.RunProgress;
 import io.spritestream.loader.tensor.SlabViews;
-import io.spritestream.record.SpriteRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -381,10 +380,6 @@ public final class SpriteLoader implements AutoCloseable {
 
     public SlabPool pool() {
         return pool;
-    }
-
-    public String deadLetterTopic() {
-        return SpriteRecords.deadLetterTopicFor(source.topic());
     }
 
     /** Records the reader has taken from Kafka so far (some may still be in the pipeline). Any thread. */

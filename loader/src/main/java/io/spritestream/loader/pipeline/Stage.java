@@ -83,11 +83,6 @@ public final class Stage {
         return at.toString();
     }
 
-    /** Whether the stage's thread is running now. */
-    public boolean isAlive() {
-        return thread.isAlive();
-    }
-
     /**
      * Keeps a stage's thread, idle, until it is stopped: a stage that is done but whose per-thread
      * figures (CPU, allocation) should outlive its work until the pipeline closes.
