@@ -63,20 +63,49 @@ class Batch(Tuple[torch.Tensor, torch.Tensor]):
     """``(images, labels)``: ``torch.uint8 [rows, H, W, C]`` over the ring and ``torch.int64 [rows]``
     (positions in ``classes``; -1 for unlabelled records), with what each row is: ``keys``,
     ``partitions``, ``offsets`` (the records' Kafka coordinates), ``epoch``, ``index`` (the batch's
-    number in the run) and ``classes``."""
+    number in the run) and ``classes``.
 
-    partitions: npt.NDArray[np.int32]
-    offsets: npt.NDArray[np.int64]
-    epoch: int
-    index: int  # type: ignore[assignment]  # the batch's number, shadowing tuple.index on purpose (an old name)
-    classes: List[str]
-    slot: int
-    _keys: Tuple[bytes, List[int]]
+    A tuple of exactly those two tensors, so ``for images, labels in stream`` and
+    ``DataLoader(stream, batch_size=None)`` see a pair; the rest are read-only attributes. Only
+    ``images`` is a view of the ring (it holds ``slot``, the ring's slot, until it is gone); the
+    labels and the rest were copied out of it. ``copy.copy`` gives another batch over the same
+    tensors; ``pickle`` (``torch.save``) a batch whose tensors are copies.
+    """
 
-    def __new__(cls, images: torch.Tensor, labels: torch.Tensor, **meta: Any) -> "Batch":
+    # A subclass of tuple cannot have slots of its own (tuples vary in size), so these live in the
+    # instance's __dict__: set once in __new__, read through the properties below.
+    _partitions: npt.NDArray[np.int32]
+    _offsets: npt.NDArray[np.int64]
+    _key_bytes: bytes
+    _key_starts: List[int]
+    _epoch: int
+    _index: int
+    _classes: List[str]
+    _slot: int
+
+    def __new__(cls, images: torch.Tensor, labels: torch.Tensor, *, partitions: npt.NDArray[np.int32],
+                offsets: npt.NDArray[np.int64], key_bytes: bytes, key_starts: List[int], epoch: int, index: int,
+                classes: List[str], slot: int) -> "Batch":
+        """``key_bytes[key_starts[i]:key_starts[i + 1]]`` is row i's key, UTF-8."""
         batch = tuple.__new__(cls, (images, labels))
-        batch.__dict__.update(meta)
+        batch._partitions = partitions
+        batch._offsets = offsets
+        batch._key_bytes = key_bytes
+        batch._key_starts = key_starts
+        batch._epoch = epoch
+        batch._index = index
+        batch._classes = classes
+        batch._slot = slot
         return batch
+
+    def __getnewargs_ex__(self) -> Tuple[Tuple[torch.Tensor, torch.Tensor], Dict[str, Any]]:
+        return (self[0], self[1]), dict(partitions=self._partitions, offsets=self._offsets,
+                                        key_bytes=self._key_bytes, key_starts=self._key_starts, epoch=self._epoch,
+                                        index=self._index, classes=self._classes, slot=self._slot)
+
+    def __repr__(self) -> str:
+        return (f"Batch(epoch={self._epoch}, index={self._index}, rows={len(self[1])}, "
+                f"images={self[0].dtype}{list(self[0].shape)}, slot={self._slot})")
 
     @property
     def images(self) -> torch.Tensor:
@@ -88,8 +117,33 @@ class Batch(Tuple[torch.Tensor, torch.Tensor]):
 
     @property
     def keys(self) -> List[str]:
-        raw, starts = self._keys
+        raw, starts = self._key_bytes, self._key_starts
         return [raw[starts[i]:starts[i + 1]].decode("utf-8", "replace") for i in range(len(starts) - 1)]
+
+    @property
+    def partitions(self) -> npt.NDArray[np.int32]:
+        return self._partitions
+
+    @property
+    def offsets(self) -> npt.NDArray[np.int64]:
+        return self._offsets
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def index(self) -> int:  # type: ignore[override]  # the batch's number, hiding tuple.index on purpose (an old name)
+        return self._index
+
+    @property
+    def classes(self) -> List[str]:
+        return self._classes
+
+    @property
+    def slot(self) -> int:
+        """The ring's slot that ``images`` views."""
+        return self._slot
 
 
 def find_jar(jar: Optional[str] = None) -> str:
@@ -373,7 +427,7 @@ class _Feed:
         self.last_batch: Optional[float] = None
         self.classes: List[str] = []
         self.report: Optional[Dict[str, Any]] = None
-        self.held = 0
+        self.slots = _HeldSlots()
         self.warned = False
         self.ring_dir = ring_dir
         self.stopped = False
@@ -432,7 +486,7 @@ class _Feed:
             if self.finished:
                 self.open = False
                 return None
-            if self.ring is not None and self.held >= self.ring.slots:
+            if self.ring is not None and self.slots.held() >= self.ring.slots:
                 self._check_a_slot_is_free()
             line = self.lines.readline()
             if not line:
@@ -492,14 +546,15 @@ class _Feed:
         images = torch.from_numpy(pixels)
         # The tensor's storage holds `pixels` and nothing else does: when the last tensor (or array)
         # over these bytes is gone, so is `pixels`, and the slot goes back.
+        self.slots.take()
         weakref.finalize(pixels, _release, slot, self).atexit = False
         del pixels
-        self.held += 1
         # A loop holds two batches at this point (the one its variables still name, and this one);
         # more than that, and more than half the ring, is batches kept.
-        if not self.warned and self.held > max(3, ring.slots // 2):
+        held = self.slots.held()
+        if not self.warned and held > max(3, ring.slots // 2):
             self.warned = True
-            warnings.warn(f"spritestream: {self.held} of the loader's {ring.slots} batch slots are held by tensors "
+            warnings.warn(f"spritestream: {held} of the loader's {ring.slots} batch slots are held by tensors "
                           "still alive, and the loader waits for free ones: .clone() batches you keep for long "
                           "(or ask for more slots with slabs=N)", stacklevel=4)
         labels = torch.from_numpy(ring.bytes[at + ring.labels_at: at + ring.labels_at + 8 * rows].view(np.int64).copy())
@@ -507,7 +562,7 @@ class _Feed:
         offsets = ring.bytes[at + ring.offsets_at: at + ring.offsets_at + 8 * rows].view(np.int64).copy()
         starts = ring.bytes[at + ring.key_starts_at: at + ring.key_starts_at + 4 * (rows + 1)].view(np.int32).copy()
         keys = ring.bytes[at + ring.key_bytes_at: at + ring.key_bytes_at + int(starts[-1])].tobytes()
-        return Batch(images, labels, partitions=partitions, offsets=offsets, _keys=(keys, starts.tolist()),
+        return Batch(images, labels, partitions=partitions, offsets=offsets, key_bytes=keys, key_starts=starts.tolist(),
                      epoch=epoch, index=index, classes=self.classes, slot=slot)
 
     def _say(self, line: bytes) -> None:
@@ -518,7 +573,7 @@ class _Feed:
 
     def _check_a_slot_is_free(self) -> None:
         gc.collect()  # tensors in reference cycles hold slots until a collection
-        if self.ring is not None and self.held >= self.ring.slots:
+        if self.ring is not None and self.slots.held() >= self.ring.slots:
             self.stop()  # a failed iteration leaves no loader behind, even while its error is kept
             raise SpriteStreamError(f"all {self.ring.slots} of the loader's batch slots are held by tensors still "
                                     "alive, so it cannot deliver another batch: .clone() the batches you keep "
@@ -574,9 +629,46 @@ class _Feed:
                 pass
 
 
+class _HeldSlots:
+    """How many of the ring's slots batches on this side hold: taken by the thread that iterates,
+    given back by the finalizer of each batch's pixels.
+
+    A finalizer runs on whichever thread drops the last tensor over a slot, or on the thread whose
+    allocation starts a garbage collection, at any point of any code: between two steps of
+    ``taken += 1`` on this very thread, too. A lock around the count would not do: a plain Lock,
+    held by the iterating thread while a collection it started runs a finalizer that asks for the
+    same lock on the same thread, waits for itself forever; an RLock would let that finalizer in,
+    to change the count under the update it interrupted. So a finalizer takes no lock at all: it
+    appends to a deque, which is thread-safe (one C call, atomic, that runs no Python code and
+    allocates nothing the collector tracks, so nothing interrupts it). The counts belong to the
+    iterating thread alone, which folds the deque in before it reads them (the only one to pop).
+    """
+
+    def __init__(self) -> None:
+        self._taken = 0
+        self._given_back = 0
+        self._returned: Deque[int] = collections.deque()
+
+    def take(self) -> None:
+        """A batch over a slot is made (the iterating thread)."""
+        self._taken += 1
+
+    def give_back(self, slot: int) -> None:
+        """The last view of ``slot`` is gone (any thread: a finalizer)."""
+        self._returned.append(slot)
+
+    def held(self) -> int:
+        """Slots batches hold now (the iterating thread)."""
+        returned = self._returned
+        while returned:  # it only grows behind this thread's back: what is there stays there
+            returned.popleft()
+            self._given_back += 1
+        return self._taken - self._given_back
+
+
 def _release(slot: int, feed: _Feed) -> None:
     """A slot's last view is gone: give it back (any thread)."""
-    feed.held -= 1
+    feed.slots.give_back(slot)
     if feed.stopped:
         return  # the run is over: nobody waits for the slot
     try:

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from conftest import JAR, REPO, java
+import spritestream.stream
 from spritestream import SpriteStream, SpriteStreamError
 
 DATASET = "stream-test"
@@ -249,6 +252,32 @@ def test_a_write_into_a_batch_reaches_no_later_batch_in_its_slot(dataset, ring_d
         batch.images.fill_(7)  # a training loop's in-place augmentation
 
     assert wrong == 0
+
+
+def test_a_batch_whose_last_tensor_goes_on_another_thread_gives_its_slot_back(dataset, ring_dir, monkeypatch):
+    released_on = []
+    release = spritestream.stream._release
+
+    def recording(slot, feed):
+        released_on.append(threading.get_ident())
+        release(slot, feed)
+
+    monkeypatch.setattr(spritestream.stream, "_release", recording)
+    s = stream(dataset, ring_dir, slabs=4, epochs=3)
+    kept = []  # the batch before the one the loop has: nothing else refers to it
+    batches = 0
+    with ThreadPoolExecutor(1) as worker:
+        for batch in epochs_of(s, 3):
+            worker.submit(kept.clear).result()  # its last reference goes there, and its finalizer runs there
+            kept.append(batch)
+            del batch
+            batches += 1
+        worker.submit(kept.clear).result()
+        on_worker = worker.submit(threading.get_ident).result()
+
+    assert batches == 3 * ((COUNT + 31) // 32), "4 slots went round every epoch"
+    assert released_on == [on_worker] * batches
+    assert s._current.feed.slots.held() == 0
 
 
 def test_holding_every_slot_raises_at_once_instead_of_waiting_forever(dataset, ring_dir):

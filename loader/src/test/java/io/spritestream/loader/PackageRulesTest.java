@@ -3,27 +3,86 @@ package io.spritestream.loader;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * The loader's packages are layers whose dependencies point one way, and each outside library stays
- * in the layer that owns it (README, "How it works"). These rules read the compiled classes, so
- * the layering cannot rot unseen.
+ * in the layer that owns it (README, "How it works"); across the modules, the packages both jars
+ * share never reach back into the producer or the loader, and the producer never into the loader
+ * (README, "Layout"). These rules read the compiled classes, so the layering cannot rot unseen.
  */
 class PackageRulesTest {
 
-    private static final String LOADER = "io.spritestream.loader";
+    private static final String ROOT = "io.spritestream";
+    private static final String LOADER = ROOT + ".loader";
+    private static final String PRODUCER = ROOT + ".producer";
+    private static final String BROKER = ROOT + ".broker";
+    /** The producer module's packages that both jars use. */
+    private static final String[] SHARED = {ROOT + ".config..", ROOT + ".kafka..", ROOT + ".record..",
+        ROOT + ".catalog..", ROOT + ".cli..", ROOT + ".metrics.."};
+    /** Test jars of other modules (the broker's {@code SharedKafka}, ...) are on this classpath too. */
+    private static final ImportOption DO_NOT_INCLUDE_TEST_JARS =
+            location -> !location.matches(Pattern.compile(".*-tests\\.jar!/.*"));
+
     private static JavaClasses classes;
+    /** The main classes of every module: this test's classpath holds the producer's and the broker's. */
+    private static JavaClasses everyModule;
 
     @BeforeAll
     static void importClasses() {
         classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
                 .importPackages(LOADER);
+        everyModule = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .withImportOption(DO_NOT_INCLUDE_TEST_JARS)
+                .importPackages(ROOT);
+    }
+
+    @Test
+    void theModuleRulesSeeEveryModulesMainClassesAndNoTests() {
+        for (String pkg : new String[] {ROOT + ".record", ROOT + ".cli", ROOT + ".metrics", PRODUCER,
+            PRODUCER + ".source", BROKER, LOADER + ".pipeline"}) {
+            assertTrue(everyModule.containPackage(pkg), pkg + " not imported");
+        }
+        assertFalse(everyModule.contain(BROKER + ".SharedKafka"), "a test class was imported");
+        assertFalse(everyModule.contain(LOADER + ".PackageRulesTest"), "a test class was imported");
+    }
+
+    @Test
+    void sharedPackagesNeverUseTheProducersOrTheLoadersCode() {
+        noClasses().that().resideInAnyPackage(SHARED)
+                .should().dependOnClassesThat().resideInAnyPackage(PRODUCER + "..", LOADER + "..", BROKER + "..")
+                .because("both jars use them, and the producer's jar carries no loader or broker code")
+                .check(everyModule);
+    }
+
+    @Test
+    void theProducerNeverUsesTheLoadersCode() {
+        noClasses().that().resideInAPackage(PRODUCER + "..")
+                .should().dependOnClassesThat().resideInAnyPackage(LOADER + "..", BROKER + "..")
+                .because("the producer's jar carries no loader or broker code")
+                .check(everyModule);
+    }
+
+    @Test
+    void theBrokerUsesNoOtherSpritestreamCode() {
+        noClasses().that().resideInAPackage(BROKER + "..")
+                .should().dependOnClassesThat().resideInAnyPackage(SHARED)
+                .orShould().dependOnClassesThat().resideInAnyPackage(PRODUCER + "..", LOADER + "..")
+                .because("the tests of every module start it, the producer's included")
+                .check(everyModule);
+    }
+
+    @Test
+    void noTwoTopLevelPackagesDependOnEachOther() {
+        slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(everyModule);
     }
 
     @Test

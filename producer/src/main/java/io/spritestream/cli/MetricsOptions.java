@@ -22,11 +22,6 @@ public final class MetricsOptions {
                     + "0.0.0.0 for every interface, e.g. in a container).")
     String bind;
 
-    /** Whether {@code --metrics-port} was given. */
-    public boolean enabled() {
-        return port != null;
-    }
-
     /**
      * Starts the endpoint if {@code --metrics-port} was given and prints its URL on {@code out}.
      *

@@ -82,13 +82,6 @@ public final class KafkaSettings {
         return new KafkaSettings(effective, merged, timeout, connectTimeout, notices);
     }
 
-    /** The same settings with extra client properties (later keys win). */
-    public KafkaSettings withProperties(Map<String, ?> extra) {
-        Map<String, Object> merged = new HashMap<>(userProperties);
-        merged.putAll(extra);
-        return new KafkaSettings(bootstrap, merged, timeout, connectTimeout, notices);
-    }
-
     /** The same settings with another bound on remote calls (connect, metadata, admin requests). */
     public KafkaSettings withTimeout(Duration newTimeout) {
         if (newTimeout.isNegative() || newTimeout.isZero()) {
@@ -103,11 +96,6 @@ public final class KafkaSettings {
             throw new IllegalArgumentException("connect timeout: " + value + " (expected > 0)");
         }
         return new KafkaSettings(bootstrap, userProperties, timeout, value, notices);
-    }
-
-    /** How long {@link #requireReachable} waits. */
-    public Duration connectTimeout() {
-        return connectTimeout;
     }
 
     public String bootstrap() {
@@ -219,13 +207,8 @@ public final class KafkaSettings {
         return new KafkaSettings(bootstrap, userProperties, timeout, connectTimeout, value);
     }
 
-    /** Where one-line notices about waiting for Kafka go. */
-    public java.util.function.Consumer<String> notices() {
-        return notices;
-    }
-
     /**
-     * Runs {@code call}, a call that waits for Kafka, saying so through {@link #notices()} if it
+     * Runs {@code call}, a call that waits for Kafka, saying so to the notices ({@link #withNotices}) if it
      * has not returned after a few seconds (and again every 10 s): {@code waiting for Kafka at H:P:
      * WHAT (no answer for 3 s; giving up after N s)}, N being the timeout on remote calls.
      */

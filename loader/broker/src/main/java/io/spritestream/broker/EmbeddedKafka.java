@@ -58,9 +58,8 @@ import org.apache.kafka.metadata.storage.Formatter;
  * matching client settings).
  *
  * <p><b>Lifecycle and threads.</b> All methods are thread-safe. Like any server, a running broker keeps
- * the JVM alive (Kafka's threads are not daemons): close it. {@link #close()} (alias {@link #stop()}) is
- * idempotent, waits for a clean shutdown (well under a second on a dev machine) and leaves no non-daemon
- * thread behind. A broker still open when the JVM exits is closed by a shutdown hook, so a stopped
+ * the JVM alive (Kafka's threads are not daemons): close it. {@link #close()} is idempotent, waits for
+ * a clean shutdown (well under a second on a dev machine) and leaves no non-daemon thread behind. A broker still open when the JVM exits is closed by a shutdown hook, so a stopped
  * process (Ctrl-C) leaves its data directory cleanly shut down, and a temporary one deleted.
  * Nothing here ends the JVM: while a broker is starting or running, Kafka's own fatal-fault handlers
  * (which would call {@code Runtime.halt}) get an exception instead, so a failed start is reported to the
@@ -70,9 +69,8 @@ import org.apache.kafka.metadata.storage.Formatter;
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
-    /** Default time {@link Builder#start()} waits for the broker to serve requests. */
-    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
-
+    /** How long {@link Builder#start()} waits for the broker to serve requests. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final String HOST = "127.0.0.1";
     private static final int NODE_ID = 1;
     private static final String BROKER_LISTENER = "PLAINTEXT";
@@ -82,19 +80,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final KafkaRaftServer server;
     private final int port;
-    private final int controllerPort;
     private final Path dataDir;
     private final boolean ownsDataDir;
     private final Map<String, String> clientProperties;
     private final Thread closeOnExit;
     private boolean closed;
 
-    private EmbeddedKafka(KafkaRaftServer server, int port, int controllerPort, Path dataDir,
-                          boolean ownsDataDir, Map<String, String> clientProperties) {
+    private EmbeddedKafka(KafkaRaftServer server, int port, Path dataDir, boolean ownsDataDir,
+                          Map<String, String> clientProperties) {
         this.server = server;
         this.clientProperties = Map.copyOf(clientProperties);
         this.port = port;
-        this.controllerPort = controllerPort;
         this.dataDir = dataDir;
         this.ownsDataDir = ownsDataDir;
         this.closeOnExit = new Thread(this::close, "embedded-kafka-close-on-exit");
@@ -134,19 +130,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         return port;
     }
 
-    /** The port of the controller listener (a free port picked at each start). */
-    public int controllerPort() {
-        return controllerPort;
-    }
-
     /** The data directory ({@code log.dirs}); for a temporary one, gone after {@link #close()}. */
     public Path dataDir() {
         return dataDir;
-    }
-
-    /** Same as {@link #close()}: reads better in a test that stops and starts a broker again. */
-    public void stop() {
-        close();
     }
 
     /**
@@ -193,7 +179,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     public static final class Builder {
         private int port;
         private Path dataDir;
-        private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private final Map<String, String> extraProperties = new LinkedHashMap<>();
         private final Map<String, String> clientProperties = new LinkedHashMap<>();
 
@@ -270,15 +255,6 @@ public final class EmbeddedKafka implements AutoCloseable {
             return this;
         }
 
-        /** How long {@link #start()} waits for the broker to serve requests; 60 s by default. */
-        public Builder startTimeout(Duration startTimeout) {
-            if (startTimeout.isNegative() || startTimeout.isZero()) {
-                throw new IllegalArgumentException("startTimeout: " + startTimeout + " (expected: > 0)");
-            }
-            this.startTimeout = startTimeout;
-            return this;
-        }
-
         /**
          * Formats the data directory if needed, starts the broker and returns once it serves requests.
          * A port picked here (not one given with {@link #port(int)}) that another process takes before
@@ -288,7 +264,7 @@ public final class EmbeddedKafka implements AutoCloseable {
          *                               broker does not become ready within the start timeout
          */
         public EmbeddedKafka start() {
-            long deadline = System.nanoTime() + startTimeout.toNanos();
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
             for (int attempt = 1; ; attempt++) {
                 int brokerPort = port != 0 ? port : freePort();
                 ensurePortFree(brokerPort);
@@ -318,9 +294,8 @@ public final class EmbeddedKafka implements AutoCloseable {
                 formatUnlessFormatted(config, dir);
                 server = new KafkaRaftServer(config, Time.SYSTEM);
                 server.startup();
-                kafka = new EmbeddedKafka(server, brokerPort, controllerPort, dir, ownsDataDir,
-                        clientProperties);
-                awaitReady(kafka, deadline, startTimeout);
+                kafka = new EmbeddedKafka(server, brokerPort, dir, ownsDataDir, clientProperties);
+                awaitReady(kafka, deadline, START_TIMEOUT);
                 return kafka;
             } catch (RuntimeException | Error e) {
                 if (kafka != null) {

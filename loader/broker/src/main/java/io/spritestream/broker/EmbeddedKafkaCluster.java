@@ -97,11 +97,6 @@ public final class EmbeddedKafkaCluster implements AutoCloseable {
         return String.join(",", addresses);
     }
 
-    /** Node {@code id} (1-based); null while stopped. */
-    public synchronized EmbeddedKafka node(int id) {
-        return nodes[id - 1];
-    }
-
     /** How many nodes the cluster has (running or not). */
     public int size() {
         return nodes.length;

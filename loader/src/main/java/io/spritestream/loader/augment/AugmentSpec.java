@@ -49,20 +49,8 @@ public final class AugmentSpec {
             this.defaultP = defaultP;
         }
 
-        public String spelled() {
-            return name;
-        }
-
         boolean valueIsProbability() {
             return this == ROT90 || this == FLIP_H || this == FLIP_V || this == SWAP;
-        }
-
-        boolean geometric() {
-            return ordinal() <= TRANSLATE.ordinal();
-        }
-
-        boolean colour() {
-            return this == HUE || this == BRIGHTNESS || this == SWAP;
         }
     }
 

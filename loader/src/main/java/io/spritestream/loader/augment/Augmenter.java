@@ -83,10 +83,6 @@ public final class Augmenter implements AutoCloseable {
         this.shiftRegions = new Mat[n == 0 ? 0 : (2 * n + 1) * (2 * n + 1) * 4];
     }
 
-    public AugmentSpec spec() {
-        return spec;
-    }
-
     /**
      * Augments the sample in {@code slot} (a Mat of the spec's pixels, written in place) as record
      * {@code partition}/{@code offset} is augmented in {@code epoch} of a run seeded {@code seed}.

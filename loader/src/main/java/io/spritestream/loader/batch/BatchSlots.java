@@ -99,10 +99,6 @@ public final class BatchSlots {
         return epoch;
     }
 
-    public int count() {
-        return count;
-    }
-
     public boolean isFull() {
         return count == capacity;
     }
@@ -255,10 +251,6 @@ public final class BatchSlots {
 
     public long timestamp(int slot) {
         return timestamps[slot];
-    }
-
-    public long position(int slot) {
-        return positions[slot];
     }
 
     public ByteBuffer key(int slot) {

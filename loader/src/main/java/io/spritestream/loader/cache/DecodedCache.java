@@ -2,7 +2,6 @@ package io.spritestream.loader.cache;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,7 +10,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -98,15 +96,6 @@ public final class DecodedCache implements AutoCloseable {
         cache.folderBytes.set(CacheCatalog.bytes(root));
         cache.evictDownTo(maxBytes);
         return cache;
-    }
-
-    public CacheKey key() {
-        return key;
-    }
-
-    /** The folder of this key's shards. */
-    public Path folder() {
-        return folder;
     }
 
     /** Bytes of shard files under the whole cache root, as this process last counted them. */
@@ -374,12 +363,5 @@ public final class DecodedCache implements AutoCloseable {
             folderBytes.addAndGet(-w.bytes());
         }
         writing.clear();
-    }
-
-    /** For the run's report: partitions to the number of shards published or found. */
-    Map<Integer, Integer> shardCounts() {
-        Map<Integer, Integer> counts = new HashMap<>();
-        published.forEach((p, m) -> counts.put(p, m.size()));
-        return counts;
     }
 }

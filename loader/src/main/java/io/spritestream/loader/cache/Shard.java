@@ -116,10 +116,6 @@ public final class Shard {
         return file;
     }
 
-    public int partition() {
-        return partition;
-    }
-
     /** The first offset of the block. */
     public long start() {
         return start;
@@ -132,11 +128,6 @@ public final class Shard {
 
     public int count() {
         return count;
-    }
-
-    /** Bytes of the file (what the cache's bound counts). */
-    public long bytes() {
-        return map.capacity();
     }
 
     private int entry(long offset) {

@@ -33,9 +33,4 @@ public final class CacheOptions {
         }
         return cache != null ? config.cache(cache) : config;
     }
-
-    /** The folder these options name (the default one unless {@code --cache}). */
-    Path folder() {
-        return cache != null ? cache : LoaderSettings.defaultCacheFolder();
-    }
 }

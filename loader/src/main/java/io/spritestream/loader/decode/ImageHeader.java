@@ -22,10 +22,6 @@ public final class ImageHeader {
     private long height;
     private boolean dimensionsKnown;
 
-    public Format format() {
-        return format;
-    }
-
     /** Declared width, valid when {@link #dimensionsKnown()}. */
     public long width() {
         return width;

@@ -43,12 +43,6 @@ public final class OpenCvNatives {
         }
     }
 
-    /** The OpenCV version string, e.g. {@code 4.9.0}. */
-    public static String version() {
-        load();
-        return Core.VERSION;
-    }
-
     private static boolean isLinuxX86_64() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);

@@ -55,10 +55,6 @@ public final class SpriteDecoder implements AutoCloseable {
         this.staging = ByteBuffer.allocateDirect(0);
     }
 
-    public PixelSpec spec() {
-        return spec;
-    }
-
     /** The reason text of the last rejection, for the dead letter. */
     public String lastError() {
         return lastError;

@@ -58,10 +58,6 @@ public final class ContactSheet {
                 throw new IllegalArgumentException("gap: " + gap + " (expected 0..64)");
             }
         }
-
-        public static Layout defaults() {
-            return new Layout(0, 0, 2, false, false);
-        }
     }
 
     /** Where everything goes on a sheet of {@code n} samples of {@code width x height}. */

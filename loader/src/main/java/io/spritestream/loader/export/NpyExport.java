@@ -149,10 +149,6 @@ public final class NpyExport implements AutoCloseable {
         return images.rows() - rowsBefore;
     }
 
-    public Path dir() {
-        return dir;
-    }
-
     /** Completes every file and moves the export into place (replacing an earlier export there). */
     @Override
     public void close() throws IOException {

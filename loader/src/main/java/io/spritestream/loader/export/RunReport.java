@@ -48,10 +48,6 @@ public record RunReport(
         JSON.writeValue(file.toFile(), this);
     }
 
-    public static RunReport read(Path file) throws IOException {
-        return JSON.readValue(file.toFile(), RunReport.class);
-    }
-
     /** One line for the console. */
     public String summary() {
         String dead = deadLettered == 0 ? "no dead letters" : deadLettered + " dead-lettered " + deadLetterReasons;

@@ -44,16 +44,11 @@ public final class DeadLetterWriter implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
     private KafkaProducer<ByteBuffer, ByteBuffer> producer;
-    private long sent;
 
     public DeadLetterWriter(KafkaSettings kafka, String sourceTopic) {
         this.kafka = kafka;
         this.sourceTopic = sourceTopic;
         this.topic = SpriteRecords.deadLetterTopicFor(sourceTopic);
-    }
-
-    public String topic() {
-        return topic;
     }
 
     /** Sends one dead letter (asynchronously: {@link #close()} reports a failure). */
@@ -78,12 +73,6 @@ public final class DeadLetterWriter implements AutoCloseable {
                 firstFailure.compareAndSet(null, e);
             }
         });
-        sent++;
-    }
-
-    /** Dead letters sent so far (acknowledged or not). */
-    public long sent() {
-        return sent;
     }
 
     private void open() {

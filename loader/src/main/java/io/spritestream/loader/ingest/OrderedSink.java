@@ -293,11 +293,6 @@ public final class OrderedSink implements RangeReader.Sink {
         }
     }
 
-    /** Positions handed out (or skipped as missing) so far. */
-    public int position() {
-        return next;
-    }
-
     /**
      * Checks that the whole order was handed out.
      *

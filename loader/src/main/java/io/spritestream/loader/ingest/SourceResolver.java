@@ -59,13 +59,6 @@ public final class SourceResolver {
         }
     }
 
-    /** Kafka's id of {@code topic} (what tells a topic from one deleted and created again under its name). */
-    public java.util.UUID topicId(String topic) {
-        try (Admin admin = kafka.newAdmin("spritestream-resolver")) {
-            return topicId(topic, admin);
-        }
-    }
-
     private java.util.UUID topicId(String topic, Admin admin) {
         try {
             TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()

@@ -3,7 +3,6 @@ package io.spritestream.loader.pipeline;
 import io.spritestream.loader.batch.BatchAssembler;
 import io.spritestream.loader.batch.BatchSlots;
 import io.spritestream.loader.batch.SpriteBatch;
-import io.spritestream.loader.decode.SpriteDecoder;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.locks.LockSupport;
 

@@ -109,9 +109,6 @@ final class DecodeWorker {
 
     private void decodeChunk(Tools tools, BatchSlots slots, int from, int to) {
         long slotBegan = System.nanoTime();
-        long decodeNanos = 0;
-        long copyNanos = 0;
-        int ok = 0;
         int copied = 0;
         for (int slot = from; slot < to; slot++) {
             Shard shard = slots.cached(slot);
@@ -120,33 +117,27 @@ final class DecodeWorker {
                 augment(tools, slots, slot);
                 slots.decoded(slot);
                 copied++;
-            } else if (decode(tools, slots, slot, shard)) {
-                ok++;
+            } else {
+                decode(tools, slots, slot, shard);
             }
             // One clock read a sample: the end of one is the start of the next.
             long now = System.nanoTime();
-            if (fromCache) {
-                copyNanos += now - slotBegan;
-            } else {
-                decodeNanos += now - slotBegan;
+            if (!fromCache) {
                 listener.decoded(now - slotBegan);
             }
             slotBegan = now;
         }
-        stats.decodeNanos.add(decodeNanos);
-        stats.decoded.add(ok);
         if (cache != null) {
             stats.cacheHits.add(copied);
             stats.cacheMisses.add(to - from - copied);
-            stats.cacheCopyNanos.add(copyNanos);
         }
     }
 
     /**
      * Decodes the slot's record (read again from Kafka if its cached copy was damaged) and writes the
-     * sample to the cache; false if it could not become a sample (marked rejected).
+     * sample to the cache; a record that cannot become a sample is marked rejected.
      */
-    private boolean decode(Tools tools, BatchSlots slots, int slot, Shard damaged) {
+    private void decode(Tools tools, BatchSlots slots, int slot, Shard damaged) {
         SpriteDecoder decoder = tools.decoder;
         ByteBuffer value = slots.value(slot);
         if (damaged != null) {
@@ -160,7 +151,7 @@ final class DecodeWorker {
                 writer.bad(slots.offset(slot), slots.key(slot), slots.label(slot), slots.timestamp(slot));
             }
             slots.reject(slot, reason, decoder.lastError());
-            return false;
+            return;
         }
         if (writer != null) {
             writer.sample(slots.offset(slot), slots.lease().memory(), slots.lease().layout().slotOffset(slot),
@@ -168,7 +159,6 @@ final class DecodeWorker {
         }
         augment(tools, slots, slot);
         slots.decoded(slot);
-        return true;
     }
 
     /** The slot's sample augmented in place, as its record is in its epoch (nothing without a spec). */

@@ -12,19 +12,15 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class LoaderStats {
 
-    final LongAdder decodeNanos = new LongAdder();
-    final LongAdder decoded = new LongAdder();
     final AtomicLong samplesDelivered = new AtomicLong();
     final AtomicLong batchesDelivered = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong epochsCompleted = new AtomicLong();
-    final AtomicLong missing = new AtomicLong();
     final AtomicLong repeated = new AtomicLong();
     final AtomicLong trainerWaitNanos = new AtomicLong();
     final LongAdder cacheHits = new LongAdder();
     final LongAdder cacheMisses = new LongAdder();
     final LongAdder cacheCorrupt = new LongAdder();
-    final LongAdder cacheCopyNanos = new LongAdder();
     final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
 
     LoaderStats() {
@@ -44,11 +40,6 @@ public final class LoaderStats {
     /** Samples left out of partial last batches by {@code --drop-last}. */
     public long dropped() {
         return dropped.get();
-    }
-
-    /** Offsets inside the ranges that do not exist in the topic (gaps), skipped. */
-    public long missing() {
-        return missing.get();
     }
 
     public long epochsCompleted() {
@@ -76,15 +67,6 @@ public final class LoaderStats {
         return samplesDelivered() - repeated() + rejectedTotal() + dropped();
     }
 
-    /** Images decoded (successfully) and the time spent in total, over all decode threads. */
-    public long decoded() {
-        return decoded.sum();
-    }
-
-    public long decodeNanos() {
-        return decodeNanos.sum();
-    }
-
     /** Samples copied from the decoded-sample cache (no fetch, no decode), their checksum checked. */
     public long cacheHits() {
         return cacheHits.sum();
@@ -98,11 +80,6 @@ public final class LoaderStats {
     /** Cached samples whose checksum failed: never delivered, decoded from Kafka instead. */
     public long cacheCorrupt() {
         return cacheCorrupt.sum();
-    }
-
-    /** Time the decode threads spent copying samples out of the cache, in total. */
-    public long cacheCopyNanos() {
-        return cacheCopyNanos.sum();
     }
 
     /** Time the trainer spent in {@link SpriteLoader#next()} for the batches delivered so far. */

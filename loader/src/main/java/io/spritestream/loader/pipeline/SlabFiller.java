@@ -27,7 +27,6 @@ final class SlabFiller implements RecordTarget {
     private final int chunkSize;
     private final BlockingQueue<BatchSlots> toDecoders;
     private final BlockingQueue<ToAssembler> toAssembler;
-    private final LoaderStats stats;
     private BatchSlots filling;
     private int epoch;
     private String owner;
@@ -38,14 +37,13 @@ final class SlabFiller implements RecordTarget {
      * @param chunkSize  slots a decoder claims at a time
      */
     SlabFiller(SlabPool pool, int firstEpoch, KeySplit keySplit, int chunkSize, BlockingQueue<BatchSlots> toDecoders,
-               BlockingQueue<ToAssembler> toAssembler, LoaderStats stats) {
+               BlockingQueue<ToAssembler> toAssembler) {
         this.pool = pool;
         this.slotsBySlab = new BatchSlots[pool.capacity()];
         this.keySplit = keySplit;
         this.chunkSize = chunkSize;
         this.toDecoders = toDecoders;
         this.toAssembler = toAssembler;
-        this.stats = stats;
         startEpoch(firstEpoch);
     }
 
@@ -76,11 +74,6 @@ final class SlabFiller implements RecordTarget {
         if (filling.isFull()) {
             dispatch();
         }
-    }
-
-    @Override
-    public void missing(long position, int partition, long offset) {
-        stats.missing.incrementAndGet();
     }
 
     @Override

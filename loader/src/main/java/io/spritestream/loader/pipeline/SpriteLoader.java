@@ -22,7 +22,6 @@ import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.RunProgress;
 import io.spritestream.loader.tensor.SlabViews;
-import io.spritestream.record.SpriteRecords;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,7 +123,7 @@ public final class SpriteLoader implements AutoCloseable {
         this.readerToDecoders = new ArrayBlockingQueue<>(slabs * chunksPerBatch + 1);
         this.readerToAssembler = new ArrayBlockingQueue<>(assemblyQueueCapacity(slabs, settings.epochs()));
         this.filler = new SlabFiller(pool, run.startEpoch(), settings.keySplit(), chunk,
-                readerToDecoders, readerToAssembler, stats);
+                readerToDecoders, readerToAssembler);
         SpriteDecoder.useSingleThreadedOpenCv();
         DecodeWorker decoding = new DecodeWorker(readerToDecoders, slotMats, settings.pixels(), settings.limits(), stats,
                 listener, cache, run.refetch(), settings.augment(), settings.order().seed());
@@ -357,10 +356,6 @@ public final class SpriteLoader implements AutoCloseable {
     /** The slab pool's size and use (a read-only view). Any thread. */
     public PoolView pool() {
         return pool;
-    }
-
-    public String deadLetterTopic() {
-        return SpriteRecords.deadLetterTopicFor(source.topic());
     }
 
     /** Records the reader has taken from Kafka so far (some may still be in the pipeline). Any thread. */

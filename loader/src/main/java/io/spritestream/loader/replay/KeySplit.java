@@ -2,7 +2,6 @@ package io.spritestream.loader.replay;
 
 import io.spritestream.config.Setting;
 import java.nio.ByteBuffer;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -63,11 +62,5 @@ public record KeySplit(double validationFraction, Side side) {
         h *= 0x94d049bb133111ebL;
         h ^= h >>> 31;
         return (h >>> 11) * 0x1.0p-53;
-    }
-
-    /** e.g. {@code train side of a 0.1 validation split}. */
-    public String describe() {
-        return String.format(Locale.ROOT, "%s side of a %s validation split", side.name().toLowerCase(Locale.ROOT),
-                validationFraction);
     }
 }

@@ -54,8 +54,4 @@ public final class MixingBuffer<T> {
         fill = 0;
         return out;
     }
-
-    public int size() {
-        return fill;
-    }
 }

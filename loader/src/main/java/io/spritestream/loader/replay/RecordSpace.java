@@ -51,10 +51,6 @@ public final class RecordSpace {
         return size;
     }
 
-    public List<OffsetRange> ranges() {
-        return List.of(ranges);
-    }
-
     public int partitionOf(int index) {
         return ranges[rangeOf(index)].partition();
     }

@@ -15,10 +15,6 @@ public record PassStats(int epoch, long batches, long samples, long waitNanos, l
         return wallNanos / 1e9;
     }
 
-    public double waitSeconds() {
-        return waitNanos / 1e9;
-    }
-
     /** Waiting time / wall time of the pass, 0..1. */
     public double waitRatio() {
         return wallNanos > 0 ? (double) waitNanos / wallNanos : 0;

@@ -104,16 +104,8 @@ public final class SpriteTrainer implements AutoCloseable {
         Engine.getEngine("PyTorch").setRandomSeed((int) (seed ^ seed >>> 32));
     }
 
-    public Device device() {
-        return device;
-    }
-
     public Model model() {
         return model;
-    }
-
-    public Trainer trainer() {
-        return trainer;
     }
 
     /**

@@ -45,10 +45,6 @@ public final class StreamBatch extends Batch {
         return epoch;
     }
 
-    public boolean isClosed() {
-        return closed;
-    }
-
     /** Closes the arrays, then returns the slab to the loader's pool. */
     @Override
     public void close() {

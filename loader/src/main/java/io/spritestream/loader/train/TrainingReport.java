@@ -71,10 +71,6 @@ public record TrainingReport(
         JSON.writeValue(file.toFile(), this);
     }
 
-    public static TrainingReport read(Path file) throws IOException {
-        return JSON.readValue(file.toFile(), TrainingReport.class);
-    }
-
     /** One line for the console. */
     public String summary() {
         if (history.isEmpty()) {

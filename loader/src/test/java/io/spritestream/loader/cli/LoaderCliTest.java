@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.broker.SharedKafka;
-import io.spritestream.cli.Cli;
 import io.spritestream.cli.CliRun;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.kafka.KafkaSettings;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.spritestream.broker.EmbeddedKafka;
-import io.spritestream.cli.Cli;
 import io.spritestream.cli.CliRun;
 import java.nio.file.Files;
 import java.nio.file.Path;

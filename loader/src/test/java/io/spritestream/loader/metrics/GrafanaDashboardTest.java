@@ -12,7 +12,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.spritestream.loader.testing.PrometheusText;
 import io.spritestream.loader.testing.RepoFiles;
 import io.spritestream.metrics.MetricsServer;
-import io.spritestream.metrics.ProducerMetrics;
+import io.spritestream.producer.metrics.ProducerMetrics;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

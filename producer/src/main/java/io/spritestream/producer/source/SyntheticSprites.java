@@ -105,14 +105,6 @@ public final class SyntheticSprites implements SpriteSource {
         return classNames;
     }
 
-    public int sizePx() {
-        return sizePx;
-    }
-
-    public long seed() {
-        return seed;
-    }
-
     @Override
     public String describe() {
         return "synthetic " + count + " sprites, " + classes + " classes, " + sizePx + "px, seed " + seed;

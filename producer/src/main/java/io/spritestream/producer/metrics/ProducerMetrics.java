@@ -1,8 +1,9 @@
-package io.spritestream.metrics;
+package io.spritestream.producer.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.spritestream.metrics.KafkaClientBinding;
 import io.spritestream.producer.ProduceListener;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

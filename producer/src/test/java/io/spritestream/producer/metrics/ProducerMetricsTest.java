@@ -1,4 +1,4 @@
-package io.spritestream.metrics;
+package io.spritestream.producer.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

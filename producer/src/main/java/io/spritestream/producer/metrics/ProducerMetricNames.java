@@ -1,4 +1,4 @@
-package io.spritestream.metrics;
+package io.spritestream.producer.metrics;
 
 /**
  * Every meter name the producer registers, in one place (the loader's are in its own

@@ -1,4 +1,4 @@
-package io.spritestream.cli;
+package io.spritestream.producer.cli;
 
 import io.spritestream.config.InvalidSettingException;
 import io.spritestream.producer.source.SyntheticSprites;
