@@ -149,4 +149,20 @@ class SettingTest {
         assertEquals("Leave out the last, partial batch.", keys.get("drop-last.doc"));
         assertTrue(!keys.containsKey("batch"), "no key of an option's bare name: " + keys.keySet());
     }
+
+    @Test
+    void aBundleServesTheSharedOptionsAndALaterDeclarationOfANameReplacesAnEarlierOne() {
+        Setting<Integer> epochs = Setting.integer("epochs", 1, 1, 1_000_000, "Epochs");
+        var bundle = new io.spritestream.cli.SettingsBundle() {
+            @Override
+            protected List<Setting<?>> settings() {
+                return List.of(epochs, epochs.withDefault(3));
+            }
+        };
+
+        assertEquals("3", bundle.getString("epochs.default"));
+        assertEquals("127.0.0.1:9092", bundle.getString("bootstrap.default"));
+        assertEquals("30", bundle.getString("broker-timeout.default"));
+        assertEquals("127.0.0.1", bundle.getString("metrics-bind.default"));
+    }
 }
