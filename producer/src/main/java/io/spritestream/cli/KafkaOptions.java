@@ -5,43 +5,38 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** The options every command that talks to a Kafka cluster shares (a picocli mixin). */
+/**
+ * The options every command that talks to a Kafka cluster shares (a picocli mixin; defaults, docs and
+ * checks from {@link KafkaSettings}'s declarations, which the command's bundle serves: see
+ * {@link SettingsBundle#SHARED}).
+ */
+@Command(resourceBundle = SharedSettingsBundle.NAME)
 public final class KafkaOptions {
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = KafkaSettings.DEFAULT_BOOTSTRAP,
-            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = "${bundle:bootstrap.default}",
+            descriptionKey = "bootstrap.doc")
     String bootstrap;
 
-    @Option(names = "--kafka-config", paramLabel = "FILE",
-            description = "Kafka client properties (SASL, TLS, ...) given to every client of this command.")
+    @Option(names = "--kafka-config", paramLabel = "FILE", descriptionKey = "kafka-config.doc")
     Path kafkaConfig;
 
-    @Option(names = "--broker-timeout", paramLabel = "SECONDS", defaultValue = "30",
-            description = "How long to wait for a broker that stops answering during a run before giving up "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--broker-timeout", paramLabel = "SECONDS", defaultValue = "${bundle:broker-timeout.default}",
+            descriptionKey = "broker-timeout.doc")
     int brokerTimeoutSeconds;
 
-    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "How long to wait at start for a first answer from the cluster (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--connect-timeout", paramLabel = "SECONDS", defaultValue = "${bundle:connect-timeout.default}",
+            descriptionKey = "connect-timeout.doc")
     int connectTimeoutSeconds;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    /** The settings these options describe. */
+    /** The settings these options describe, each checked against its declaration. */
     public KafkaSettings settings() throws IOException {
-        if (brokerTimeoutSeconds < 1) {
-            throw new IllegalArgumentException("--broker-timeout: " + brokerTimeoutSeconds + " (expected >= 1)");
-        }
-        if (connectTimeoutSeconds < 1) {
-            throw new IllegalArgumentException("--connect-timeout: " + connectTimeoutSeconds + " (expected >= 1)");
-        }
-        if (bootstrap == null || !bootstrap.matches("[^\\s,]+:\\d+(,[^\\s,]+:\\d+)*")) {
-            throw new IllegalArgumentException("--bootstrap: '" + bootstrap + "' (expected HOST:PORT[,HOST:PORT...])");
-        }
         return KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(brokerTimeoutSeconds))
                 .withConnectTimeout(Duration.ofSeconds(connectTimeoutSeconds)).withConfigFile(kafkaConfig)
                 .withNotices(this::notice);

@@ -1,25 +1,26 @@
 package io.spritestream.cli;
 
+import io.spritestream.config.InvalidSettingException;
 import io.spritestream.metrics.MetricsServer;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code --metrics-port} and {@code --metrics-bind}: a Prometheus endpoint for the run (a picocli
- * mixin shared by {@code load}, {@code demo}, {@code produce} and any command that runs a loader).
+ * mixin shared by {@code load}, {@code demo}, {@code produce} and any command that runs a loader;
+ * defaults, docs and checks from {@link MetricsServer}'s declarations).
  */
+@Command(resourceBundle = SharedSettingsBundle.NAME)
 public final class MetricsOptions {
 
-    @Option(names = "--metrics-port", paramLabel = "PORT",
-            description = "Serve Prometheus metrics at http://<bind>:PORT/metrics while the command runs "
-                    + "(0: any free port; default: no metrics).")
+    @Option(names = "--metrics-port", paramLabel = "PORT", descriptionKey = "metrics-port.doc")
     Integer port;
 
-    @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = MetricsServer.DEFAULT_BIND,
-            description = "Address the metrics endpoint listens on (default: ${DEFAULT-VALUE}, this machine only; "
-                    + "0.0.0.0 for every interface, e.g. in a container).")
+    @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = "${bundle:metrics-bind.default}",
+            descriptionKey = "metrics-bind.doc")
     String bind;
 
     /**
@@ -31,15 +32,12 @@ public final class MetricsOptions {
         if (port == null) {
             return null;
         }
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--metrics-port: " + port + " (expected 0..65535, 0 for any free port)");
-        }
+        MetricsServer.PORT.check(port);
         InetAddress address;
         try {
-            address = InetAddress.getByName(bind);
+            address = InetAddress.getByName(MetricsServer.BIND.check(bind));
         } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("--metrics-bind: '" + bind + "' (expected an address of this machine, "
-                    + "e.g. 127.0.0.1 or 0.0.0.0)");
+            throw InvalidSettingException.of(MetricsServer.BIND.name(), bind, MetricsServer.BIND.expected());
         }
         MetricsServer server = MetricsServer.start(address, port);
         out.println("metrics: " + server.url() + (address.isAnyLocalAddress() ? " (all interfaces)" : ""));

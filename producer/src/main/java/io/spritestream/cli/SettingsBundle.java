@@ -1,9 +1,13 @@
 package io.spritestream.cli;
 
 import io.spritestream.config.Setting;
+import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.metrics.MetricsServer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.ListResourceBundle;
+import java.util.Map;
 
 /**
  * Declared settings as a picocli resource bundle, so that options take their default and their
@@ -20,16 +24,33 @@ import java.util.ListResourceBundle;
  * {@code NAME.doc}, the doc with {@code (default: ${DEFAULT-VALUE})}. Keys carry a suffix on purpose:
  * picocli also looks an option's description up by its bare name, and a command whose option of
  * the same name means something else must keep its own text.
+ *
+ * <p>Every bundle serves the settings of the mixins any command may take ({@link #SHARED}: the
+ * Kafka and metrics options), then its own; of two settings with one name the later is served, so a
+ * command whose default differs lists its declaration after the one it replaces.
  */
 public abstract class SettingsBundle extends ListResourceBundle {
 
-    /** The settings this bundle serves. */
+    /** The settings of {@link KafkaOptions} and {@link MetricsOptions}. */
+    public static final List<Setting<?>> SHARED = List.copyOf(concat(KafkaSettings.declared(), MetricsServer.declared()));
+
+    /** The settings this bundle serves, after {@link #SHARED}. */
     protected abstract List<Setting<?>> settings();
+
+    /** Every setting served, by name: the shared ones, then this bundle's (a later one replaces an earlier). */
+    private Map<String, Setting<?>> served() {
+        Map<String, Setting<?>> byName = new LinkedHashMap<>();
+        for (Setting<?> s : concat(SHARED, settings())) {
+            byName.remove(s.name());
+            byName.put(s.name(), s);
+        }
+        return byName;
+    }
 
     @Override
     protected final Object[][] getContents() {
         List<Object[]> entries = new ArrayList<>();
-        for (Setting<?> s : settings()) {
+        for (Setting<?> s : served().values()) {
             if (s.defaultText() != null) {
                 entries.add(new Object[] {s.name() + ".default", s.defaultText()});
             }
@@ -38,5 +59,12 @@ public abstract class SettingsBundle extends ListResourceBundle {
             entries.add(new Object[] {s.name() + ".doc", withDefault + "."});
         }
         return entries.toArray(new Object[0][]);
+    }
+
+    /** {@code first}'s settings, then {@code then}'s. */
+    protected static List<Setting<?>> concat(List<Setting<?>> first, List<Setting<?>> then) {
+        List<Setting<?>> all = new ArrayList<>(first);
+        all.addAll(then);
+        return all;
     }
 }

@@ -16,13 +16,13 @@ public class InvalidSettingException extends IllegalArgumentException implements
     }
 
     /**
-     * {@code setting: value (expected ...)}, a String value quoted.
+     * {@code setting: value (expected ...)}, a String or a path quoted.
      *
      * @param expected what would have been accepted; our own text, which may name other settings as
      *                 {@code {name}} (the value is always taken literally)
      */
     public static InvalidSettingException of(String setting, Object value, String expected) {
-        Object shown = value instanceof CharSequence ? "'" + value + "'" : value;
+        Object shown = value instanceof CharSequence || value instanceof java.nio.file.Path ? "'" + value + "'" : value;
         return new InvalidSettingException(SettingText.format("{" + setting + "}: %s (expected " + expected + ")", shown));
     }
 

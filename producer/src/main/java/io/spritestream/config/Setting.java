@@ -1,14 +1,19 @@
 package io.spritestream.config;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * One setting, declared once: its name (the command line's option is {@code --name}), its default,
  * what it accepts and what it is for. Code that takes the setting checks values with
  * {@link #check}; the command line takes the default and the doc from the declaration (see
- * {@code SettingsBundle}); the README's tables are written from the same docs.
+ * {@code SettingsBundle}), and a test holds the README's stated defaults to the declarations. A
+ * command whose default differs declares it with {@link #withDefault}: the same rule, the same
+ * message.
  *
  * <pre>{@code
  * public static final Setting<Integer> BATCH = Setting.integer("batch", 64, 1, 65536, "Samples per batch.");
@@ -29,9 +34,18 @@ public final class Setting<T> {
     private final Predicate<? super T> accepts;
     private final String expected;
     private final String doc;
+    /** A value as a user writes it (how {@link #withDefault} gives its default's text). */
+    private final Function<? super T, String> written;
+    /** A rejected value as a message shows it. */
+    private final Function<? super T, Object> shown;
 
     private Setting(String name, Class<T> type, T defaultValue, String defaultText, Predicate<? super T> accepts,
                     String expected, String doc) {
+        this(name, type, defaultValue, defaultText, accepts, expected, doc, String::valueOf, v -> v);
+    }
+
+    private Setting(String name, Class<T> type, T defaultValue, String defaultText, Predicate<? super T> accepts,
+                    String expected, String doc, Function<? super T, String> written, Function<? super T, Object> shown) {
         if (!name.matches("[a-z][a-z0-9-]*")) {
             throw new IllegalArgumentException("setting name '" + name + "' (expected lower-case words joined by -)");
         }
@@ -42,6 +56,8 @@ public final class Setting<T> {
         this.accepts = Objects.requireNonNull(accepts);
         this.expected = Objects.requireNonNull(expected);
         this.doc = Objects.requireNonNull(doc);
+        this.written = Objects.requireNonNull(written);
+        this.shown = Objects.requireNonNull(shown);
         if (defaultValue != null && !accepts.test(defaultValue)) {
             throw new IllegalArgumentException(name + ": default " + defaultValue + " is not accepted (" + expected + ")");
         }
@@ -62,7 +78,30 @@ public final class Setting<T> {
     /** A decimal setting in {@code min..max} (NaN is never accepted). */
     public static Setting<Double> decimal(String name, double defaultValue, double min, double max, String doc) {
         return new Setting<>(name, Double.class, defaultValue, number(defaultValue),
-                v -> v != null && v >= min && v <= max, number(min) + ".." + number(max), doc);
+                v -> v != null && v >= min && v <= max, number(min) + ".." + number(max), doc, Setting::number, v -> v);
+    }
+
+    /** A finite decimal setting of at least {@code min} (NaN and the infinities are never accepted). */
+    public static Setting<Double> decimal(String name, double defaultValue, double min, String doc) {
+        return new Setting<>(name, Double.class, defaultValue, number(defaultValue),
+                v -> v != null && v >= min && !v.isInfinite(), "a finite number >= " + number(min), doc, Setting::number,
+                v -> v);
+    }
+
+    /**
+     * A span of time written in whole seconds (e.g. a timeout), at least {@code minSeconds}; a message
+     * shows a rejected value in seconds too ({@code broker-timeout: 0 (expected >= 1)}).
+     */
+    public static Setting<Duration> seconds(String name, long defaultSeconds, long minSeconds, String doc) {
+        Duration min = Duration.ofSeconds(minSeconds);
+        return new Setting<>(name, Duration.class, Duration.ofSeconds(defaultSeconds), String.valueOf(defaultSeconds),
+                v -> v != null && v.compareTo(min) >= 0, ">= " + minSeconds, doc, Setting::seconds,
+                v -> v.toNanosPart() == 0 ? (Object) v.toSeconds() : (Object) (v.toNanos() / 1e9));
+    }
+
+    /** A file or folder, {@code defaultPath} unless given. */
+    public static Setting<Path> path(String name, String defaultPath, String doc) {
+        return new Setting<>(name, Path.class, Path.of(defaultPath), defaultPath, Objects::nonNull, "a path", doc);
     }
 
     /** A switch, off unless given. */
@@ -78,7 +117,7 @@ public final class Setting<T> {
             names.append(i == 0 ? "" : i == all.length - 1 ? " or " : ", ").append(lower(all[i]));
         }
         return new Setting<>(name, type, defaultValue, defaultValue == null ? null : lower(defaultValue),
-                Objects::nonNull, names.toString(), doc);
+                Objects::nonNull, names.toString(), doc, Setting::lower, v -> v);
     }
 
     /**
@@ -98,7 +137,19 @@ public final class Setting<T> {
      * described by {@code defaultDoc} rather than printed as a value.
      */
     public Setting<T> withRuntimeDefault(T value, String defaultDoc) {
-        return new Setting<>(name, type, value, null, accepts, expected, doc + " (default: " + defaultDoc + ")");
+        return new Setting<>(name, type, value, null, accepts, expected, doc + " (default: " + defaultDoc + ")",
+                written, shown);
+    }
+
+    /**
+     * The same setting (name, rule, message, doc) with another default: what a command whose default
+     * differs declares, e.g. {@code EPOCHS.withDefault(3)}.
+     *
+     * @throws IllegalArgumentException if the setting does not accept {@code value}
+     */
+    public Setting<T> withDefault(T value) {
+        return new Setting<>(name, type, value, value == null ? null : written.apply(value), accepts, expected, doc,
+                written, shown);
     }
 
     /**
@@ -108,7 +159,7 @@ public final class Setting<T> {
      */
     public T check(T value) {
         if (!accepts.test(value)) {
-            throw InvalidSettingException.of(name, value, expected);
+            throw InvalidSettingException.of(name, value == null ? null : shown.apply(value), expected);
         }
         return value;
     }
@@ -143,6 +194,11 @@ public final class Setting<T> {
     /** {@code 1} rather than {@code 1.0}; other values as Java writes them. */
     private static String number(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
+    /** {@code 30} for 30 s, {@code 0.5} for 500 ms. */
+    private static String seconds(Duration d) {
+        return d.toNanosPart() == 0 ? String.valueOf(d.toSeconds()) : number(d.toNanos() / 1e9);
     }
 
     private static String lower(Enum<?> e) {

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.Setting;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -32,8 +32,28 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public final class KafkaSettings {
 
-    /** Default bootstrap address: the {@code broker} command's default port on loopback. */
-    public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+    /** The cluster's bootstrap servers; the default is the {@code broker} command's port on loopback. */
+    public static final Setting<String> BOOTSTRAP = Setting.of("bootstrap", String.class, "127.0.0.1:9092",
+            "127.0.0.1:9092", b -> b != null && b.matches("[^\\s,]+:\\d+(,[^\\s,]+:\\d+)*"),
+            "HOST:PORT[,HOST:PORT...]", "Kafka bootstrap servers");
+    /** A bound on remote calls during a run: how long a broker that stops answering is waited for. */
+    public static final Setting<Duration> BROKER_TIMEOUT = Setting.seconds("broker-timeout", 30, 1,
+            "How long to wait for a broker that stops answering during a run before giving up");
+    /** How long a command waits, at its start, for a first answer from the cluster. */
+    public static final Setting<Duration> CONNECT_TIMEOUT = Setting.seconds("connect-timeout", 10, 1,
+            "How long to wait at start for a first answer from the cluster");
+    /** The user's client properties ({@code --kafka-config}, e.g. SASL/TLS), or none. */
+    public static final Setting<Path> KAFKA_CONFIG = Setting.of("kafka-config", Path.class, null, null,
+            file -> file == null || Files.isRegularFile(file), "a readable .properties file",
+            "Kafka client properties (SASL, TLS, ...) given to every client of this command");
+
+    /** {@link #BOOTSTRAP}'s default. */
+    public static final String DEFAULT_BOOTSTRAP = BOOTSTRAP.defaultValue();
+
+    /** Every declared setting of how a command reaches Kafka ({@code KafkaOptions}). */
+    public static List<Setting<?>> declared() {
+        return List.of(BOOTSTRAP, KAFKA_CONFIG, BROKER_TIMEOUT, CONNECT_TIMEOUT);
+    }
 
     private static final Set<String> SECRET_HINTS = Set.of("password", "secret", "jaas", "token", "credential");
 
@@ -42,9 +62,6 @@ public final class KafkaSettings {
     private final Duration timeout;
     private final Duration connectTimeout;
     private final java.util.function.Consumer<String> notices;
-
-    /** How long a command waits, at its start, for a broker that does not answer. */
-    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private KafkaSettings(String bootstrap, Map<String, Object> userProperties, Duration timeout, Duration connectTimeout,
                           java.util.function.Consumer<String> notices) {
@@ -56,11 +73,14 @@ public final class KafkaSettings {
     }
 
     /**
-     * Settings for {@code bootstrap} with no extra properties, a 30 s bound on remote calls during a
-     * run, and 10 s for the first answer at start.
+     * Settings for {@code bootstrap} with no extra properties and the declared timeouts (see
+     * {@link #BROKER_TIMEOUT}, {@link #CONNECT_TIMEOUT}).
+     *
+     * @throws io.spritestream.config.InvalidSettingException if {@code bootstrap} is not {@code HOST:PORT[,...]}
      */
     public static KafkaSettings of(String bootstrap) {
-        return new KafkaSettings(bootstrap, Map.of(), Duration.ofSeconds(30), DEFAULT_CONNECT_TIMEOUT, line -> { });
+        return new KafkaSettings(BOOTSTRAP.check(bootstrap), Map.of(), BROKER_TIMEOUT.defaultValue(),
+                CONNECT_TIMEOUT.defaultValue(), line -> { });
     }
 
     /** The same settings plus the client properties read from {@code file} (a .properties file). */
@@ -68,9 +88,7 @@ public final class KafkaSettings {
         if (file == null) {
             return this;
         }
-        if (!Files.isRegularFile(file)) {
-            throw InvalidSettingException.of("kafka-config", file.toString(), "a readable .properties file");
-        }
+        KAFKA_CONFIG.check(file);
         Properties props = new Properties();
         try (Reader reader = Files.newBufferedReader(file)) {
             props.load(reader);
@@ -84,18 +102,12 @@ public final class KafkaSettings {
 
     /** The same settings with another bound on remote calls (connect, metadata, admin requests). */
     public KafkaSettings withTimeout(Duration newTimeout) {
-        if (newTimeout.isNegative() || newTimeout.isZero()) {
-            throw new IllegalArgumentException("timeout: " + newTimeout + " (expected > 0)");
-        }
-        return new KafkaSettings(bootstrap, userProperties, newTimeout, connectTimeout, notices);
+        return new KafkaSettings(bootstrap, userProperties, BROKER_TIMEOUT.check(newTimeout), connectTimeout, notices);
     }
 
     /** The same settings with another bound on the first answer at start ({@link #requireReachable}). */
     public KafkaSettings withConnectTimeout(Duration value) {
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException("connect timeout: " + value + " (expected > 0)");
-        }
-        return new KafkaSettings(bootstrap, userProperties, timeout, value, notices);
+        return new KafkaSettings(bootstrap, userProperties, timeout, CONNECT_TIMEOUT.check(value), notices);
     }
 
     public String bootstrap() {
@@ -172,7 +184,7 @@ public final class KafkaSettings {
     }
 
     /**
-     * Checks that the cluster answers within the connect timeout (10 s unless told otherwise, and never
+     * Checks that the cluster answers within the connect timeout ({@link #CONNECT_TIMEOUT}, and never
      * longer than the timeout on remote calls).
      *
      * @throws KafkaUnreachableException with a one-line reason if it does not

@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.Setting;
 import io.spritestream.config.SettingText;
 import io.spritestream.config.SettingsFailure;
 import io.undertow.Undertow;
@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.xnio.Options;
 
 /**
@@ -38,8 +39,22 @@ import org.xnio.Options;
  */
 public final class MetricsServer implements AutoCloseable {
 
-    /** The address served unless {@code --metrics-bind} says otherwise. */
-    public static final String DEFAULT_BIND = "127.0.0.1";
+    /** The port served; none by default (no endpoint), 0 for any free port. */
+    public static final Setting<Integer> PORT = Setting.of("metrics-port", Integer.class, null, null,
+            p -> p != null && p >= 0 && p <= 65535, "0..65535, 0 for any free port",
+            "Serve Prometheus metrics at http://<bind>:PORT/metrics while the command runs (0: any free port; "
+                    + "default: no metrics)");
+    /** The address served. */
+    public static final Setting<String> BIND = Setting.of("metrics-bind", String.class, "127.0.0.1", "127.0.0.1",
+            a -> a != null && !a.isBlank(), "an address of this machine, e.g. 127.0.0.1 or 0.0.0.0",
+            "Address the metrics endpoint listens on; 0.0.0.0 for every interface, e.g. in a container");
+    /** {@link #BIND}'s default: this machine only. */
+    public static final String DEFAULT_BIND = BIND.defaultValue();
+
+    /** Every declared setting of the endpoint ({@code MetricsOptions}). */
+    public static List<Setting<?>> declared() {
+        return List.of(PORT, BIND);
+    }
     /** Content type of Prometheus's text exposition format. */
     public static final String TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -77,9 +92,7 @@ public final class MetricsServer implements AutoCloseable {
      * @throws IllegalStateException if the address cannot be served (port in use, address not local)
      */
     public static MetricsServer start(InetAddress bind, int port) {
-        if (port < 0 || port > 65535) {
-            throw InvalidSettingException.of("metrics-port", port, "0..65535, 0 for any free port");
-        }
+        PORT.check(port);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         JvmGcMetrics gc = new JvmGcMetrics();

@@ -46,6 +46,53 @@ class SettingTest {
     }
 
     @Test
+    void aCommandWhoseDefaultDiffersKeepsTheRuleAndTheMessage() {
+        Setting<Integer> epochs = Setting.integer("epochs", 1, 1, 1_000_000, "Epochs");
+        Setting<Integer> benchEpochs = epochs.withDefault(3);
+
+        assertEquals(3, benchEpochs.defaultValue());
+        assertEquals("3", benchEpochs.defaultText());
+        assertEquals(epochs.doc(), benchEpochs.doc());
+        assertEquals("epochs: 0 (expected 1..1000000)",
+                assertThrows(InvalidSettingException.class, () -> benchEpochs.check(0)).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> epochs.withDefault(0));
+        assertEquals("crop", Setting.choice("fit", Fit.class, Fit.PAD, "Fit").withDefault(Fit.CROP).defaultText());
+    }
+
+    @Test
+    void aTimeoutIsADurationWrittenAndShownInSeconds() {
+        Setting<java.time.Duration> timeout = Setting.seconds("broker-timeout", 30, 1, "How long to wait");
+
+        assertEquals(java.time.Duration.ofSeconds(30), timeout.defaultValue());
+        assertEquals("30", timeout.defaultText());
+        assertEquals("--broker-timeout: 0 (expected >= 1)", assertThrows(InvalidSettingException.class,
+                () -> timeout.check(java.time.Duration.ZERO)).settingText().forCommandLine());
+        assertEquals("broker-timeout: 0.5 (expected >= 1)", assertThrows(InvalidSettingException.class,
+                () -> timeout.check(java.time.Duration.ofMillis(500))).getMessage());
+    }
+
+    @Test
+    void aFiniteDecimalRejectsNotANumberAndTheInfinities() {
+        Setting<Double> warmup = Setting.decimal("warmup", 10, 0, "Seconds of warm-up");
+
+        assertEquals("10", warmup.defaultText());
+        assertEquals(2.5, warmup.check(2.5));
+        for (double bad : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -1}) {
+            assertTrue(assertThrows(InvalidSettingException.class, () -> warmup.check(bad)).getMessage()
+                    .endsWith("(expected a finite number >= 0)"), String.valueOf(bad));
+        }
+    }
+
+    @Test
+    void aPathIsQuotedInAMessageLikeText() {
+        Setting<java.nio.file.Path> file = Setting.of("kafka-config", java.nio.file.Path.class, null, null,
+                p -> false, "a readable .properties file", "Client properties");
+
+        assertEquals("kafka-config: '/nope' (expected a readable .properties file)",
+                assertThrows(InvalidSettingException.class, () -> file.check(java.nio.file.Path.of("/nope"))).getMessage());
+    }
+
+    @Test
     void aDeclarationWhoseDefaultItRejectsFailsAtOnce() {
         assertThrows(IllegalArgumentException.class, () -> Setting.integer("slabs", 1, 2, 10, "Slabs"));
         assertThrows(IllegalArgumentException.class, () -> Setting.integer("Batch Size", 1, 1, 10, "Bad name"));
@@ -101,5 +148,21 @@ class SettingTest {
         assertEquals("Samples per batch (default: ${DEFAULT-VALUE}).", keys.get("batch.doc"));
         assertEquals("Leave out the last, partial batch.", keys.get("drop-last.doc"));
         assertTrue(!keys.containsKey("batch"), "no key of an option's bare name: " + keys.keySet());
+    }
+
+    @Test
+    void aBundleServesTheSharedOptionsAndALaterDeclarationOfANameReplacesAnEarlierOne() {
+        Setting<Integer> epochs = Setting.integer("epochs", 1, 1, 1_000_000, "Epochs");
+        var bundle = new io.spritestream.cli.SettingsBundle() {
+            @Override
+            protected List<Setting<?>> settings() {
+                return List.of(epochs, epochs.withDefault(3));
+            }
+        };
+
+        assertEquals("3", bundle.getString("epochs.default"));
+        assertEquals("127.0.0.1:9092", bundle.getString("bootstrap.default"));
+        assertEquals("30", bundle.getString("broker-timeout.default"));
+        assertEquals("127.0.0.1", bundle.getString("metrics-bind.default"));
     }
 }

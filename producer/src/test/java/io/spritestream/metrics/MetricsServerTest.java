@@ -119,7 +119,7 @@ class MetricsServerTest {
     void aPortOutOfRangeIsAnArgumentError() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> startFromOptions("--metrics-port", "70000"));
-        assertEquals("--metrics-port: 70000 (expected 0..65535, 0 for any free port)", e.getMessage());
+        assertEquals("--metrics-port: 70000 (expected 0..65535, 0 for any free port)", Cli.commandLineMessage(e));
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.spritestream.loader.bench;
 
 import io.spritestream.loader.augment.AugmentSpec;
 import ai.djl.ndarray.NDManager;
+import io.spritestream.config.Setting;
+import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.ingest.OrderedSink;
@@ -38,15 +40,42 @@ public final class Bench {
      */
     public record Options(int threads, int batch, PixelSpec pixels, int repeat, int epochs, double simulateStepMs,
                           int naiveSamples, double warmupSeconds, boolean cache, AugmentSpec augment, Cold cold) {
+
+        /** Rounds of every stage, interleaved; each stage's median is reported. */
+        public static final Setting<Integer> REPEAT = Setting.integer("repeat", 3, 1, Integer.MAX_VALUE,
+                "Rounds of every stage, interleaved; each stage's median is reported");
+        /** The loader's epochs, with the bench's default. */
+        public static final Setting<Integer> EPOCHS = LoaderSettings.EPOCHS.withDefault(3);
+        public static final Setting<Integer> NAIVE_SAMPLES = Setting.integer("naive-samples", 4000, 1,
+                Integer.MAX_VALUE, "Samples the naive baseline decodes per run");
+        public static final Setting<Double> SIMULATE_STEP_MS = Setting.decimal("simulate-step-ms", 0, 0,
+                "Also run a trainer that holds each batch T ms and report how much it waited; 0: no such stage");
+        /** Finite: an infinite warm-up would never end. */
+        public static final Setting<Double> WARMUP = Setting.decimal("warmup", 10, 0, "Seconds of loader runs, then "
+                + "one round of every stage, not timed, so JIT compilation is not timed; 0: none");
+        /** The augmentation of the "decode + augment" stage, with the bench's default. */
+        public static final Setting<String> AUGMENT = AugmentSpec.SETTING.withDefault("default");
+        public static final Setting<Integer> COLD = Setting.of("cold", Integer.class, 0, "0", n -> n != null && n >= 0,
+                "0 or more fresh processes per case", "After the warm stages, N fresh processes per cold case (load "
+                        + "without the cache, filling a new one and from it, feed; and load as plain java -jar), each "
+                        + "timed from its start to its first and last batch, over the same records and --epochs; 0: "
+                        + "none. Needs the packaged jar; processes start through the launcher next to it "
+                        + "(target/spritestream) if there is one");
+
         public Options {
+            LoaderSettings.THREADS.check(threads);
+            LoaderSettings.BATCH.check(batch);
+            REPEAT.check(repeat);
+            EPOCHS.check(epochs);
+            SIMULATE_STEP_MS.check(simulateStepMs);
+            NAIVE_SAMPLES.check(naiveSamples);
+            WARMUP.check(warmupSeconds);
             augment.checkFor(pixels);
-            // Written so that NaN fails too; an infinite warm-up would never end.
-            if (threads < 1 || batch < 1 || repeat < 1 || epochs < 1 || naiveSamples < 1 || !(simulateStepMs >= 0)
-                    || !(warmupSeconds >= 0) || Double.isInfinite(simulateStepMs) || Double.isInfinite(warmupSeconds)) {
-                throw new IllegalArgumentException("bench options: threads, batch, repeat, epochs and naive samples >= 1, "
-                        + "step and warm-up finite and >= 0 (got " + threads + ", " + batch + ", " + repeat + ", " + epochs + ", "
-                        + naiveSamples + ", " + simulateStepMs + ", " + warmupSeconds + ")");
-            }
+        }
+
+        /** Every declared setting of the bench's own (its loader's are {@link LoaderSettings}'). */
+        public static List<Setting<?>> declared() {
+            return List.of(REPEAT, EPOCHS, NAIVE_SAMPLES, SIMULATE_STEP_MS, WARMUP, AUGMENT, COLD);
         }
     }
 

@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -34,7 +33,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code bench}: throughput of the loader against its ceiling and a naive baseline, on the same records. */
-@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.Benchmark.NAME,
         description = {"Measures on the same records and thread count: the decode ceiling (OpenCV on bytes in "
                 + "memory), Kafka read alone, the loader end to end, and a naive Java baseline (ImageIO, float "
                 + "arrays, copying NDArrays); prints samples/s, MB/s, heap bytes per sample and the ratios. "
@@ -53,7 +52,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "A running cluster (default: an embedded broker).")
     String bootstrap;
 
-    @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties for --bootstrap.")
+    @Option(names = "--kafka-config", paramLabel = "FILE", descriptionKey = "kafka-config.doc")
     Path kafkaConfig;
 
     /** Sprites produced when neither {@code --synthetic}, {@code --dataset} nor {@code --dir} says otherwise. */
@@ -81,38 +80,34 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "${bundle:batch.default}", descriptionKey = "batch.doc", paramLabel = "B")
     int batch;
 
-    @Option(names = "--repeat", defaultValue = "3", paramLabel = "R", description = "Rounds of every stage, interleaved; each stage's median is reported (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--repeat", defaultValue = "${bundle:repeat.default}", descriptionKey = "repeat.doc", paramLabel = "R")
     int repeat;
 
-    @Option(names = "--epochs", defaultValue = "3", paramLabel = "E", description = "Epochs per loader run; the ceiling and Kafka read go over the records as often (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "${bundle:epochs.default}", paramLabel = "E", description = "Epochs per "
+            + "loader run; the ceiling and Kafka read go over the records as often (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--naive-samples", defaultValue = "4000", paramLabel = "N",
-            description = "Samples the naive baseline decodes per run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--naive-samples", defaultValue = "${bundle:naive-samples.default}",
+            descriptionKey = "naive-samples.doc", paramLabel = "N")
     int naiveSamples;
 
-    @Option(names = "--simulate-step-ms", defaultValue = "0", paramLabel = "T",
-            description = "Also run a trainer that holds each batch T ms and report how much it waited.")
+    @Option(names = "--simulate-step-ms", defaultValue = "${bundle:simulate-step-ms.default}",
+            descriptionKey = "simulate-step-ms.doc", paramLabel = "T")
     double simulateStepMs;
 
-    @Option(names = "--warmup", defaultValue = "10", paramLabel = "S",
-            description = "Seconds of loader runs, then one round of every stage, not timed, so JIT compilation is not timed (default: ${DEFAULT-VALUE}; 0: none).")
+    @Option(names = "--warmup", defaultValue = "${bundle:warmup.default}", descriptionKey = "warmup.doc", paramLabel = "S")
     double warmup;
 
     @Option(names = "--no-cache", description = "Leave out the two stages of the decoded-sample cache (filling an "
             + "empty cache, and every epoch from a warm one; both in temporary folders).")
     boolean noCache;
 
-    @Option(names = "--augment", paramLabel = "SPEC", defaultValue = "default",
+    @Option(names = "--augment", paramLabel = "SPEC", defaultValue = "${bundle:augment.default}",
             description = "The augmentation the 'decode + augment' stage applies after each decode, timed apart from "
                     + "it (default: ${DEFAULT-VALUE}, i.e. " + AugmentSpec.DEFAULT_TEXT + "; none: no such stage).")
     String augment;
 
-    @Option(names = "--cold", defaultValue = "0", paramLabel = "N",
-            description = "After the warm stages, N fresh processes per cold case (load without the cache, filling a "
-                    + "new one and from it, feed; and load as plain java -jar), each timed from its start to its first "
-                    + "and last batch, over the same records and --epochs (default: ${DEFAULT-VALUE}: none). Needs the "
-                    + "packaged jar; processes start through the launcher next to it (target/spritestream) if there is one.")
+    @Option(names = "--cold", defaultValue = "${bundle:cold.default}", descriptionKey = "cold.doc", paramLabel = "N")
     int cold;
 
     @Option(names = "--report-json", paramLabel = "FILE", description = "Write the results as JSON.")
@@ -127,9 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
         Bench.Options options = new Bench.Options(threads != null ? threads : LoaderSettings.THREADS.defaultValue(),
                 batch, new PixelSpec(wh[0], wh[1], channels, Fit.PAD), repeat, epochs, simulateStepMs, naiveSamples, warmup,
                 !noCache, AugmentSpec.parse(augment), Bench.Cold.NONE);
-        if (cold < 0) {
-            throw new IllegalArgumentException("--cold: " + cold + " (expected 0 or more fresh processes per case)");
-        }
+        Bench.Options.COLD.check(cold);
         EmbeddedKafka broker = null;
         try {
             KafkaSettings kafka;
@@ -138,7 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
                 broker = EmbeddedKafka.start();
                 kafka = KafkaSettings.of(broker.bootstrapServers());
             } else {
-                kafka = KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(30)).withConfigFile(kafkaConfig);
+                kafka = KafkaSettings.of(bootstrap).withConfigFile(kafkaConfig);
             }
             ResolvedSource source = source(kafka, err);
             if (cold > 0) {

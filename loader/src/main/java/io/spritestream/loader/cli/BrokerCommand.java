@@ -3,7 +3,9 @@ package io.spritestream.loader.cli;
 import io.spritestream.broker.EmbeddedKafka;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.config.Setting;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -11,10 +13,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code broker}: a local single-node Kafka broker for development, in the foreground. */
-@Command(name = "broker", mixinStandardHelpOptions = true,
+@Command(name = "broker", mixinStandardHelpOptions = true, resourceBundle = LoaderSettingsBundle.Broker.NAME,
         description = {"Runs a real single-node Kafka broker (KRaft, from Kafka's own jars, no Docker) on "
                 + "127.0.0.1 until Ctrl-C. Restarting on the same --data keeps every dataset."})
 public final class BrokerCommand implements Callable<Integer> {
+
+    static final Setting<Integer> PORT = Setting.integer("port", 9092, 1, 65535, "Client port");
+    static final Setting<Path> DATA = Setting.path("data", "spritestream-data", "Data folder, kept between runs");
+
+    /** Every declared setting of its own. */
+    static List<Setting<?>> declared() {
+        return List.of(PORT, DATA);
+    }
 
     @Mixin
     VerboseOption verbose;
@@ -26,18 +36,15 @@ public final class BrokerCommand implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
-    @Option(names = "--port", defaultValue = "9092", paramLabel = "PORT", description = "Client port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", defaultValue = "${bundle:port.default}", descriptionKey = "port.doc", paramLabel = "PORT")
     int port;
 
-    @Option(names = "--data", defaultValue = "spritestream-data", paramLabel = "DIR",
-            description = "Data folder, kept between runs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data", defaultValue = "${bundle:data.default}", descriptionKey = "data.doc", paramLabel = "DIR")
     Path data;
 
     @Override
     public Integer call() throws Exception {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("--port: " + port + " (expected 1..65535)");
-        }
+        PORT.check(port);
         EmbeddedKafka broker = EmbeddedKafka.builder().port(port).dataDir(data.toAbsolutePath()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

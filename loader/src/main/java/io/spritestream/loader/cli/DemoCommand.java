@@ -6,6 +6,7 @@ import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.config.Setting;
 import io.spritestream.kafka.KafkaSettings;
 import ai.djl.Device;
 import io.spritestream.loader.cache.CacheCatalog;
@@ -30,6 +31,7 @@ import io.spritestream.producer.ProduceResult;
 import io.spritestream.producer.SpriteProducer;
 import io.spritestream.producer.metrics.ProducerMetrics;
 import io.spritestream.producer.source.SyntheticSprites;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -38,11 +40,23 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code demo}: the whole path on an embedded broker, with no setup. */
-@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.Demo.NAME,
         description = {"Starts an embedded Kafka broker, produces a synthetic sprite dataset, loads it for "
                 + "two epochs into zero-copy DJL batches, writes a contact sheet PNG of the first batch, trains a "
                 + "small CNN for a few steps with EasyTrain, and prints the throughput. Needs nothing but Java."})
 public final class DemoCommand implements Callable<Integer> {
+
+    static final Setting<Integer> SPRITES = Setting.integer("sprites", 20000, 1, Integer.MAX_VALUE, "Sprites to produce");
+    /** The loader's epochs, with the demo's default. */
+    static final Setting<Integer> EPOCHS = LoaderSettings.EPOCHS.withDefault(2);
+    static final Setting<Integer> TRAIN_STEPS = Setting.integer("train-steps", 200, 0, Integer.MAX_VALUE, "Training steps");
+    static final Setting<Path> PREVIEW = Setting.path("preview", "spritestream-demo-preview.png",
+            "Where to write the contact sheet of the first batch");
+
+    /** Every declared setting of its own (its sprites' are {@link SyntheticSprites}'). */
+    static List<Setting<?>> declared() {
+        return List.of(SPRITES, EPOCHS, TRAIN_STEPS, PREVIEW, LoaderSettings.THREADS);
+    }
 
     /** The commands the demo suggests when it is done (each runs from the repository root). */
     static final java.util.List<String> NEXT_STEPS = java.util.List.of(
@@ -67,36 +81,37 @@ public final class DemoCommand implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
-    @Option(names = "--sprites", defaultValue = "20000", paramLabel = "N", description = "Sprites to produce (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--sprites", defaultValue = "${bundle:sprites.default}", descriptionKey = "sprites.doc", paramLabel = "N")
     int sprites;
 
-    @Option(names = "--classes", defaultValue = "8", paramLabel = "K", description = "Classes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--classes", defaultValue = "${bundle:classes.default}", descriptionKey = "classes.doc", paramLabel = "K")
     int classes;
 
-    @Option(names = "--size", defaultValue = "32", paramLabel = "PX", description = "Sprite size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", defaultValue = "${bundle:size.default}", descriptionKey = "size.doc", paramLabel = "PX")
     int size;
 
-    @Option(names = "--epochs", defaultValue = "2", paramLabel = "E", description = "Epochs to load (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", defaultValue = "${bundle:epochs.default}", paramLabel = "E",
+            description = "Epochs to load (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--train-steps", defaultValue = "200", paramLabel = "N", description = "Training steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--train-steps", defaultValue = "${bundle:train-steps.default}", descriptionKey = "train-steps.doc",
+            paramLabel = "N")
     int trainSteps;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: the number of cores).")
+    @Option(names = "--threads", descriptionKey = "threads.doc", paramLabel = "N")
     Integer threads;
 
     @Mixin
     MetricsOptions metrics;
 
-    @Option(names = "--preview", defaultValue = "spritestream-demo-preview.png", paramLabel = "FILE",
-            description = "Where to write the contact sheet of the first batch (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--preview", defaultValue = "${bundle:preview.default}", descriptionKey = "preview.doc",
+            paramLabel = "FILE")
     Path preview;
 
     @Override
     public Integer call() throws Exception {
-        if (trainSteps < 0) {
-            throw new IllegalArgumentException("--train-steps: " + trainSteps + " (expected >= 0)");
-        }
+        SPRITES.check(sprites);
+        TRAIN_STEPS.check(trainSteps);
         int decodeThreads = threads != null ? threads : LoaderSettings.THREADS.defaultValue();
         long began = System.nanoTime();
         try (MetricsServer server = metrics.start(out())) {
@@ -120,7 +135,7 @@ public final class DemoCommand implements Callable<Integer> {
 
             out().printf(Locale.ROOT, "2/4 producing %d synthetic %dx%d sprites of %d classes to dataset 'demo' ...%n",
                     sprites, size, size, classes);
-            SyntheticSprites source = new SyntheticSprites(sprites, classes, size, 7);
+            SyntheticSprites source = new SyntheticSprites(sprites, classes, size, SyntheticSprites.SEED.defaultValue());
             ProduceResult produced;
             try (ProgressBar bar = ConsoleProgress.bar("produce", source.size(), "records")) {
                 produced = new SpriteProducer(kafka, producerMetrics).produce(source, ProduceRequest.of("demo"), bar::stepTo);

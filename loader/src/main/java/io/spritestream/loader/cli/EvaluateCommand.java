@@ -5,6 +5,7 @@ import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.config.Setting;
 import io.spritestream.loader.export.ConfusionPicture;
 import io.spritestream.loader.export.ContactSheet;
 import io.spritestream.loader.pipeline.LoaderConfig;
@@ -35,6 +36,18 @@ import picocli.CommandLine.Spec;
                 "  evaluate --model models/icons --validation",
                 "  evaluate --model models/icons --dataset icons@3 --worst 64 --report-json eval.json"})
 public final class EvaluateCommand implements Callable<Integer> {
+
+    static final Setting<Integer> WORST = Setting.integer("worst", 32, 0, 1024,
+            "Samples in the sheet of the worst classified; 0: no sheet");
+    static final Setting<Path> CONFUSION_PNG = Setting.path("confusion-png", "spritestream-confusion.png",
+            "The confusion matrix picture");
+    static final Setting<Path> WORST_PNG = Setting.path("worst-png", "spritestream-worst.png",
+            "The worst-classified samples, each captioned true>predicted");
+
+    /** Every declared setting of its own. */
+    static List<Setting<?>> declared() {
+        return List.of(DeviceChoice.SETTING, WORST, CONFUSION_PNG, WORST_PNG);
+    }
 
     @Mixin
     KafkaOptions kafka;
@@ -67,20 +80,19 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--threads", descriptionKey = "threads.doc", paramLabel = "N")
     Integer threads;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
-            description = "auto, cpu or gpu (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "${bundle:device.default}", descriptionKey = "device.doc",
+            paramLabel = "DEVICE")
     DeviceChoice device;
 
-    @Option(names = "--worst", defaultValue = "32", paramLabel = "N",
-            description = "Samples in the sheet of the worst classified (default: ${DEFAULT-VALUE}; 0: no sheet).")
+    @Option(names = "--worst", defaultValue = "${bundle:worst.default}", descriptionKey = "worst.doc", paramLabel = "N")
     int worst;
 
-    @Option(names = "--confusion-png", defaultValue = "spritestream-confusion.png", paramLabel = "FILE",
-            description = "The confusion matrix picture (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--confusion-png", defaultValue = "${bundle:confusion-png.default}",
+            descriptionKey = "confusion-png.doc", paramLabel = "FILE")
     Path confusionPng;
 
-    @Option(names = "--worst-png", defaultValue = "spritestream-worst.png", paramLabel = "FILE",
-            description = "The worst-classified samples, each captioned true>predicted (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--worst-png", defaultValue = "${bundle:worst-png.default}", descriptionKey = "worst-png.doc",
+            paramLabel = "FILE")
     Path worstPng;
 
     @Mixin
@@ -91,9 +103,7 @@ public final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (worst < 0 || worst > 1024) {
-            throw new IllegalArgumentException("--worst: " + worst + " (expected 0..1024)");
-        }
+        WORST.check(worst);
         PrintWriter out = spec.commandLine().getOut();
         Evaluation.SavedModel saved = Evaluation.SavedModel.read(model);
         LoaderConfig config;

@@ -3,6 +3,7 @@ package io.spritestream.loader.cli;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.config.Setting;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.feed.FeedRun;
@@ -41,6 +42,9 @@ import picocli.CommandLine.Spec;
                 "  feed --dataset icons --rank 1 --world-size 4 --ring-dir /dev/shm"})
 public final class FeedCommand implements Callable<Integer> {
 
+    /** The folder of the ring's file. */
+    static final Setting<Path> RING_DIR = Setting.path("ring-dir", "/dev/shm", "The folder of the ring's file, a tmpfs");
+
     @Mixin
     KafkaOptions kafka;
 
@@ -57,12 +61,13 @@ public final class FeedCommand implements Callable<Integer> {
     LoaderOptions loader;
 
     @Option(names = "--start-epoch", paramLabel = "E",
-            description = "The epoch the run starts in, from its beginning (default: 0; with --resume, where the "
+            description = "The epoch the run starts in, from its beginning (default: ${bundle:start-epoch.default}; "
+                    + "with --resume, where the "
                     + "state stood): the batches of that epoch and the later ones of a run started at 0.")
     Integer startEpoch;
 
-    @Option(names = "--ring-dir", paramLabel = "DIR", defaultValue = "/dev/shm",
-            description = "The folder of the ring's file, a tmpfs (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ring-dir", paramLabel = "DIR", defaultValue = "${bundle:ring-dir.default}",
+            descriptionKey = "ring-dir.doc")
     Path ringDir;
 
     @Option(names = "--report-json", paramLabel = "FILE", description = "Write a JSON report of the run.")

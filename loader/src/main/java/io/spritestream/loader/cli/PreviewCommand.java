@@ -3,6 +3,8 @@ package io.spritestream.loader.cli;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.VerboseOption;
+import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.Setting;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.export.ContactSheet;
@@ -12,6 +14,7 @@ import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -36,6 +39,24 @@ import java.nio.ByteBuffer;
                 "  preview --dataset demo --augment flip-h,translate:3,hue:30 --augment-grid 8 --checker"})
 public final class PreviewCommand implements Callable<Integer> {
 
+    static final Setting<Long> SKIP = Setting.longInteger("skip", 0, 0, Long.MAX_VALUE, "Batches to skip first");
+    static final Setting<Integer> COLUMNS = Setting.of("columns", Integer.class, null, null,
+            c -> c == null || c >= 1 && c <= 256, "1..256, or leave it out for about square",
+            "Cells per row, 1..256 (default: about square)");
+    static final Setting<Integer> SCALE = Setting.of("scale", Integer.class, null, null,
+            c -> c == null || c >= 1 && c <= 32, "1..32, or leave it out for cells at least 64 pixels wide",
+            "Nearest-neighbour upscaling factor, 1..32 (default: cells at least 64 pixels wide)");
+    static final Setting<Path> OUTPUT = Setting.path("output", "spritestream-preview.png", "The PNG to write");
+    static final Setting<Integer> AUGMENT_GRID = Setting.of("augment-grid", Integer.class, 0, "0",
+            n -> n != null && n >= 0 && n <= 64, "1..64, with --augment",
+            "With --augment: one row per sample (the first 8 of the batch), the sample as decoded, then N draws of "
+                    + "it (epochs 0..N-1), instead of the augmented batch");
+
+    /** Every declared setting of its own. */
+    static List<Setting<?>> declared() {
+        return List.of(SKIP, COLUMNS, SCALE, OUTPUT, AUGMENT_GRID);
+    }
+
     @Mixin
     KafkaOptions kafka;
 
@@ -55,14 +76,13 @@ public final class PreviewCommand implements Callable<Integer> {
     @Mixin
     PixelOptions pixels;
 
-    @Option(names = "--skip", defaultValue = "0", paramLabel = "N", description = "Batches to skip first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--skip", defaultValue = "${bundle:skip.default}", descriptionKey = "skip.doc", paramLabel = "N")
     long skip;
 
-    @Option(names = "--columns", paramLabel = "N", description = "Cells per row, 1..256 (default: about square).")
+    @Option(names = "--columns", descriptionKey = "columns.doc", paramLabel = "N")
     Integer columns;
 
-    @Option(names = "--scale", paramLabel = "N",
-            description = "Nearest-neighbour upscaling factor, 1..32 (default: cells at least 64 pixels wide).")
+    @Option(names = "--scale", descriptionKey = "scale.doc", paramLabel = "N")
     Integer scale;
 
     @Option(names = "--labels", description = "Write each sample's class name under it.")
@@ -71,8 +91,8 @@ public final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--checker", description = "Show transparency over a checkerboard (default: keep the alpha channel in the PNG).")
     boolean checker;
 
-    @Option(names = "--output", defaultValue = "spritestream-preview.png", paramLabel = "FILE",
-            description = "The PNG to write (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--output", defaultValue = "${bundle:output.default}", descriptionKey = "output.doc",
+            paramLabel = "FILE")
     Path output;
 
     @Option(names = "--threads", descriptionKey = "threads.doc", paramLabel = "N")
@@ -84,9 +104,8 @@ public final class PreviewCommand implements Callable<Integer> {
     @Mixin
     AugmentOptions augment;
 
-    @Option(names = "--augment-grid", paramLabel = "N", defaultValue = "0",
-            description = "With --augment: one row per sample (the first 8 of the batch), the sample as decoded, then "
-                    + "N draws of it (epochs 0..N-1), instead of the augmented batch.")
+    @Option(names = "--augment-grid", paramLabel = "N", defaultValue = "${bundle:augment-grid.default}",
+            descriptionKey = "augment-grid.doc")
     int augmentGrid;
 
     @Option(names = "--seed", paramLabel = "S",
@@ -102,17 +121,10 @@ public final class PreviewCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (skip < 0) {
-            throw new IllegalArgumentException("--skip: " + skip + " (expected >= 0)");
-        }
-        if (columns != null && (columns < 1 || columns > 256)) {
-            throw new IllegalArgumentException("--columns: " + columns + " (expected 1..256, or leave it out for about "
-                    + "square)");
-        }
-        if (scale != null && (scale < 1 || scale > 32)) {
-            throw new IllegalArgumentException("--scale: " + scale + " (expected 1..32, or leave it out for cells at "
-                    + "least 64 pixels wide)");
-        }
+        SKIP.check(skip);
+        COLUMNS.check(columns);
+        SCALE.check(scale);
+        AUGMENT_GRID.check(augmentGrid);
         ContactSheet.Layout layout = new ContactSheet.Layout(columns == null ? 0 : columns, scale == null ? 0 : scale, 2,
                 labels, checker);
         LoaderConfig config = (target.dataset != null ? LoaderConfig.dataset(DatasetRef.parse(target.dataset))
@@ -128,8 +140,8 @@ public final class PreviewCommand implements Callable<Integer> {
         String written;
         if (augmentGrid != 0) {
             AugmentSpec draws = augment.spec();
-            if (augmentGrid < 1 || augmentGrid > 64 || draws == null || draws.isNone()) {
-                throw new IllegalArgumentException("--augment-grid: " + augmentGrid + " (expected 1..64, with --augment)");
+            if (draws == null || draws.isNone()) {
+                throw InvalidSettingException.of(AUGMENT_GRID.name(), augmentGrid, AUGMENT_GRID.expected());
             }
             LoaderSettings settings = config.conclude();
             draws.checkFor(settings.pixels());

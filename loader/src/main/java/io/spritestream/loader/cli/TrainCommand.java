@@ -42,7 +42,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code train}: trains SpriteNet on a dataset streamed from Kafka, with DJL's EasyTrain. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.NAME,
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, resourceBundle = LoaderSettingsBundle.Train.NAME,
         description = {"Trains SpriteNet, a small CNN (3x3 convolutions of 16 and 32 filters, each with ReLU and "
                 + "2x2 max-pooling, a 64-unit hidden layer, one output per class), on a dataset streamed from Kafka: "
                 + "DJL's EasyTrain over a Dataset of the loader's batches, a train/validation split by key hash, the "
@@ -74,15 +74,16 @@ public final class TrainCommand implements Callable<Integer> {
     PixelOptions pixels;
 
     @Option(names = "--epochs", paramLabel = "E",
-            description = "Epochs in all (default: 3; with --resume, the resumed run's, counting those already done).")
+            description = "Epochs in all (default: ${bundle:epochs.default}; with --resume, the resumed run's, counting "
+                    + "those already done).")
     Integer epochs;
 
     @Option(names = "--validation-fraction", defaultValue = "${bundle:validation-fraction.default}",
             descriptionKey = "validation-fraction.doc", paramLabel = "F")
     double validationFraction;
 
-    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
-            description = "auto, cpu or gpu; auto takes the first GPU the PyTorch engine sees (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "${bundle:device.default}", descriptionKey = "device.doc",
+            paramLabel = "DEVICE")
     DeviceChoice device;
 
     @Option(names = "--learning-rate", defaultValue = "${bundle:learning-rate.default}",
@@ -122,8 +123,8 @@ public final class TrainCommand implements Callable<Integer> {
                     + "(default: <--save-model>/checkpoints, or the resumed run's folder).")
     Path checkpointDir;
 
-    @Option(names = "--keep-checkpoints", defaultValue = "3", paramLabel = "N",
-            description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keep-checkpoints", defaultValue = "${bundle:keep-checkpoints.default}",
+            descriptionKey = "keep-checkpoints.doc", paramLabel = "N")
     int keepCheckpoints;
 
     @Option(names = "--resume", paramLabel = "DIR",
@@ -179,9 +180,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             recipe = freshRecipe();
         }
-        if (recipe.epochs() < 1 || recipe.epochs() > SpriteDataset.MAX_PASSES) {
-            throw new IllegalArgumentException("--epochs: " + recipe.epochs() + " (expected 1.." + SpriteDataset.MAX_PASSES + ")");
-        }
+        SpriteTrainer.EPOCHS.check(recipe.epochs());
         try (MetricsServer server = metrics.start(out())) {
             return train(LoaderMetrics.observers(server), recipe, resumed, resumedFrom);
         }
@@ -200,7 +199,8 @@ public final class TrainCommand implements Callable<Integer> {
         return new TrainRecipe(dataset, batch, pixelSpec.width(), pixelSpec.height(), pixelSpec.channels(),
                 pixelSpec.fit().name().toLowerCase(Locale.ROOT), validationFraction, s, !noShuffle, learningRate,
                 normalization.hasMeanStd() ? normalization.mean() : null,
-                normalization.hasMeanStd() ? normalization.std() : null, spec.toString(), epochs == null ? 3 : epochs);
+                normalization.hasMeanStd() ? normalization.std() : null, spec.toString(),
+                epochs == null ? SpriteTrainer.EPOCHS.defaultValue() : epochs);
     }
 
     private int train(RunObservers observers, TrainRecipe asked, Checkpoint resumed, Path resumedFrom) throws Exception {

@@ -1,5 +1,7 @@
 package io.spritestream.loader.pipeline;
 
+import static io.spritestream.loader.pipeline.LoaderSettings.*;
+
 import io.spritestream.loader.augment.AugmentSpec;
 import io.spritestream.loader.replay.KeySplit;
 import io.spritestream.catalog.DatasetRef;
@@ -9,8 +11,11 @@ import io.spritestream.loader.memory.LeakDetection;
 import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.replay.OrderSpec;
+import io.spritestream.config.Setting;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -28,85 +33,33 @@ import java.util.Objects;
  */
 public final class LoaderConfig {
 
-    DatasetRef dataset;
-    String topic;
-    List<OffsetRange> ranges;
-    int batchSize = LoaderSettings.BATCH.defaultValue();
-    PixelSpec pixels = PixelSpec.of(PixelSpec.SIZE.defaultValue(), PixelSpec.CHANNELS.defaultValue(),
-            PixelSpec.FIT.defaultValue());
-    int epochs = LoaderSettings.EPOCHS.defaultValue();
-    int threads = LoaderSettings.THREADS.defaultValue();
-    long maxBatches = LoaderSettings.MAX_BATCHES.defaultValue();
-    boolean dropLast = LoaderSettings.DROP_LAST.defaultValue();
-    DecodeLimits limits = DecodeLimits.DEFAULT;
-    int slabs = LoaderSettings.SLABS.defaultValue();
-    LeakDetection leakDetection = LoaderSettings.LEAK_DETECTION.defaultValue();
-    OrderSpec order = OrderSpec.inOffsetOrder();
-    int worldSize = LoaderSettings.WORLD_SIZE.defaultValue();
-    int rank = LoaderSettings.RANK.defaultValue();
-    int readAhead = LoaderSettings.READ_AHEAD.defaultValue();
-    BadRecordPolicy onBadRecord = LoaderSettings.ON_BAD_RECORD.defaultValue();
-    LoaderState resume;
-    Integer startEpoch;
-    Path saveState;
-    String followGroup;
+    /** The parts asked for ({@link LoaderSettings#PARTS}); a part not here is at its declared default. */
+    private final Map<Setting<?>, Object> asked;
     boolean trainerWaitReportedByCaller;
-    KeySplit keySplit;
-    Path cache = LoaderSettings.CACHE.defaultValue();
-    long cacheMaxBytes = LoaderSettings.CACHE_MAX_BYTES.defaultValue();
-    AugmentSpec augment = AugmentSpec.NONE;
 
-    private LoaderConfig() {}
+    private LoaderConfig() {
+        this.asked = new HashMap<>();
+    }
 
     /** A config with every value of {@code settings}. */
     LoaderConfig(LoaderSettings s) {
-        this.dataset = s.dataset();
-        this.topic = s.topic();
-        this.ranges = s.ranges();
-        this.batchSize = s.batchSize();
-        this.pixels = s.pixels();
-        this.epochs = s.epochs();
-        this.threads = s.threads();
-        this.maxBatches = s.maxBatches();
-        this.dropLast = s.dropLast();
-        this.limits = s.limits();
-        this.slabs = s.slabs();
-        this.leakDetection = s.leakDetection();
-        this.order = s.order();
-        this.worldSize = s.worldSize();
-        this.rank = s.rank();
-        this.readAhead = s.readAhead();
-        this.onBadRecord = s.onBadRecord();
-        this.resume = s.resumeState();
-        this.startEpoch = s.resumeState() == null ? s.startEpoch() : null; // a resumed state holds its own
-        this.saveState = s.saveStatePath();
-        this.followGroup = s.followGroup();
+        this.asked = s.askedForDerivedRun();
         this.trainerWaitReportedByCaller = s.trainerWaitReportedByCaller();
-        this.keySplit = s.keySplit();
-        this.cache = s.cache();
-        this.cacheMaxBytes = s.cacheMaxBytes();
-        this.augment = s.augment();
     }
 
     /** Reads a dataset version ({@code NAME} for the latest). */
     public static LoaderConfig dataset(DatasetRef ref) {
-        LoaderConfig c = new LoaderConfig();
-        c.dataset = Objects.requireNonNull(ref);
-        return c;
+        return new LoaderConfig().set(DATASET, Objects.requireNonNull(ref));
     }
 
     /** Reads a bare topic, from its beginning to the end offsets seen at start. */
     public static LoaderConfig topic(String topic) {
-        LoaderConfig c = new LoaderConfig();
-        c.topic = Objects.requireNonNull(topic);
-        return c;
+        return new LoaderConfig().set(TOPIC, Objects.requireNonNull(topic));
     }
 
     /** Exactly these ranges of {@code topic} (a time-travel window, or the ranges a state recorded). */
     public static LoaderConfig ranges(String topic, List<OffsetRange> ranges) {
-        LoaderConfig c = topic(topic);
-        c.ranges = List.copyOf(ranges);
-        return c;
+        return topic(topic).set(RANGES, List.copyOf(ranges));
     }
 
     /**
@@ -117,16 +70,10 @@ public final class LoaderConfig {
     public static LoaderConfig resume(LoaderState state) {
         LoaderConfig c = ranges(state.topic(), state.offsetRanges());
         if (state.dataset() != null) {
-            c.dataset = new DatasetRef(state.dataset(), java.util.OptionalInt.of(state.datasetVersion()));
+            c.set(DATASET, new DatasetRef(state.dataset(), java.util.OptionalInt.of(state.datasetVersion())));
         }
-        c.resume = state;
-        c.order = state.orderSpec();
-        c.worldSize = state.worldSize();
-        c.rank = state.rank();
-        c.epochs = state.epochs();
-        c.batchSize = state.batchSize();
-        c.augment = AugmentSpec.parse(state.augment());
-        return c;
+        return c.set(RESUME, state).order(state.orderSpec()).shard(state.rank(), state.worldSize())
+                .epochs(state.epochs()).batchSize(state.batchSize()).augment(AugmentSpec.parse(state.augment()));
     }
 
     /** Checks every setting and how they go together; the settings a loader runs with. */
@@ -136,19 +83,16 @@ public final class LoaderConfig {
 
     /** Samples per batch ({@link LoaderSettings#BATCH}). */
     public LoaderConfig batchSize(int value) {
-        this.batchSize = value;
-        return this;
+        return set(BATCH, value);
     }
 
     /** What every sample looks like ({@link PixelSpec#settings()}). */
     public LoaderConfig pixels(PixelSpec value) {
-        this.pixels = Objects.requireNonNull(value);
-        return this;
+        return set(PIXELS, Objects.requireNonNull(value));
     }
 
     public LoaderConfig epochs(int value) {
-        this.epochs = value;
-        return this;
+        return set(EPOCHS, value);
     }
 
     /**
@@ -157,30 +101,25 @@ public final class LoaderConfig {
      * goes to the beginning of that epoch of its own order, instead of where its state stood.
      */
     public LoaderConfig startEpoch(int epoch) {
-        this.startEpoch = epoch;
-        return this;
+        return set(START_EPOCH, epoch);
     }
 
     /** Decode threads ({@link LoaderSettings#THREADS}; default: the number of cores). */
     public LoaderConfig threads(int value) {
-        this.threads = value;
-        return this;
+        return set(THREADS, value);
     }
 
     /** Stop after this many batches (0: no limit). */
     public LoaderConfig maxBatches(long value) {
-        this.maxBatches = value;
-        return this;
+        return set(MAX_BATCHES, value);
     }
 
     public LoaderConfig dropLast(boolean value) {
-        this.dropLast = value;
-        return this;
+        return set(DROP_LAST, value);
     }
 
     public LoaderConfig limits(DecodeLimits value) {
-        this.limits = Objects.requireNonNull(value);
-        return this;
+        return set(LIMITS, Objects.requireNonNull(value));
     }
 
     /**
@@ -190,26 +129,21 @@ public final class LoaderConfig {
      * holds few slabs.
      */
     public LoaderConfig slabs(int value) {
-        this.slabs = value;
-        return this;
+        return set(SLABS, value);
     }
 
     public LoaderConfig leakDetection(LeakDetection value) {
-        this.leakDetection = Objects.requireNonNull(value);
-        return this;
+        return set(LEAK_DETECTION, Objects.requireNonNull(value));
     }
 
     /** How each epoch's sample order is made (default: offset order); a resumed run keeps its own. */
     public LoaderConfig order(OrderSpec value) {
-        this.order = Objects.requireNonNull(value);
-        return this;
+        return set(ORDER, Objects.requireNonNull(value));
     }
 
     /** This process is rank {@code rank} of {@code worldSize}: it gets a disjoint, equal share of every epoch. */
     public LoaderConfig shard(int rank, int worldSize) {
-        this.rank = rank;
-        this.worldSize = worldSize;
-        return this;
+        return set(RANK, rank).set(WORLD_SIZE, worldSize);
     }
 
     /**
@@ -217,26 +151,22 @@ public final class LoaderConfig {
      * offsets only for closed batches (at-least-once). Epochs, ranges and states do not apply.
      */
     public LoaderConfig follow(String group) {
-        this.followGroup = LoaderSettings.GROUP.check(group);
-        return this;
+        return set(FOLLOW, LoaderSettings.GROUP.check(group));
     }
 
     /** Keep the run's state in {@code file} after every delivered batch (written atomically). */
     public LoaderConfig saveState(Path file) {
-        this.saveState = file;
-        return this;
+        return set(SAVE_STATE, file);
     }
 
     /** Records fetched ahead of the one being handed out (at least one block). */
     public LoaderConfig readAheadRecords(int value) {
-        this.readAhead = value;
-        return this;
+        return set(READ_AHEAD, value);
     }
 
     /** What happens to a record that cannot become a sample (default: dead-letter it). */
     public LoaderConfig onBadRecord(BadRecordPolicy value) {
-        this.onBadRecord = Objects.requireNonNull(value);
-        return this;
+        return set(ON_BAD_RECORD, Objects.requireNonNull(value));
     }
 
     /**
@@ -255,8 +185,7 @@ public final class LoaderConfig {
      * others are skipped by the reader: not decoded, not counted.
      */
     public LoaderConfig keySplit(KeySplit value) {
-        this.keySplit = value;
-        return this;
+        return set(KEY_SPLIT, value);
     }
 
     /**
@@ -265,8 +194,7 @@ public final class LoaderConfig {
      * and written there. The batches are the same, byte for byte, with or without it.
      */
     public LoaderConfig cache(Path folder) {
-        this.cache = folder;
-        return this;
+        return set(CACHE, folder);
     }
 
     /**
@@ -275,23 +203,31 @@ public final class LoaderConfig {
      * epoch and the record. A resumed run keeps its state's augmentation.
      */
     public LoaderConfig augment(AugmentSpec value) {
-        this.augment = Objects.requireNonNull(value);
-        return this;
+        return set(AUGMENT, Objects.requireNonNull(value));
     }
 
     /** Most bytes the cache folder may hold (least recently used shards are evicted). */
     public LoaderConfig cacheMaxBytes(long bytes) {
-        this.cacheMaxBytes = bytes;
-        return this;
+        return set(CACHE_MAX_BYTES, bytes);
     }
 
     /** The dataset version this config reads, or null (a bare topic). */
     public DatasetRef dataset() {
-        return dataset;
+        return (DatasetRef) asked.get(DATASET);
     }
 
     /** The bare topic this config reads, or null (a dataset version). */
     public String topic() {
-        return topic;
+        return (String) asked.get(TOPIC);
+    }
+
+    /** The parts asked for, for {@link LoaderSettings} to conclude. */
+    Map<Setting<?>, Object> asked() {
+        return asked;
+    }
+
+    private <T> LoaderConfig set(Setting<T> part, T value) {
+        asked.put(part, value);
+        return this;
     }
 }

@@ -14,7 +14,10 @@ import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.Split;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a {@link SpriteLoader} run is told, concluded and checked: made by
@@ -22,6 +25,10 @@ import java.util.List;
  * for the parts that are values of their own, in {@link PixelSpec}, {@link DecodeLimits} and
  * {@link OrderSpec}) with its name, default, range and doc; {@link #declared()} lists them all,
  * which is where the command line takes its defaults and option descriptions from.
+ *
+ * <p>A config and its settings hold the run's parts the same way: by their declarations
+ * ({@link #PARTS}), each value as it was asked for, or else the declared default. Concluding checks
+ * each asked value against its declaration, then the rules between settings.
  */
 public final class LoaderSettings {
 
@@ -61,89 +68,79 @@ public final class LoaderSettings {
     public static final Setting<Long> CACHE_MAX_BYTES = Setting.longInteger("cache-max-bytes", 16_000_000_000L,
             0, Long.MAX_VALUE, "Most bytes the cache folder may hold: least recently used shards are evicted");
 
-    private final DatasetRef dataset;
-    private final String topic;
-    private final List<OffsetRange> ranges;
-    private final int batchSize;
-    private final PixelSpec pixels;
-    private final int epochs;
-    private final int threads;
-    private final long maxBatches;
-    private final boolean dropLast;
-    private final DecodeLimits limits;
-    private final int slabs;
-    private final LeakDetection leakDetection;
-    private final OrderSpec order;
-    private final int worldSize;
-    private final int rank;
-    private final int readAhead;
-    private final BadRecordPolicy onBadRecord;
+    /*
+     * The run's other parts: what it reads, and values of their own that are checked where they are
+     * made (their options are declared by PixelSpec, DecodeLimits, OrderSpec, KeySplit and
+     * AugmentSpec). None is an option; they are keys of the same kind so that a config holds every
+     * part of a run alike.
+     */
+    static final Setting<DatasetRef> DATASET = part("dataset", DatasetRef.class, null);
+    static final Setting<String> TOPIC = part("topic", String.class, null);
+    @SuppressWarnings("unchecked")
+    static final Setting<List<OffsetRange>> RANGES = part("ranges", (Class<List<OffsetRange>>) (Class<?>) List.class, null);
+    static final Setting<PixelSpec> PIXELS = part("pixels", PixelSpec.class,
+            PixelSpec.of(PixelSpec.SIZE.defaultValue(), PixelSpec.CHANNELS.defaultValue(), PixelSpec.FIT.defaultValue()));
+    static final Setting<DecodeLimits> LIMITS = part("limits", DecodeLimits.class, DecodeLimits.DEFAULT);
+    static final Setting<OrderSpec> ORDER = part("order", OrderSpec.class, OrderSpec.inOffsetOrder());
+    static final Setting<LoaderState> RESUME = part("resume", LoaderState.class, null);
+    static final Setting<Path> SAVE_STATE = part("save-state", Path.class, null);
+    /** The consumer group of a live tail (checked as {@link #GROUP} when given), or null for a bounded run. */
+    static final Setting<String> FOLLOW = part("follow", String.class, null);
+    static final Setting<KeySplit> KEY_SPLIT = part("key-split", KeySplit.class, null);
+    static final Setting<AugmentSpec> AUGMENT = part("augment", AugmentSpec.class, AugmentSpec.NONE);
+
+    /** Every part of a run, in the order {@link LoaderConfig#conclude()} checks them. */
+    static final List<Setting<?>> PARTS = List.of(DATASET, TOPIC, RANGES, BATCH, PIXELS, EPOCHS, THREADS, MAX_BATCHES,
+            DROP_LAST, LIMITS, SLABS, LEAK_DETECTION, ORDER, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, RESUME,
+            START_EPOCH, SAVE_STATE, FOLLOW, KEY_SPLIT, CACHE, CACHE_MAX_BYTES, AUGMENT);
+
+    /** The parts a config was given, each checked; a part not here is at its declared default. */
+    private final Map<Setting<?>, Object> asked;
+    /** The state this run continues, moved to the start of the epoch asked for; or null. */
     private final LoaderState resume;
     private final int startEpoch;
-    private final Path saveState;
-    private final String followGroup;
     private final boolean trainerWaitReportedByCaller;
-    private final KeySplit keySplit;
-    private final Path cache;
-    private final long cacheMaxBytes;
-    private final AugmentSpec augment;
 
     /** Checks every setting and how they go together (see {@link LoaderConfig#conclude()}). */
     LoaderSettings(LoaderConfig c) {
-        this.dataset = c.dataset;
-        this.topic = c.topic;
-        this.ranges = c.ranges == null ? null : List.copyOf(c.ranges);
-        this.batchSize = BATCH.check(c.batchSize);
-        this.pixels = c.pixels;
-        this.epochs = EPOCHS.check(c.epochs);
-        this.threads = THREADS.check(c.threads);
-        this.maxBatches = MAX_BATCHES.check(c.maxBatches);
-        this.dropLast = c.dropLast;
-        this.limits = c.limits;
-        this.slabs = SLABS.check(c.slabs);
-        this.leakDetection = LEAK_DETECTION.check(c.leakDetection);
-        this.order = c.order;
-        this.worldSize = WORLD_SIZE.check(c.worldSize);
-        this.rank = RANK.check(c.rank);
-        this.readAhead = READ_AHEAD.check(c.readAhead);
-        this.onBadRecord = ON_BAD_RECORD.check(c.onBadRecord);
-        Integer asked = c.startEpoch == null ? null : START_EPOCH.check(c.startEpoch);
-        if (asked != null && asked >= epochs) {
-            throw InvalidSettingException.format("{start-epoch}: %s (expected 0..%s for {epochs} %s)", asked,
-                    epochs - 1, epochs);
+        this.asked = Collections.unmodifiableMap(new HashMap<>(c.asked()));
+        for (Setting<?> part : PARTS) {
+            if (asked.containsKey(part)) {
+                check(part, asked.get(part));
+            }
         }
-        if (asked != null && asked > 0 && c.followGroup != null) {
+        Integer epoch = asked(START_EPOCH);
+        if (epoch != null && epoch >= epochs()) {
+            throw InvalidSettingException.format("{start-epoch}: %s (expected 0..%s for {epochs} %s)", epoch,
+                    epochs() - 1, epochs());
+        }
+        if (epoch != null && epoch > 0 && following()) {
             throw InvalidSettingException.format("{start-epoch}: a live tail has no epochs (expected no {follow})");
         }
         // A resumed run asked for an epoch starts at its beginning, in the resumed run's order.
-        this.resume = c.resume == null || asked == null ? c.resume
-                : c.resume.at(asked, 0, List.of(), c.resume.classes(), c.resume.batchesDelivered(),
-                        c.resume.samplesDelivered());
-        this.startEpoch = resume != null ? resume.epoch() : asked == null ? 0 : asked;
-        this.saveState = c.saveState;
-        this.followGroup = c.followGroup == null ? null : GROUP.check(c.followGroup);
+        LoaderState state = value(RESUME);
+        this.resume = state == null || epoch == null ? state
+                : state.at(epoch, 0, List.of(), state.classes(), state.batchesDelivered(), state.samplesDelivered());
+        this.startEpoch = resume != null ? resume.epoch() : epoch == null ? 0 : epoch;
         this.trainerWaitReportedByCaller = c.trainerWaitReportedByCaller;
-        this.keySplit = c.keySplit;
-        this.cache = c.cache;
-        this.cacheMaxBytes = CACHE_MAX_BYTES.check(c.cacheMaxBytes);
-        this.augment = c.augment.checkFor(pixels);
-        if (rank >= worldSize) {
-            throw InvalidSettingException.format("{rank}: %s (expected 0..%s for {world-size} %s)", rank, worldSize - 1,
-                    worldSize);
+        augment().checkFor(pixels());
+        if (rank() >= worldSize()) {
+            throw InvalidSettingException.format("{rank}: %s (expected 0..%s for {world-size} %s)", rank(),
+                    worldSize() - 1, worldSize());
         }
-        if (resume != null && !order.equals(resume.orderSpec())) {
+        if (resume != null && !order().equals(resume.orderSpec())) {
             throw InvalidSettingException.format("the order (%s) differs from the resumed state's (%s): a resumed run "
-                    + "keeps its order", order, resume.orderSpec());
+                    + "keeps its order", order(), resume.orderSpec());
         }
-        if (resume != null && !augment.equals(AugmentSpec.parse(resume.augment()))) {
+        if (resume != null && !augment().equals(AugmentSpec.parse(resume.augment()))) {
             throw InvalidSettingException.format("{augment}: %s differs from the resumed state's (%s): a resumed run "
-                    + "keeps its augmentation", augment, AugmentSpec.parse(resume.augment()));
+                    + "keeps its augmentation", augment(), AugmentSpec.parse(resume.augment()));
         }
-        if (followGroup != null && (resume != null || saveState != null || worldSize != 1 || ranges != null)) {
+        if (following() && (resume != null || saveStatePath() != null || worldSize() != 1 || ranges() != null)) {
             throw InvalidSettingException.format("{follow}: a live tail keeps its position in the consumer group "
                     + "(expected no {resume}, {save-state}, {rank}/{world-size} or time window)");
         }
-        if (followGroup != null && keySplit != null) {
+        if (following() && keySplit() != null) {
             throw InvalidSettingException.format("{validation-fraction}: a split by key reads a dataset version or a "
                     + "topic's ranges (expected no {follow})");
         }
@@ -165,90 +162,124 @@ public final class LoaderSettings {
         return new LoaderConfig(this);
     }
 
+    /** The parts a derived config starts from: these, a resumed run at the position it starts from. */
+    Map<Setting<?>, Object> askedForDerivedRun() {
+        Map<Setting<?>, Object> parts = new HashMap<>(asked);
+        if (resume != null) {
+            parts.put(RESUME, resume); // which holds its own start epoch
+            parts.remove(START_EPOCH);
+        }
+        return parts;
+    }
+
+    /** A part as asked, or its declared default. */
+    @SuppressWarnings("unchecked")
+    private <T> T value(Setting<T> part) {
+        return asked.containsKey(part) ? (T) asked.get(part) : part.defaultValue();
+    }
+
+    /** A part as asked, or null if it was not. */
+    @SuppressWarnings("unchecked")
+    private <T> T asked(Setting<T> part) {
+        return (T) asked.get(part);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void check(Setting<T> setting, Object value) {
+        setting.check((T) value);
+    }
+
+    /** A key of {@link #PARTS} that is not an option: any value (null too), checked where it is made. */
+    private static <T> Setting<T> part(String name, Class<T> type, T defaultValue) {
+        return Setting.of(name, type, defaultValue, null, v -> true, "a " + type.getSimpleName(),
+                "A part of a loader run (not an option)");
+    }
+
     /** The dataset version to read, or null (then {@link #topic()}). */
     public DatasetRef dataset() {
-        return dataset;
+        return value(DATASET);
     }
 
     /** The bare topic to read, or null (then {@link #dataset()}). */
     public String topic() {
-        return topic;
+        return value(TOPIC);
     }
 
     /** Exactly these ranges (a time window, or a resumed state's), or null to resolve the source. */
     public List<OffsetRange> ranges() {
-        return ranges;
+        return value(RANGES);
     }
 
     public int batchSize() {
-        return batchSize;
+        return value(BATCH);
     }
 
     public PixelSpec pixels() {
-        return pixels;
+        return value(PIXELS);
     }
 
     public int epochs() {
-        return epochs;
+        return value(EPOCHS);
     }
 
     public int threads() {
-        return threads;
+        return value(THREADS);
     }
 
     /** Batches after which the run stops; 0: no limit. */
     public long maxBatches() {
-        return maxBatches;
+        return value(MAX_BATCHES);
     }
 
     public boolean dropLast() {
-        return dropLast;
+        return value(DROP_LAST);
     }
 
     public DecodeLimits limits() {
-        return limits;
+        return value(LIMITS);
     }
 
     /** The slabs of the pool as asked (0: automatic); {@link #effectiveSlabs()} is what the pool gets. */
     public int slabs() {
-        return slabs;
+        return value(SLABS);
     }
 
     /** Slabs in the pool: as asked, or automatic (see {@link #SLABS}). */
     public int effectiveSlabs() {
-        if (slabs != 0) {
-            return slabs;
+        if (slabs() != 0) {
+            return slabs();
         }
-        int floor = 2 * threads + 4;
-        long slabBytes = (long) batchSize * pixels.sampleBytes();
+        int batchSize = batchSize();
+        int floor = 2 * threads() + 4;
+        long slabBytes = (long) batchSize * pixels().sampleBytes();
         long byMemory = Math.max(1, AUTO_POOL_BYTES / Math.max(1, slabBytes));
         long wanted = Math.min(AUTO_POOL_MAX_SLABS, (AUTO_POOL_SAMPLES + batchSize - 1) / batchSize);
         return (int) Math.max(floor, Math.min(wanted, byMemory));
     }
 
     public LeakDetection leakDetection() {
-        return leakDetection;
+        return value(LEAK_DETECTION);
     }
 
     public OrderSpec order() {
-        return order;
+        return value(ORDER);
     }
 
     public int worldSize() {
-        return worldSize;
+        return value(WORLD_SIZE);
     }
 
     public int rank() {
-        return rank;
+        return value(RANK);
     }
 
     /** Records fetched ahead of the one being handed out. */
     public int readAhead() {
-        return readAhead;
+        return value(READ_AHEAD);
     }
 
     public BadRecordPolicy onBadRecord() {
-        return onBadRecord;
+        return value(ON_BAD_RECORD);
     }
 
     /** The state this run continues, or null. */
@@ -258,16 +289,16 @@ public final class LoaderSettings {
 
     /** Where the run keeps its state after every batch, or null. */
     public Path saveStatePath() {
-        return saveState;
+        return value(SAVE_STATE);
     }
 
     /** The consumer group of a live tail, or null for a bounded run. */
     public String followGroup() {
-        return followGroup;
+        return value(FOLLOW);
     }
 
     public boolean following() {
-        return followGroup != null;
+        return value(FOLLOW) != null;
     }
 
     /** See {@link LoaderConfig#trainerWaitReportedByCaller}. */
@@ -277,22 +308,22 @@ public final class LoaderSettings {
 
     /** The side of a split by key this run reads, or null for every record. */
     public KeySplit keySplit() {
-        return keySplit;
+        return value(KEY_SPLIT);
     }
 
     /** How every sample is augmented (none by default). */
     public AugmentSpec augment() {
-        return augment;
+        return value(AUGMENT);
     }
 
     /** The decoded-sample cache's folder, or null for none. A live tail is never cached. */
     public Path cache() {
-        return cache;
+        return value(CACHE);
     }
 
     /** Most bytes the cache folder may hold. */
     public long cacheMaxBytes() {
-        return cacheMaxBytes;
+        return value(CACHE_MAX_BYTES);
     }
 
     /**

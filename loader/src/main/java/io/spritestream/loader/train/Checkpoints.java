@@ -1,5 +1,6 @@
 package io.spritestream.loader.train;
 
+import io.spritestream.config.Setting;
 import io.spritestream.loader.decode.PixelSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,15 +25,16 @@ public final class Checkpoints {
     private static final String PREFIX = "checkpoint-";
     private static final String TEMP = ".tmp-checkpoint-";
 
+    /** Checkpoints kept: the newest ones. */
+    public static final Setting<Integer> KEEP = Setting.integer("keep-checkpoints", 3, 1, Integer.MAX_VALUE,
+            "Checkpoints kept");
+
     private final Path dir;
     private final int keep;
 
     public Checkpoints(Path dir, int keep) {
-        if (keep < 1) {
-            throw new IllegalArgumentException("keep-checkpoints: " + keep + " (expected >= 1)");
-        }
         this.dir = dir;
-        this.keep = keep;
+        this.keep = KEEP.check(keep);
     }
 
     public Path dir() {

@@ -1,6 +1,7 @@
 package io.spritestream.loader.train;
 
 import io.spritestream.config.InvalidSettingException;
+import io.spritestream.config.Setting;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 
@@ -11,6 +12,10 @@ public enum DeviceChoice {
     CPU,
     /** The first GPU; an error if the engine sees none. */
     GPU;
+
+    /** Where training (or evaluation) runs. */
+    public static final Setting<DeviceChoice> SETTING = Setting.choice("device", DeviceChoice.class, AUTO,
+            "auto, cpu or gpu; auto takes the first GPU the PyTorch engine sees");
 
     /**
      * The device this choice means with the PyTorch engine's native library as loaded.

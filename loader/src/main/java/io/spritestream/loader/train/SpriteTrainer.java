@@ -1,6 +1,5 @@
 package io.spritestream.loader.train;
 
-import io.spritestream.config.InvalidSettingException;
 import io.spritestream.config.Setting;
 import ai.djl.Device;
 import ai.djl.Model;
@@ -41,6 +40,12 @@ public final class SpriteTrainer implements AutoCloseable {
     /** Adam's learning rate. */
     public static final Setting<Float> LEARNING_RATE = Setting.of("learning-rate", Float.class, 0.002f, "0.002",
             v -> v != null && v > 0 && !v.isInfinite(), "> 0", "Adam's learning rate");
+    /**
+     * Epochs of a training run, in all: 3 unless told, at most the passes a {@link SpriteDataset} reads
+     * ({@link SpriteDataset#MAX_PASSES}).
+     */
+    public static final Setting<Integer> EPOCHS = Setting.integer("epochs", 3, 1, SpriteDataset.MAX_PASSES,
+            "Epochs in all");
 
     /** The name of the saved parameters ({@code spritenet-NNNN.params}). */
     public static final String MODEL_NAME = "spritenet";
@@ -73,9 +78,7 @@ public final class SpriteTrainer implements AutoCloseable {
         if (classes < 1) {
             throw new IllegalArgumentException("classes: " + classes + " (expected >= 1)");
         }
-        if (!(learningRate > 0) || Float.isInfinite(learningRate)) {
-            throw InvalidSettingException.of("learning-rate", learningRate, "> 0");
-        }
+        LEARNING_RATE.check(learningRate);
         this.classes = classes;
         this.device = device;
         this.model = Model.newInstance(MODEL_NAME, device, "PyTorch");
@@ -126,9 +129,7 @@ public final class SpriteTrainer implements AutoCloseable {
      */
     public TrainingReport fit(SpriteDataset train, SpriteDataset validation, int epochs, EpochObserver observer,
                               int epochsDone, List<EpochResult> earlier) throws IOException, TranslateException {
-        if (epochs < 1 || epochs > SpriteDataset.MAX_PASSES) {
-            throw InvalidSettingException.of("epochs", epochs, "1.." + SpriteDataset.MAX_PASSES);
-        }
+        EPOCHS.check(epochs);
         reporter.begin(train, validation, epochsDone, epochsDone + epochs, earlier,
                 observer == null ? new EpochObserver() { } : observer);
         long began = System.nanoTime();

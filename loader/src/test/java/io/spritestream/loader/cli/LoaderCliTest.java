@@ -210,11 +210,12 @@ class LoaderCliTest {
 
         CliRun bad = run("bench", "--bootstrap", bootstrap, "--dataset", "cli-test", "--repeat", "0");
         assertEquals(2, bad.exit());
-        assertTrue(bad.err().startsWith("error: bench options:"), bad.err());
+        assertTrue(bad.err().startsWith("error: --repeat: 0 (expected >= 1)"), bad.err());
         for (String[] option : List.of(new String[] {"--warmup", "NaN"}, new String[] {"--simulate-step-ms", "Infinity"})) {
             CliRun notANumber = run("bench", "--bootstrap", bootstrap, "--dataset", "cli-test", option[0], option[1]);
             assertEquals(2, notANumber.exit(), String.join(" ", option));
-            assertTrue(notANumber.err().startsWith("error: bench options:"), notANumber.err());
+            assertTrue(notANumber.err().startsWith("error: " + option[0] + ": " + option[1]
+                    + " (expected a finite number >= 0)"), notANumber.err());
         }
     }
 

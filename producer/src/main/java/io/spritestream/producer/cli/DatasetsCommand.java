@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code datasets}: lists every dataset version in the catalog. */
-@Command(name = "datasets", mixinStandardHelpOptions = true,
+@Command(name = "datasets", mixinStandardHelpOptions = true, resourceBundle = ProducerSettingsBundle.NAME,
         description = "Lists dataset versions: name@version, records, classes, topic, creation time.")
 public final class DatasetsCommand implements Callable<Integer> {
 

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code produce}: streams a folder, a sprite sheet or the synthetic set to a dataset topic. */
 @Command(name = "produce", mixinStandardHelpOptions = true, sortOptions = false,
-        resourceBundle = "io.spritestream.producer.cli.ProducerSettingsBundle",
+        resourceBundle = ProducerSettingsBundle.NAME,
         description = {"Streams sprites to Kafka (one record per sprite) and records the finished stream "
                 + "as a new version of the dataset in the catalog (spritestream.catalog)."},
         footer = {"", "Examples:",

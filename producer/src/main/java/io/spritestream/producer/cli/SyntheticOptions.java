@@ -7,23 +7,21 @@ import picocli.CommandLine.Option;
 /**
  * {@code --synthetic N --classes K --size PX --seed S}: the built-in synthetic sprite set, as
  * {@code produce} takes it (one source of several, in an argument group) and as {@code bench} does
- * (a mixin, N with a default). Defaults from {@link SyntheticSprites}.
+ * (a mixin, N with a default). Defaults, docs and checks from {@link SyntheticSprites}' declarations.
  */
 public final class SyntheticOptions {
 
-    @Option(names = "--synthetic", paramLabel = "N", description = "N procedural pixel-art sprites.")
+    @Option(names = "--synthetic", paramLabel = "N", descriptionKey = "synthetic.doc")
     Integer count;
 
-    @Option(names = "--classes", defaultValue = "" + SyntheticSprites.DEFAULT_CLASSES, paramLabel = "K",
-            description = "Classes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--classes", defaultValue = "${bundle:classes.default}", descriptionKey = "classes.doc",
+            paramLabel = "K")
     int classes;
 
-    @Option(names = "--size", defaultValue = "" + SyntheticSprites.DEFAULT_SIZE_PX, paramLabel = "PX",
-            description = "Sprite size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--size", defaultValue = "${bundle:size.default}", descriptionKey = "size.doc", paramLabel = "PX")
     int size;
 
-    @Option(names = "--seed", defaultValue = "" + SyntheticSprites.DEFAULT_SEED, paramLabel = "S",
-            description = "Seed of the sprites (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "${bundle:seed.default}", descriptionKey = "seed.doc", paramLabel = "S")
     long seed;
 
     /** The sprite size asked for. */
@@ -32,25 +30,16 @@ public final class SyntheticOptions {
     }
 
     /**
-     * The set these options describe, checked here so that a bad value's message names its option.
+     * The set these options describe (a bad value's message names its option).
      *
      * @param defaultCount sprites when {@code --synthetic} is not given, or 0 if it must be
      */
     public SyntheticSprites sprites(int defaultCount) {
-        int n = count != null ? count : defaultCount;
         if (count == null && defaultCount == 0) {
             throw InvalidSettingException.format("{synthetic}: missing (expected N, the number of sprites, with "
                     + "{classes}, {size} or {seed})");
         }
-        if (n < 1) {
-            throw InvalidSettingException.of("synthetic", n, ">= 1");
-        }
-        if (classes < 1 || classes > SyntheticSprites.MAX_CLASSES) {
-            throw InvalidSettingException.of("classes", classes, "1.." + SyntheticSprites.MAX_CLASSES);
-        }
-        if (size < SyntheticSprites.MIN_SIZE_PX || size > SyntheticSprites.MAX_SIZE_PX) {
-            throw InvalidSettingException.of("size", size, SyntheticSprites.MIN_SIZE_PX + ".." + SyntheticSprites.MAX_SIZE_PX);
-        }
+        long n = SyntheticSprites.COUNT.check((long) (count != null ? count : defaultCount));
         return new SyntheticSprites(n, classes, size, seed);
     }
 }

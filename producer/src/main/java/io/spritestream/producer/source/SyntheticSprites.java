@@ -1,5 +1,6 @@
 package io.spritestream.producer.source;
 
+import io.spritestream.config.Setting;
 import io.spritestream.record.ContentTypes;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -37,13 +38,15 @@ import java.util.function.Consumer;
  */
 public final class SyntheticSprites implements SpriteSource {
 
-    public static final int MAX_CLASSES = 64;
-    /** Defaults of the command line's synthetic set. */
-    public static final int DEFAULT_CLASSES = 8;
-    public static final int DEFAULT_SIZE_PX = 32;
-    public static final long DEFAULT_SEED = 7;
-    public static final int MIN_SIZE_PX = 8;
-    public static final int MAX_SIZE_PX = 512;
+    /** How many sprites ({@code --synthetic N}); no default: a command that has one gives it. */
+    public static final Setting<Long> COUNT = Setting.of("synthetic", Long.class, null, null, n -> n != null && n >= 1,
+            ">= 1", "N procedural pixel-art sprites");
+    public static final Setting<Integer> CLASSES = Setting.integer("classes", 8, 1, 64, "Classes");
+    /** Width and height of each sprite in pixels. */
+    public static final Setting<Integer> SIZE = Setting.integer("size", 32, 8, 512, "Sprite size");
+    /** Any value; the same seed gives the same sprites. */
+    public static final Setting<Long> SEED = Setting.longInteger("seed", 7, Long.MIN_VALUE, Long.MAX_VALUE,
+            "Seed of the sprites");
 
     private static final SpriteArchetype[] SHAPES = SpriteArchetype.values();
     /** Hue shift, in turns, for the second, third and fourth use of a shape. */
@@ -60,8 +63,8 @@ public final class SyntheticSprites implements SpriteSource {
 
     /**
      * @param count   number of sprites, at least 1
-     * @param classes number of classes, 1..64
-     * @param sizePx  width and height of each sprite in pixels, 8..512
+     * @param classes number of classes ({@link #CLASSES})
+     * @param sizePx  width and height of each sprite in pixels ({@link #SIZE})
      * @param seed    any value; the same seed gives the same sprites
      * @throws IllegalArgumentException if a value is out of range; the message names it
      */
@@ -69,19 +72,19 @@ public final class SyntheticSprites implements SpriteSource {
         if (count < 1) {
             throw new IllegalArgumentException("count: " + count + " (expected >= 1)");
         }
-        if (classes < 1 || classes > MAX_CLASSES) {
-            throw new IllegalArgumentException("classes: " + classes + " (expected 1.." + MAX_CLASSES + ")");
-        }
-        if (sizePx < MIN_SIZE_PX || sizePx > MAX_SIZE_PX) {
-            throw new IllegalArgumentException(
-                    "size: " + sizePx + " (expected " + MIN_SIZE_PX + ".." + MAX_SIZE_PX + ")");
-        }
+        CLASSES.check(classes);
+        SIZE.check(sizePx);
         this.count = count;
         this.classes = classes;
         this.sizePx = sizePx;
         this.seed = seed;
         this.classNames = Collections.unmodifiableList(classNames(classes));
         this.keyFormat = "synthetic/%s/%0" + Long.toString(count - 1).length() + "d";
+    }
+
+    /** Every declared setting of the synthetic set ({@code SyntheticOptions}). */
+    public static List<Setting<?>> declared() {
+        return List.of(COUNT, CLASSES, SIZE, SEED);
     }
 
     private static List<String> classNames(int classes) {
