@@ -35,7 +35,6 @@ public final class LoaderConfig {
 
     /** The parts asked for ({@link LoaderSettings#PARTS}); a part not here is at its declared default. */
     private final Map<Setting<?>, Object> asked;
-    boolean trainerWaitReportedByCaller;
 
     private LoaderConfig() {
         this.asked = new HashMap<>();
@@ -44,7 +43,6 @@ public final class LoaderConfig {
     /** A config with every value of {@code settings}. */
     LoaderConfig(LoaderSettings s) {
         this.asked = s.askedForDerivedRun();
-        this.trainerWaitReportedByCaller = s.trainerWaitReportedByCaller();
     }
 
     /** Reads a dataset version ({@code NAME} for the latest). */
@@ -169,16 +167,6 @@ public final class LoaderConfig {
         return set(ON_BAD_RECORD, Objects.requireNonNull(value));
     }
 
-    /**
-     * Whether the training loop reports its own waits ({@link SpriteLoader#trainerWaited}) because it
-     * does not call {@link SpriteLoader#next()} itself: a stage in between (a device stage on its own
-     * thread) does, and the wait that matters is the loop's on that stage. Default false: the time
-     * spent in {@code next()} is the trainer's wait.
-     */
-    public LoaderConfig trainerWaitReportedByCaller(boolean value) {
-        this.trainerWaitReportedByCaller = value;
-        return this;
-    }
 
     /**
      * Reads only the records on one side of a train/validation split by key ({@code null}: all). The

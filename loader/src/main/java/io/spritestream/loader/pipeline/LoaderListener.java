@@ -37,7 +37,7 @@ public interface LoaderListener {
     /**
      * The training loop waited {@code nanos} for its next batch: measured in {@link SpriteLoader#next()},
      * or, where a stage sits between them, reported by the training loop itself through
-     * {@link SpriteLoader#trainerWaited} (see {@link LoaderConfig#trainerWaitReportedByCaller}).
+     * {@link SpriteLoader#trainerWaited} (the stage takes batches with {@link SpriteLoader#nextForStage()}).
      */
     default void trainerWaited(long nanos) { }
 

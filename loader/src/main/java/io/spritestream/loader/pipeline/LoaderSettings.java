@@ -99,7 +99,6 @@ public final class LoaderSettings {
     /** The state this run continues, moved to the start of the epoch asked for; or null. */
     private final LoaderState resume;
     private final int startEpoch;
-    private final boolean trainerWaitReportedByCaller;
 
     /** Checks every setting and how they go together (see {@link LoaderConfig#conclude()}). */
     LoaderSettings(LoaderConfig c) {
@@ -122,7 +121,6 @@ public final class LoaderSettings {
         this.resume = state == null || epoch == null ? state
                 : state.at(epoch, 0, List.of(), state.classes(), state.batchesDelivered(), state.samplesDelivered());
         this.startEpoch = resume != null ? resume.epoch() : epoch == null ? 0 : epoch;
-        this.trainerWaitReportedByCaller = c.trainerWaitReportedByCaller;
         augment().checkFor(pixels());
         if (rank() >= worldSize()) {
             throw InvalidSettingException.format("{rank}: %s (expected 0..%s for {world-size} %s)", rank(),
@@ -301,10 +299,6 @@ public final class LoaderSettings {
         return value(FOLLOW) != null;
     }
 
-    /** See {@link LoaderConfig#trainerWaitReportedByCaller}. */
-    public boolean trainerWaitReportedByCaller() {
-        return trainerWaitReportedByCaller;
-    }
 
     /** The side of a split by key this run reads, or null for every record. */
     public KeySplit keySplit() {

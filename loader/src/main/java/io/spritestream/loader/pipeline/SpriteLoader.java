@@ -220,6 +220,19 @@ public final class SpriteLoader implements AutoCloseable {
      * @throws IllegalStateException (or the original unchecked exception) if the pipeline failed
      */
     public SpriteBatch next() throws InterruptedException {
+        return next(true);
+    }
+
+    /**
+     * {@link #next()} for a stage between the loader and the training loop (a device stage on its own
+     * thread): its waits here are not the training loop's, which reports its own through
+     * {@link #trainerWaited}.
+     */
+    public SpriteBatch nextForStage() throws InterruptedException {
+        return next(false);
+    }
+
+    private SpriteBatch next(boolean trainersWait) throws InterruptedException {
         long began = System.nanoTime();
         ready.trainerAsks(began);
         ToTrainer.Assembled got = nextAssembled();
@@ -229,7 +242,7 @@ public final class SpriteLoader implements AutoCloseable {
         }
         SpriteBatch batch = got.batch();
         StartupTimeline.mark("first_batch");
-        if (!settings.trainerWaitReportedByCaller()) {
+        if (trainersWait) {
             trainerWaited(System.nanoTime() - began);
         }
         listener.delivered(batch.size(), got.assemblyNanos(), got.oldestTimestamp());
@@ -309,8 +322,8 @@ public final class SpriteLoader implements AutoCloseable {
 
     /**
      * Counts {@code nanos} of the training loop waiting for its next batch. {@link #next()} does it
-     * itself unless {@link LoaderSettings#trainerWaitReportedByCaller}: then the training loop, which
-     * takes batches from a stage in between (a device stage), reports each wait here. Any thread.
+     * itself; a training loop that takes batches from a stage in between (a device stage, which calls
+     * {@link #nextForStage()}) reports each of its waits here. Any thread.
      */
     public void trainerWaited(long nanos) {
         stats.trainerWaitNanos.addAndGet(nanos);

@@ -85,7 +85,7 @@ final class DeviceStage implements AutoCloseable {
             return new Source() {
                 @Override
                 public SpriteBatch next(IntConsumer ended) throws InterruptedException {
-                    SpriteBatch batch = loader.next();
+                    SpriteBatch batch = loader.nextForStage();
                     for (Integer e = ends.poll(); e != null; e = ends.poll()) {
                         ended.accept(e);
                     }

@@ -92,7 +92,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     private SpriteDataset(Builder b) {
         // The loader's next() is called by the device stage: the wait that counts is the pass's.
-        LoaderConfig base = b.config.toConfig().epochs(MAX_PASSES).keySplit(b.split).trainerWaitReportedByCaller(true);
+        LoaderConfig base = b.config.toConfig().epochs(MAX_PASSES).keySplit(b.split);
         if (b.split != null && b.split.side() == KeySplit.Side.VALIDATION) {
             base.augment(AugmentSpec.NONE); // validation measures the model on the samples as they are
         }

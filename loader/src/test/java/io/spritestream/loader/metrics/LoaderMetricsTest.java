@@ -220,14 +220,14 @@ class LoaderMetricsTest {
         LoaderMetrics metrics = new LoaderMetrics(registry);
         long reported = 0;
         int batches = 0;
-        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).trainerWaitReportedByCaller(true).conclude(),
+        try (SpriteLoader loader = SpriteLoader.open(config().epochs(1).conclude(),
                 kafka, manager, metrics.observers())) {
             // A stage between loader and training loop, as a device stage is: its thread calls next().
             java.util.concurrent.BlockingQueue<Object> stageToTrainer = new java.util.concurrent.ArrayBlockingQueue<>(1);
             Object end = new Object();
             Thread stage = new Thread(() -> {
                 try {
-                    for (SpriteBatch b = loader.next(); b != null; b = loader.next()) {
+                    for (SpriteBatch b = loader.nextForStage(); b != null; b = loader.nextForStage()) {
                         stageToTrainer.put(b);
                     }
                     stageToTrainer.put(end);
