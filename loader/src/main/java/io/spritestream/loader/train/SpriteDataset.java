@@ -15,14 +15,12 @@ import io.spritestream.loader.pipeline.LoaderConfig;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.RunObservers;
 import io.spritestream.loader.pipeline.LoaderSettings;
-import io.spritestream.loader.pipeline.Stages;
 import io.spritestream.loader.pipeline.SpriteLoader;
 import io.spritestream.loader.ingest.ResolvedSource;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A DJL {@link Dataset} over a sprite stream: {@code EasyTrain.fit(trainer, epochs, train, validation)}
@@ -64,26 +62,14 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     /** Batches the device stage prepares ahead of the trainer. */
     public static final Setting<Integer> PREFETCH = Setting.integer("prefetch", 2, 1, 64,
             "Batches prepared on the device ahead of the training step");
-    private static final long WAIT_SLICE_MS = 50;
 
     private final LoaderSettings settings;
-    private final KafkaSettings kafka;
-    private final RunObservers observers;
-    /** Epochs the loader has ended, told by its epoch-end observer, taken by the device stage's source. */
-    private final java.util.Queue<Integer> epochEnds = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final PixelNormalization normalization;
-    private final int depth;
+    private final EpochStream stream;
     private Device device;
-    private NDManager hostManager;
-    private NDManager deviceManager;
-    private SpriteLoader loader;
-    private DeviceStage stage;
-    private StreamBatch pending;
     private Pass current;
     private int nextEpoch;
     /** Set from any thread (a signal's hook): the training pass stops at its next step. */
     private volatile boolean stopRequested;
-    private boolean streamEnded;
     private boolean closed;
     private PassStats lastPass;
     private long totalWaitNanos;
@@ -100,10 +86,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         // The device side holds a few slabs (queued, being prepared, kept for the next pass, in the
         // trainer's hands): add them, so that the decoders keep as many as they would otherwise.
         this.settings = asked.toConfig().slabs(asked.effectiveSlabs() + b.depth + 3).conclude();
-        this.kafka = b.kafka;
-        this.observers = b.observers;
-        this.normalization = b.normalization;
-        this.depth = b.depth;
+        this.stream = new EpochStream(settings, b.kafka, b.observers, b.normalization, b.depth);
         this.device = b.device;
         this.nextEpoch = settings.startEpoch(); // a resumed run's first pass is the epoch it stopped in
     }
@@ -143,20 +126,20 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
     public void prepare(Progress progress) {
         openLoader();
         if (device != null) {
-            startStage(device);
+            stream.start(device);
         }
     }
 
     /** The class names (a label id is a position here); {@link #prepare} first. */
     public List<String> classes() {
         requireOpen();
-        return loader.classes();
+        return stream.loader().classes();
     }
 
     /** The resolved source (dataset version and offsets); {@link #prepare} first. */
     public ResolvedSource source() {
         requireOpen();
-        return loader.source();
+        return stream.loader().source();
     }
 
     /** The split side this dataset reads, or null. */
@@ -166,15 +149,12 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     /** The loader behind the passes (its statistics and pool), or null before the first. */
     public SpriteLoader loader() {
-        return loader;
+        return stream.loader();
     }
 
     /** Samples the next pass is expected to have: an estimate until one pass is through, then exact. */
     public long expectedPassSamples() {
-        if (stage != null) {
-            return stage.expectedEpochSamples();
-        }
-        return estimate();
+        return stream.expectedEpochSamples();
     }
 
     /**
@@ -187,12 +167,12 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             throw new IllegalStateException("dataset is closed");
         }
         Device target = manager.getDevice();
-        if (stage != null && !stage.device().equals(target)) {
-            throw new IllegalArgumentException("manager device: " + target + " (expected " + stage.device()
+        if (stream.device() != null && !stream.device().equals(target)) {
+            throw new IllegalArgumentException("manager device: " + target + " (expected " + stream.device()
                     + ": this dataset already streams there)");
         }
         openLoader();
-        startStage(target);
+        stream.start(target);
         if (current != null) {
             current.abandon();
         }
@@ -216,7 +196,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
      */
     public LoaderState positionAfterTaken() {
         requireOpen();
-        LoaderState now = loader.state();
+        LoaderState now = stream.loader().state();
         Pass pass = current;
         if (pass != null && (!pass.over || pass.stopped) && pass.batches > 0) {
             return now.at(pass.epoch, pass.lastPosition + 1, List.of(), classes(), pass.batches, pass.samples);
@@ -247,7 +227,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     /** Time the device stage spent copying batches to the device and preparing their input. */
     public long prepareNanos() {
-        return stage == null ? 0 : stage.prepareNanos();
+        return stream.prepareNanos();
     }
 
     /**
@@ -263,131 +243,20 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
         if (current != null) {
             current.abandon();
         }
-        if (stage != null) {
-            stage.close();
-        }
-        if (pending != null) {
-            pending.close();
-            pending = null;
-        }
-        try {
-            if (loader != null) {
-                loader.close();
-            }
-        } finally {
-            if (deviceManager != null) {
-                deviceManager.close();
-            }
-            if (hostManager != null) {
-                hostManager.close();
-            }
-        }
+        stream.close();
     }
 
     private void openLoader() {
         if (closed) {
             throw new IllegalStateException("dataset is closed");
         }
-        if (loader == null) {
-            hostManager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-            try {
-                loader = SpriteLoader.open(settings, kafka, hostManager,
-                        observers.withEpochEnds(observers.epochEnds().andThen(epochEnds::add)));
-            } catch (RuntimeException e) {
-                hostManager.close();
-                hostManager = null;
-                throw e;
-            }
-        }
-    }
-
-    private void startStage(Device target) {
-        if (stage != null) {
-            return;
-        }
-        device = target;
-        deviceManager = target.equals(Device.cpu()) ? hostManager.newSubManager()
-                : NDManager.newBaseManager(target, "PyTorch");
-        stage = new DeviceStage(DeviceStage.Source.of(loader, epochEnds), deviceManager, normalization, depth, estimate());
-        stage.start();
-    }
-
-    private long estimate() {
-        if (loader == null) {
-            return 0;
-        }
-        long records = loader.source().records();
-        KeySplit split = settings.keySplit();
-        if (split == null) {
-            return records;
-        }
-        double share = split.side() == KeySplit.Side.VALIDATION ? split.validationFraction() : 1 - split.validationFraction();
-        return Math.round(records * share);
+        stream.open();
     }
 
     private void requireOpen() {
-        if (loader == null) {
+        if (stream.loader() == null) {
             throw new IllegalStateException("dataset not prepared: call prepare() first");
         }
-    }
-
-    /**
-     * The next batch of {@code epoch}, waiting for it; null when the epoch (or the stream) is over.
-     * A batch of a later epoch ends the pass and is kept for the next one; one of an earlier
-     * (abandoned) epoch is closed and skipped.
-     */
-    private StreamBatch take(int epoch) throws InterruptedException {
-        if (pending != null) {
-            if (pending.epoch() > epoch) {
-                return null;
-            }
-            StreamBatch b = pending;
-            pending = null;
-            if (b.epoch() == epoch) {
-                return b;
-            }
-            b.close();
-        }
-        while (!streamEnded) {
-            DeviceStage.Item item = stage.poll(WAIT_SLICE_MS, TimeUnit.MILLISECONDS);
-            if (item == null) {
-                continue;
-            }
-            if (item instanceof DeviceStage.End) {
-                streamEnded = true;
-            } else if (item instanceof DeviceStage.Failure f) {
-                streamEnded = true;
-                throw Stages.unchecked(f.cause());
-            } else if (item instanceof DeviceStage.EpochEnd end) {
-                if (end.epoch() >= epoch) {
-                    if (loader.stats().batchesDelivered() == 0) {
-                        endEmptyStream();
-                    }
-                    return null; // this epoch is over (or, past it, it was over before it began)
-                }
-            } else if (item instanceof DeviceStage.Prepared prepared) {
-                StreamBatch b = prepared.batch();
-                if (b.epoch() == epoch) {
-                    return b;
-                }
-                if (b.epoch() > epoch) {
-                    pending = b;
-                    return null;
-                }
-                b.close();
-            }
-        }
-        return null;
-    }
-
-    /**
-     * A whole epoch went by without a sample for this side (a split whose side is empty): the stream
-     * ends here, rather than read the topic over and over for nothing.
-     */
-    private void endEmptyStream() {
-        streamEnded = true;
-        stage.close();
-        loader.close();
     }
 
     private void finished(Pass pass) {
@@ -439,7 +308,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             }
             long began = System.nanoTime();
             try {
-                next = take(epoch);
+                next = stream.take(epoch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 over = true;
@@ -450,9 +319,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
             } finally {
                 long waited = System.nanoTime() - began;
                 waitNanos += waited;
-                if (loader != null) {
-                    loader.trainerWaited(waited);
-                }
+                stream.trainerWaited(waited);
             }
             if (next == null) {
                 over = true;
