@@ -158,6 +158,13 @@ public final class DecodedCache implements AutoCloseable {
         Path file = candidate.getValue();
         Shard s = mapped.get(file);
         if (s == null) {
+            if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // Not a file this cache wrote (a link, a FIFO, a device): never opened, never deleted.
+                shards.remove(candidate.getKey(), file);
+                notices.accept("decoded cache: " + file + " is not a regular file; it is not read, and left as it is");
+                return null;
+            }
             try {
                 s = Shard.open(file, key);
             } catch (NoSuchFileException e) {

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
@@ -43,15 +45,44 @@ public final class Shard {
         this.labels = labels;
     }
 
+    /** A shard's file name and its folder's: {@code p<P>/p<P>-<start>-<end>.shard}. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("p(\\d+)-(\\d+)-(\\d+)\\.shard");
+
     /**
-     * Maps and checks the shard file.
+     * Maps and checks the shard file: before a byte of it is used, it must be a regular file (not a
+     * link, a FIFO, a device) whose header proves it is the shard its place names: that partition and
+     * that block of offsets ({@code p<P>/p<P>-<start>-<end>.shard}), of {@code key}'s topic, pixel
+     * spec and decoder, whole and with its checksums right.
      *
-     * @throws CorruptShardException if it is not a whole shard of {@code key} (wrong header, a
-     *                               checksum that fails, a size that does not add up)
+     * @throws CorruptShardException if it is not (a shard of another block or partition copied here,
+     *                               a wrong header, a checksum that fails, a size that does not add up)
      */
     static Shard open(Path file, CacheKey key) throws IOException {
+        java.util.regex.Matcher name = NAME.matcher(file.getFileName().toString());
+        Path folder = file.getParent();
+        if (!name.matches() || folder == null || !folder.getFileName().toString().equals("p" + name.group(1))) {
+            throw new CorruptShardException(file + ": not where a shard is kept (p<P>/p<P>-<start>-<end>.shard)");
+        }
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                throw new java.nio.file.NoSuchFileException(file.toString());
+            }
+            throw new CorruptShardException(file + ": not a regular file");
+        }
+        Shard shard = map(file, key);
+        int partition = Integer.parseInt(name.group(1));
+        long start = Long.parseLong(name.group(2));
+        long end = Long.parseLong(name.group(3));
+        if (shard.partition != partition || shard.start != start || shard.end() != end) {
+            throw new CorruptShardException(file + ": holds partition " + shard.partition + " [" + shard.start + ", "
+                    + shard.end() + "), not the partition " + partition + " [" + start + ", " + end + ") its name says");
+        }
+        return shard;
+    }
+
+    private static Shard map(Path file, CacheKey key) throws IOException {
         MappedByteBuffer mapped;
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long size = ch.size();
             if (size < HEADER_BYTES || size > Integer.MAX_VALUE) {
                 throw new CorruptShardException(file + ": " + size + " bytes");

@@ -159,6 +159,49 @@ class DecodedCacheTest {
     }
 
     @Test
+    void aWholeShardOfAnotherPartitionCopiedToThisPartitionsPathIsNeverServed() throws IOException {
+        Path foreign;
+        try (DecodedCache cache = open(1L << 30)) {
+            fill(cache.writer(1, 0, 4), 0, 4, 9, -1, -1);
+            foreign = cache.shard(1, 0, 4).file();
+        }
+        Path here = foreign.getParent().resolveSibling("p0").resolve("p0-0-4.shard");
+        Files.createDirectories(here.getParent());
+        Files.copy(foreign, here);
+
+        try (DecodedCache cache = open(1L << 30)) {
+            assertNull(cache.shard(0, 0, 4), "partition 1's samples are not partition 0's");
+            assertEquals(1, cache.corruptShards());
+            assertNotNull(cache.shard(1, 0, 4), "the real one still serves its own partition");
+        }
+        assertFalse(Files.exists(here), "discarded: the next run decodes partition 0's block again");
+        Files.copy(foreign, here);
+        assertThrows(CorruptShardException.class, () -> Shard.open(here, KEY));
+    }
+
+    @Test
+    void somethingOtherThanARegularFileInAShardsPlaceIsNeitherOpenedNorDeleted() throws Exception {
+        Path file;
+        try (DecodedCache cache = open(1L << 30)) {
+            fill(cache.writer(0, 0, 4), 0, 4, 9, -1, -1);
+            file = cache.shard(0, 0, 4).file();
+        }
+        Files.delete(file);
+        Process mkfifo = new ProcessBuilder("mkfifo", file.toString()).start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+
+        // A FIFO blocks whoever opens it for reading until a writer comes: the cache must not try.
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+            try (DecodedCache cache = open(1L << 30)) {
+                assertNull(cache.shard(0, 0, 4));
+            }
+        });
+        assertTrue(Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the FIFO is left as it is");
+        assertTrue(notices.stream().anyMatch(n -> n.contains("not a regular file")), notices.toString());
+    }
+
+    @Test
     void aShardOfAnotherKeyIsNotServedForThisOne() throws IOException {
         Path file;
         try (DecodedCache cache = open(1L << 30)) {
