@@ -323,7 +323,7 @@ public final class DecodedCache implements AutoCloseable {
         if (folderBytes.get() <= bytes) {
             return true;
         }
-        List<CacheCatalog.ShardFile> all = new ArrayList<>(CacheCatalog.shardFiles(root));
+        List<CacheCatalog.ShardFile> all = new ArrayList<>(CacheCatalog.allShardFiles(root));
         long total = all.stream().mapToLong(CacheCatalog.ShardFile::bytes).sum();
         folderBytes.set(total + writing.stream().mapToLong(ShardWriter::bytes).sum());
         all.sort(Comparator.comparing(CacheCatalog.ShardFile::lastUsed));

@@ -4,6 +4,7 @@ import io.spritestream.cli.VerboseOption;
 import io.spritestream.loader.cache.CacheCatalog;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.format.DateTimeFormatter;
 import java.time.ZoneOffset;
@@ -92,6 +93,10 @@ public final class CacheCommand implements Runnable {
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             Path root = cache != null ? cache : LoaderSettings.defaultCacheFolder();
+            if (Files.isDirectory(root) && !CacheCatalog.isCache(root) && !isEmpty(root)) {
+                throw new IllegalStateException(root.toAbsolutePath() + " is not a decoded-sample cache (no "
+                        + "v<format>/<topic id>/<pixels>/<decoder>/key.json of one): nothing deleted");
+            }
             long freed = 0;
             int cleared = 0;
             for (CacheCatalog.Listed k : CacheCatalog.list(root)) {
@@ -105,6 +110,12 @@ public final class CacheCommand implements Runnable {
             out.printf(Locale.ROOT, "cleared %d cache key(s) at %s, %.1f MB freed%n", cleared, root.toAbsolutePath(),
                     freed / 1e6);
             return 0;
+        }
+
+        private static boolean isEmpty(Path dir) throws java.io.IOException {
+            try (var entries = Files.list(dir)) {
+                return entries.findAny().isEmpty();
+            }
         }
     }
 }

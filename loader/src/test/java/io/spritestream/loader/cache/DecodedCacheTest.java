@@ -202,6 +202,43 @@ class DecodedCacheTest {
     }
 
     @Test
+    void evictionListingAndClearingTouchOnlyWhatTheCacheWrote() throws IOException {
+        // A user's files in the cache folder, some with names like the cache's own.
+        Path weights = write(root.resolve("weights/model-00001-of-00002.shard"), 64 * SAMPLE);
+        Path source = write(root.resolve("projects/app/src/main.py"), 10);
+        Path gcpKey = write(root.resolve("gcp/key.json"), 10);
+        long shardBytes = ShardFormat.dataOffset(8) + 8L * SAMPLE;
+        long limit = 3 * shardBytes + shardBytes / 2;
+        Path keyFolder;
+        try (DecodedCache cache = open(limit)) {
+            for (int b = 0; b < 6; b++) { // more than the limit holds: eviction runs
+                ShardWriter w = cache.writer(0, b * 8L, b * 8L + 8);
+                if (w != null) {
+                    fill(w, b * 8L, 8, b, -1, -1);
+                }
+            }
+            keyFolder = KEY.folder(root);
+        }
+        Path note = write(keyFolder.resolve("p0/notes.shard"), 10); // in the cache's own folder, not its name
+        Path mine = write(keyFolder.resolve("mine.txt"), 10);
+        assertTrue(Files.exists(weights) && Files.exists(source) && Files.exists(gcpKey), "eviction left them");
+
+        List<CacheCatalog.Listed> listed = CacheCatalog.list(root);
+        assertEquals(List.of(keyFolder), listed.stream().map(CacheCatalog.Listed::folder).toList(), "only the cache's key");
+        CacheCatalog.delete(keyFolder);
+        assertTrue(CacheCatalog.allShardFiles(root).isEmpty(), "every shard the cache wrote is gone");
+        for (Path kept : List.of(weights, source, gcpKey, note, mine)) {
+            assertTrue(Files.exists(kept), kept + " is not the cache's: kept");
+        }
+        assertFalse(CacheCatalog.isCache(root.resolve("projects")), "a folder the cache never wrote is not a cache");
+    }
+
+    private static Path write(Path file, int bytes) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.write(file, new byte[bytes]);
+    }
+
+    @Test
     void aShardOfAnotherKeyIsNotServedForThisOne() throws IOException {
         Path file;
         try (DecodedCache cache = open(1L << 30)) {

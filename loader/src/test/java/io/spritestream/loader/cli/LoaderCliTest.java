@@ -102,6 +102,17 @@ class LoaderCliTest {
         assertTrue(cleared.out().startsWith("cleared 1 cache key(s)"), cleared.out());
         assertTrue(run("cache", "list", "--cache", cache.toString()).out().contains("0 key(s)"));
 
+        // A folder the cache never wrote (a project, a credentials folder) is refused in one line, untouched.
+        Path project = cache.resolveSibling("a-project");
+        Files.createDirectories(project.resolve("gcp"));
+        Files.writeString(project.resolve("gcp/key.json"), "{}");
+        CliRun refused = run("cache", "clear", "--cache", project.toString());
+        assertEquals(1, refused.exit(), refused.toString());
+        assertEquals(1, refused.errLines().size(), refused.err());
+        assertTrue(refused.err().contains("is not a decoded-sample cache") && refused.err().contains("nothing deleted"),
+                refused.err());
+        assertTrue(Files.exists(project.resolve("gcp/key.json")));
+
         CliRun both = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--cache", cache.toString(),
                 "--no-cache");
         assertEquals(2, both.exit());
