@@ -71,6 +71,8 @@ public final class FeedRun {
     private final Path stateFile;
     private final java.util.NavigableMap<Long, LoaderState> untaken = new java.util.TreeMap<>();
     private long lastTaken = -1;
+    /** The index of the last batch announced ({@code B}); guarded by {@code held}. */
+    private long lastAnnounced = -1;
     /** The thread running the feed while it runs (null before and after); guarded by {@code held}. */
     private Thread runner;
     private volatile boolean viewerGone;
@@ -179,6 +181,7 @@ public final class FeedRun {
             int slot = batch.slab();
             synchronized (held) {
                 held.put(slot, batch);
+                lastAnnounced = batch.index();
                 if (stateFile != null) {
                     untaken.put(batch.index(), loader.state());
                 }
@@ -248,8 +251,8 @@ public final class FeedRun {
         }
         LoaderState state = null;
         synchronized (held) {
-            if (index <= lastTaken) {
-                return false;
+            if (index != lastTaken + 1 || index > lastAnnounced) {
+                return false; // batches are taken one after another, each once announced: none skipped
             }
             lastTaken = index;
             if (stateFile != null) {

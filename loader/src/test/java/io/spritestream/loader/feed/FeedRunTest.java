@@ -268,6 +268,23 @@ class FeedRunTest {
     }
 
     @Test
+    void aTakeThatSkipsAheadIsAProtocolErrorAndTheStateNeverRecordsBatchesNotTaken(@TempDir Path dir)
+            throws Exception {
+        Path state = dir.resolve("state.json");
+        Viewer viewer = new Viewer(settings(50, 4).toConfig().saveState(state).conclude(), dir);
+        String[] first = viewer.nextBatch();
+        viewer.nextBatch();
+        viewer.answer("T 1"); // batch 0 was never taken
+
+        ExecutionException failed = assertThrows(ExecutionException.class, () -> viewer.run.get(60, TimeUnit.SECONDS));
+        assertEquals("feed: the viewer sent 'T 1' (expected 'F <slot>' with a slot it holds, or 'T <index>' with "
+                + "the next batch announced)", failed.getCause().getMessage());
+        assertEquals("0", first[4]);
+        assertTrue(!Files.exists(state) || LoaderState.read(state).batchesDelivered() == 0,
+                "no batch counted as taken");
+    }
+
+    @Test
     void theStateFileFollowsTheBatchesTheLoopTookNotTheRingsFill(@TempDir Path dir) throws Exception {
         Path state = dir.resolve("state.json");
         LoaderSettings settings = settings(2, 12).toConfig().saveState(state).conclude();
