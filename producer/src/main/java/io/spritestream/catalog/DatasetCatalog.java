@@ -218,8 +218,8 @@ public final class DatasetCatalog {
         try {
             return Optional.of(fromJson(value));
         } catch (IOException | RuntimeException e) {
-            warnings.accept("warning: skipping unreadable catalog entry '" + key + "': "
-                    + String.valueOf(e.getMessage()).replace('\n', ' ').replace('\r', ' '));
+            warnings.accept("warning: skipping unreadable catalog entry '" + io.spritestream.cli.Printable.of(key) + "': "
+                    + io.spritestream.cli.Printable.of(String.valueOf(e.getMessage())));
             return Optional.empty();
         }
     }

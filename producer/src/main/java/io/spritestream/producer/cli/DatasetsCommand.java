@@ -3,6 +3,7 @@ package io.spritestream.producer.cli;
 import io.spritestream.catalog.DatasetCatalog;
 import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.catalog.Unrecorded;
+import io.spritestream.cli.Printable;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.kafka.KafkaSettings;
@@ -47,8 +48,9 @@ public final class DatasetsCommand implements Callable<Integer> {
         } else {
             out.printf("%-28s %10s %8s  %-32s %s%n", "DATASET@VERSION", "RECORDS", "CLASSES", "TOPIC", "CREATED");
             for (DatasetManifest m : all) {
-                out.printf("%-28s %10d %8d  %-32s %s%n", m.key(), m.count(), m.classes().size(), m.topic(),
-                        m.created());
+                // Names and times come from the catalog, which any Kafka client may write: printed safe.
+                out.printf("%-28s %10d %8d  %-32s %s%n", Printable.of(m.key()), m.count(), m.classes().size(),
+                        Printable.of(m.topic()), Printable.of(m.created()));
             }
         }
         if (!unrecorded.isEmpty()) {
@@ -56,8 +58,8 @@ public final class DatasetsCommand implements Callable<Integer> {
             out.println("records in no version (a produce still running, or one that did not finish: 'produce ... --resume' with the same "
                     + "source sends only what they lack and records them):");
             for (Unrecorded u : unrecorded) {
-                out.printf("  %-32s %10d records %s%n", u.topic(), u.count(),
-                        u.after() == null ? "(no version names this topic)" : "after " + u.after());
+                out.printf("  %-32s %10d records %s%n", Printable.of(u.topic()), u.count(),
+                        u.after() == null ? "(no version names this topic)" : "after " + Printable.of(u.after()));
             }
         }
         out.flush();

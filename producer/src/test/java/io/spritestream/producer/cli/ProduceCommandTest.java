@@ -255,6 +255,31 @@ class ProduceCommandTest {
     }
 
     @Test
+    void theDatasetsCommandPrintsNamesFromTheCatalogWithTheirControlCharactersEscaped(EmbeddedKafka kafka)
+            throws Exception {
+        assertEquals(0, run("produce", "--dataset", unique("cli-seed"), "--synthetic", "4", "--bootstrap",
+                kafka.bootstrapServers(), "--quiet").exit()); // the catalog exists
+        // Another client writes a version whose names carry terminal escapes (retitle, recolour).
+        String hostile = "evil\u001b]0;owned\u0007\u001b[31mred";
+        String json = "{\"dataset\":\"" + hostile.replace("\u001b", "\\u001b").replace("\u0007", "\\u0007")
+                + "\",\"version\":1,\"topic\":\"sprites.x\\u001b[2J\",\"partitions\":{\"0\":[0,1]},\"count\":1,"
+                + "\"classes\":[\"a\"],\"created\":\"2026-01-01T00:00:00Z\"}";
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(java.util.Map.of(
+                "bootstrap.servers", kafka.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("spritestream.catalog", hostile + "@1",
+                    json)).get();
+        }
+
+        CliRun run = run("datasets", "--bootstrap", kafka.bootstrapServers());
+
+        assertEquals(0, run.exit(), run.toString());
+        assertTrue(run.out().chars().noneMatch(c -> c < 0x20 && c != '\n'), "no control character printed: " + run.out());
+        assertTrue(run.out().contains("evil\\u001b]0;owned\\u0007\\u001b[31mred@1"), run.out());
+        assertTrue(run.out().contains("sprites.x\\u001b[2J"), run.out());
+    }
+
+    @Test
     void anUnreachableBrokerExitsOneWithOneErrorLineAndNoStackTrace() throws IOException {
         String address = "127.0.0.1:" + closedPort();
 
