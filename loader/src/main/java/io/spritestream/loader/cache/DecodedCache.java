@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  *
  * <p>Safe by construction: a shard is published by an atomic rename once whole and is immutable
  * after; a temporary file is never read; a shard whose checksums fail is discarded and its samples
- * decoded again. Several processes share one cache folder: they map the same files (one copy, in
+ * decoded again. Several processes share one cache folder: they read the same files (one copy, in
  * the OS page cache), and two that write the same block publish the same content (the later rename
  * wins; writers of one block merge what the other published). The folder is bounded by
  * {@code maxBytes}: whole shard files are evicted, least recently used first; when the run's own
@@ -58,8 +58,8 @@ public final class DecodedCache implements AutoCloseable {
     private final Consumer<String> notices;
     /** Published shards of this key: partition, then start offset, to the file. */
     private final Map<Integer, NavigableMap<Long, Path>> published = new ConcurrentHashMap<>();
-    /** Shards mapped by this run (each once). */
-    private final Map<Path, Shard> mapped = new ConcurrentHashMap<>();
+    /** Shards opened by this run (each once; closed with the cache). */
+    private final Map<Path, Shard> opened = new ConcurrentHashMap<>();
     /** Shard files this run uses: never evicted by it. */
     private final Set<Path> inUse = ConcurrentHashMap.newKeySet();
     private final Set<ShardWriter> writing = ConcurrentHashMap.newKeySet();
@@ -143,7 +143,7 @@ public final class DecodedCache implements AutoCloseable {
     }
 
     /**
-     * A published shard that covers {@code [start, end)} of {@code partition}, mapped and checked;
+     * A published shard that covers {@code [start, end)} of {@code partition}, opened and checked;
      * null if none (or the one there is damaged: it is discarded).
      */
     public Shard shard(int partition, long start, long end) {
@@ -156,7 +156,7 @@ public final class DecodedCache implements AutoCloseable {
             return null;
         }
         Path file = candidate.getValue();
-        Shard s = mapped.get(file);
+        Shard s = opened.get(file);
         if (s == null) {
             if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
                     && !Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -170,13 +170,25 @@ public final class DecodedCache implements AutoCloseable {
             } catch (NoSuchFileException e) {
                 shards.remove(candidate.getKey(), file);
                 return null;
-            } catch (IOException e) {
+            } catch (CorruptShardException e) {
                 discard(file, e.getMessage());
                 return null;
+            } catch (IOException e) {
+                // Unreadable, which says nothing of its bytes (no permission, too many open files):
+                // not used by this run, and left as it is.
+                shards.remove(candidate.getKey(), file);
+                notices.accept("decoded cache: cannot read " + file + " (" + e.getMessage()
+                        + "); its samples are decoded from Kafka");
+                return null;
             }
-            mapped.put(file, s);
-            inUse.add(file);
-            touch(file);
+            Shard first = opened.putIfAbsent(file, s); // one instance per file, whichever thread opened it first
+            if (first != null) {
+                closeQuietly(s);
+                s = first;
+            } else {
+                inUse.add(file);
+                touch(file);
+            }
         }
         return s.start() <= start && s.end() >= end ? s : null;
     }
@@ -244,7 +256,7 @@ public final class DecodedCache implements AutoCloseable {
             return;
         }
         published.computeIfAbsent(w.partition(), p -> new ConcurrentSkipListMap<>()).put(w.start(), file);
-        mapped.remove(file); // a shard mapped before was replaced: map the new one when asked
+        opened.remove(file); // a shard opened before was replaced: open the new one when asked
         inUse.add(file);
     }
 
@@ -260,16 +272,20 @@ public final class DecodedCache implements AutoCloseable {
     }
 
     /**
-     * A shard whose sample checksum failed: counted, and the file is removed so it is written again;
-     * the sample is decoded from Kafka instead.
+     * A shard a sample of which could not be read back (its checksum failed, or the file was cut
+     * short under the run): counted, and the file is removed so it is written again; the sample is
+     * decoded from Kafka instead. Said once per shard, however many threads find it: a later call
+     * for the same shard (or for one already replaced) does nothing.
      */
     public void corrupt(Shard shard) {
-        discard(shard.file(), "a sample's checksum fails");
+        if (opened.remove(shard.file(), shard)) {
+            discard(shard.file(), "a sample cannot be read back: its checksum fails, or the file was cut short");
+        }
     }
 
     private synchronized void discard(Path file, String why) {
         corrupt.incrementAndGet();
-        mapped.remove(file);
+        opened.remove(file);
         published.values().forEach(m -> m.values().remove(file));
         notices.accept("decoded cache: " + file.getFileName() + " is damaged (" + why
                 + "); its samples are decoded again from Kafka");
@@ -362,6 +378,16 @@ public final class DecodedCache implements AutoCloseable {
         // Shards complete by now are published (the next run starts from them); then the rest is given up.
         publisher.drainAndStop();
         abandonUnfinished();
+        opened.values().forEach(DecodedCache::closeQuietly);
+        opened.clear();
+    }
+
+    private static void closeQuietly(Shard s) {
+        try {
+            s.close();
+        } catch (IOException ignored) {
+            // opened to read only: nothing was left to write
+        }
     }
 
     private synchronized void abandonUnfinished() {

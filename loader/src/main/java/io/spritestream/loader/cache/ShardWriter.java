@@ -365,29 +365,27 @@ public final class ShardWriter {
         if (!Files.isRegularFile(target)) {
             return;
         }
-        Shard old;
-        try {
-            old = Shard.open(target, key);
-        } catch (IOException e) {
-            return; // a damaged one is simply replaced
-        }
-        if (old.start() != start || old.count() != count) {
-            return;
-        }
-        CRC32C crc = new CRC32C();
-        ByteBuffer sample = ByteBuffer.allocateDirect(sampleBytes);
-        for (int i = 0; i < count; i++) {
-            int state = states.get(i);
-            long offset = start + i;
-            if ((state == SKIPPED || state == BAD) && old.hasSample(offset) && old.copyTo(offset, sample, 0, crc)
-                    && writeQuietly(sample, dataOffset + (long) nextSlot.get() * sampleBytes)) {
-                slots[i] = nextSlot.getAndIncrement();
-                crcs[i] = ShardFormat.crc(crc, sample, 0, sampleBytes);
-                ByteBuffer k = old.key(offset);
-                keys[i] = null;
-                remember(i, k, old.label(offset), old.timestamp(offset));
-                states.set(i, SAMPLE);
+        try (Shard old = Shard.open(target, key)) {
+            if (old.start() != start || old.count() != count) {
+                return;
             }
+            CRC32C crc = new CRC32C();
+            ByteBuffer sample = ByteBuffer.allocateDirect(sampleBytes);
+            for (int i = 0; i < count; i++) {
+                int state = states.get(i);
+                long offset = start + i;
+                if ((state == SKIPPED || state == BAD) && old.hasSample(offset) && old.copyTo(offset, sample, 0, crc)
+                        && writeQuietly(sample, dataOffset + (long) nextSlot.get() * sampleBytes)) {
+                    slots[i] = nextSlot.getAndIncrement();
+                    crcs[i] = ShardFormat.crc(crc, sample, 0, sampleBytes);
+                    ByteBuffer k = old.key(offset);
+                    keys[i] = null;
+                    remember(i, k, old.label(offset), old.timestamp(offset));
+                    states.set(i, SAMPLE);
+                }
+            }
+        } catch (IOException e) {
+            // a damaged or unreadable one is simply replaced, with what was carried over so far
         }
     }
 

@@ -169,11 +169,19 @@ final class DecodeWorker {
         }
     }
 
-    /** The slot's sample copied out of the cache, its checksum checked; false (counted, shard discarded) if it fails. */
+    /**
+     * The slot's sample read from the cache, its checksum checked; false if it fails (counted, shard
+     * discarded) or the shard could not be read (an interrupt, an I/O error: left as it is). Either
+     * way the record is then read from Kafka and decoded.
+     */
     private boolean copyFromCache(Shard shard, BatchSlots slots, int slot) {
-        if (shard.copyTo(slots.offset(slot), slots.lease().memory(), slots.lease().layout().slotOffset(slot),
-                checksums.get())) {
-            return true;
+        try {
+            if (shard.copyTo(slots.offset(slot), slots.lease().memory(), slots.lease().layout().slotOffset(slot),
+                    checksums.get())) {
+                return true;
+            }
+        } catch (java.io.IOException unreadable) {
+            return false;
         }
         stats.cacheCorrupt.increment();
         cache.corrupt(shard);

@@ -85,7 +85,11 @@ class DecodedCacheTest {
 
     private static byte[] copied(Shard s, long offset) {
         ByteBuffer to = ByteBuffer.allocateDirect(SAMPLE);
-        assertTrue(s.copyTo(offset, to, 0, new CRC32C()), "checksum of " + offset);
+        try {
+            assertTrue(s.copyTo(offset, to, 0, new CRC32C()), "checksum of " + offset);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         byte[] b = new byte[SAMPLE];
         to.get(0, b);
         return b;
@@ -156,6 +160,30 @@ class DecodedCacheTest {
         flip(file, ShardFormat.HEADER_BYTES + 3);
         flip(file, ShardFormat.H_START);
         assertThrows(CorruptShardException.class, () -> Shard.open(file, KEY));
+    }
+
+    @Test
+    void aShardCutShortUnderTheRunCostsItsSamplesNotTheProcess() throws IOException {
+        try (DecodedCache cache = open(1L << 30)) {
+            fill(cache.writer(0, 0, 4), 0, 4, 9, -1, -1);
+            Shard s = cache.shard(0, 0, 4);
+            assertArrayEquals(copied(s, 1), copied(s, 1), "whole before");
+            try (FileChannel ch = FileChannel.open(s.file(), StandardOpenOption.WRITE)) {
+                ch.truncate(ShardFormat.dataOffset(4)); // every page of samples gone: a read of them faults (SIGBUS)
+            }
+            ByteBuffer to = ByteBuffer.allocateDirect(SAMPLE);
+            for (long o = 0; o < 4; o++) {
+                assertFalse(s.copyTo(o, to, 0, new CRC32C()), "sample " + o + " of the cut file");
+            }
+            assertEquals("k2", StandardCharsets.UTF_8.decode(s.key(2)).toString(), "its checked index and keys are kept");
+            cache.corrupt(s);
+            cache.corrupt(s); // another decoder thread finds the same shard damaged
+            assertEquals(1, cache.corruptShards(), "counted once");
+            assertFalse(Files.exists(s.file()), "discarded: written again when its block is decoded");
+            assertNull(cache.shard(0, 0, 4));
+        }
+        assertEquals(1, notices.size(), notices.toString());
+        assertTrue(notices.get(0).contains("cut short"), notices.toString());
     }
 
     @Test
