@@ -27,7 +27,7 @@ class PackageRulesTest {
     private static final String BROKER = ROOT + ".broker";
     /** The producer module's packages that both jars use. */
     private static final String[] SHARED = {ROOT + ".config..", ROOT + ".kafka..", ROOT + ".record..",
-        ROOT + ".catalog..", ROOT + ".cli..", ROOT + ".metrics.."};
+        ROOT + ".catalog..", ROOT + ".cli..", ROOT + ".metrics..", ROOT + ".files.."};
     /** Test jars of other modules (the broker's {@code SharedKafka}, ...) are on this classpath too. */
     private static final ImportOption DO_NOT_INCLUDE_TEST_JARS =
             location -> !location.matches(Pattern.compile(".*-tests\\.jar!/.*"));

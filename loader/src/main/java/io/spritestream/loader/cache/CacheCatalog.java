@@ -1,5 +1,6 @@
 package io.spritestream.loader.cache;
 
+import io.spritestream.files.OwnerOnly;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -67,7 +68,7 @@ public final class CacheCatalog {
         Entry entry = new Entry(key.topic(), key.topicId().toString(), CacheKey.specName(key.pixels()), key.decoder(),
                 new ArrayList<>(new TreeSet<>(datasets)));
         try {
-            Path temp = Files.createTempFile(folder, ".key", ".json");
+            Path temp = OwnerOnly.createTempFile(folder, ".key", ".json");
             JSON.writeValue(temp.toFile(), entry);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

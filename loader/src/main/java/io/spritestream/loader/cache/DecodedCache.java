@@ -1,5 +1,6 @@
 package io.spritestream.loader.cache;
 
+import io.spritestream.files.OwnerOnly;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -86,7 +87,7 @@ public final class DecodedCache implements AutoCloseable {
     public static DecodedCache open(Path root, CacheKey key, String dataset, long maxBytes, Consumer<String> notices) {
         DecodedCache cache = new DecodedCache(root, key, maxBytes, notices);
         try {
-            Files.createDirectories(cache.folder);
+            OwnerOnly.createDirectories(cache.folder);
             CacheCatalog.remember(root, key, cache.folder, dataset);
         } catch (IOException | UncheckedIOException e) {
             cache.unwritable(e);
@@ -213,7 +214,7 @@ public final class DecodedCache implements AutoCloseable {
         Path dir = folder.resolve("p" + partition);
         String name = "p" + partition + "-" + start + "-" + end;
         try {
-            Files.createDirectories(dir);
+            OwnerOnly.createDirectories(dir);
             Path temp = dir.resolve(".tmp-" + name + "-pid" + ProcessHandle.current().pid() + "-" + System.nanoTime());
             ShardWriter w = new ShardWriter(this, key, temp, dir.resolve(name + ".shard"), partition, start, count);
             writing.add(w);

@@ -1,5 +1,6 @@
 package io.spritestream.loader.cache;
 
+import io.spritestream.files.OwnerOnly;
 import static io.spritestream.loader.cache.ShardFormat.*;
 
 import java.io.IOException;
@@ -88,7 +89,7 @@ public final class ShardWriter {
         this.count = count;
         this.sampleBytes = key.pixels().sampleBytes();
         this.dataOffset = dataOffset(count);
-        this.file = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        this.file = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         this.chunkSamples = Math.max(1, Math.min(count, CHUNK_BYTES / sampleBytes));
         int chunkCount = (count + chunkSamples - 1) / chunkSamples;

@@ -1,5 +1,6 @@
 package io.spritestream.loader.export;
 
+import io.spritestream.files.OwnerOnly;
 import io.spritestream.config.InvalidSettingException;
 import io.spritestream.loader.batch.SpriteBatch;
 import io.spritestream.loader.memory.SlabLayout;
@@ -141,10 +142,14 @@ public final class ContactSheet {
     public static void write(BufferedImage sheet, Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
-            Files.createDirectories(parent);
+            OwnerOnly.createDirectories(parent);
         }
-        if (!ImageIO.write(sheet, "png", file.toFile())) {
-            throw new IOException("no PNG writer available");
+        // Through a stream of a file made owner-only: ImageIO.write(.., File) deletes and recreates it.
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(
+                OwnerOnly.open(OwnerOnly.emptyFile(file), java.nio.file.StandardOpenOption.WRITE)))) {
+            if (!ImageIO.write(sheet, "png", out)) {
+                throw new IOException("no PNG writer available");
+            }
         }
     }
 

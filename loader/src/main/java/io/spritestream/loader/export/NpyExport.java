@@ -1,5 +1,6 @@
 package io.spritestream.loader.export;
 
+import io.spritestream.files.OwnerOnly;
 import io.spritestream.loader.batch.SpriteBatch;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -60,16 +61,20 @@ public final class NpyExport implements AutoCloseable {
             this.labels = NpyWriter.appendInt32(partial.resolve("labels.npy"), appendTo);
         } else {
             deleteRecursively(partial); // a killed run's leftovers
-            Files.createDirectories(partial);
+            OwnerOnly.createDirectories(partial);
             this.images = NpyWriter.uint8(partial.resolve("images.npy"), height, width, channels);
             this.labels = NpyWriter.int32(partial.resolve("labels.npy"));
         }
         StandardOpenOption mode = appendTo > 0 ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING;
-        this.keys = Files.newBufferedWriter(partial.resolve("keys.txt"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
-        this.offsets = Files.newBufferedWriter(partial.resolve("offsets.txt"), StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
+        this.keys = textWriter(partial.resolve("keys.txt"), mode);
+        this.offsets = textWriter(partial.resolve("offsets.txt"), mode);
         this.rowsBefore = appendTo;
+    }
+
+    /** A text file of the export, created owner-only; {@code mode} truncates or appends. */
+    private static BufferedWriter textWriter(Path file, StandardOpenOption mode) throws IOException {
+        return new BufferedWriter(java.nio.channels.Channels.newWriter(
+                OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode), StandardCharsets.UTF_8));
     }
 
     /**
@@ -157,7 +162,7 @@ public final class NpyExport implements AutoCloseable {
         }
         closed = true;
         try (images; labels; keys; offsets) {
-            Files.write(partial.resolve("classes.txt"), classes, StandardCharsets.UTF_8);
+            Files.write(OwnerOnly.emptyFile(partial.resolve("classes.txt")), classes, StandardCharsets.UTF_8);
         }
         if (Files.isDirectory(dir)) {
             requireExportOrAbsent(dir);

@@ -1,5 +1,6 @@
 package io.spritestream.loader.export;
 
+import io.spritestream.files.OwnerOnly;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -46,7 +47,7 @@ public final class NpyWriter implements AutoCloseable {
         this.rowShape = rowShape.clone();
         this.rowBytes = (long) itemSize * Arrays.stream(rowShape).asLongStream().reduce(1, (a, b) -> a * b);
         if (existingRows < 0) {
-            this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            this.channel = OwnerOnly.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING);
             channel.write(header(0), 0);
             channel.position(HEADER_BYTES);

@@ -1,5 +1,6 @@
 package io.spritestream.loader.feed;
 
+import io.spritestream.files.OwnerOnly;
 import io.spritestream.config.SettingText;
 import io.spritestream.config.SettingsFailure;
 import io.spritestream.loader.batch.SpriteBatch;
@@ -106,7 +107,7 @@ public final class Ring implements AutoCloseable {
         }
         Path file = dir.resolve("spritestream-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".ring");
         Ring ring = new Ring(file, layout, slots);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        try (FileChannel ch = OwnerOnly.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             reserve(ch, needed, dir);
             MappedByteBuffer header = ch.map(FileChannel.MapMode.READ_WRITE, 0, HEADER_BYTES);

@@ -1,5 +1,6 @@
 package io.spritestream.loader.replay;
 
+import io.spritestream.files.OwnerOnly;
 import io.spritestream.config.InvalidSettingException;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
@@ -151,8 +152,8 @@ public record LoaderState(
     public void write(Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
         Path dir = absolute.getParent();
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, absolute.getFileName().toString(), ".tmp");
+        OwnerOnly.createDirectories(dir);
+        Path temp = OwnerOnly.createTempFile(dir, absolute.getFileName().toString(), ".tmp");
         try {
             JSON.writeValue(temp.toFile(), this);
             Files.move(temp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

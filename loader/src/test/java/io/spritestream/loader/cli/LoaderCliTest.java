@@ -120,6 +120,35 @@ class LoaderCliTest {
     }
 
     @Test
+    void theCacheTheExportTheStateAndThePreviewAreTheirOwnersAlone(@TempDir Path dir) throws Exception {
+        Path cache = dir.resolve("cache");
+        Path export = dir.resolve("out/npy");
+        Path state = dir.resolve("state/s.json");
+        Path sheet = dir.resolve("pictures/sheet.png");
+        CliRun r = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--max-batches", "2",
+                "--quiet", "--cache", cache.toString(), "--export-npy", export.toString(), "--save-state",
+                state.toString());
+        assertEquals(0, r.exit(), r.err());
+        CliRun p = run("preview", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--no-cache", "--output",
+                sheet.toString());
+        assertEquals(0, p.exit(), p.err());
+
+        List<Path> written;
+        try (java.util.stream.Stream<Path> all = Files.walk(dir)) {
+            written = all.filter(f -> !f.equals(dir)).toList();
+        }
+        assertTrue(written.contains(state) && written.contains(export.resolve("images.npy"))
+                && written.contains(export.resolve("keys.txt")) && written.contains(sheet)
+                && written.stream().anyMatch(f -> f.toString().endsWith(".shard"))
+                && written.stream().anyMatch(f -> f.endsWith("key.json")), written.toString());
+        for (Path f : written) {
+            String expected = Files.isDirectory(f) ? "rwx------" : "rw-------";
+            assertEquals(expected, java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(f)), dir.relativize(f) + ", whatever the umask");
+        }
+    }
+
+    @Test
     void loadWritesAReportAndAnExportThatParseBack(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report.json");
         Path export = dir.resolve("npy");

@@ -365,6 +365,8 @@ class FeedRunTest {
             assertEquals("R", r[0]);
             ring = Path.of(r[3]);
             assertEquals(ringDir, ring.getParent());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(ring)), "the ring is its owner's alone, whatever the umask");
             channel = FileChannel.open(ring);
             header = channel.map(FileChannel.MapMode.READ_ONLY, 0, 4096).order(ByteOrder.LITTLE_ENDIAN);
             assertEquals("SPRRING1", new String(bytes(header, 0, 8), StandardCharsets.US_ASCII));
