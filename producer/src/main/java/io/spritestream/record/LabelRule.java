@@ -44,6 +44,11 @@ public final class LabelRule {
         int i = 0;
         while (i < utf8.length) {
             int b = utf8[i] & 0xFF;
+            if (b >= 0x20 && b < 0x7F) { // printable ASCII, the usual name: no table look-up
+                visible |= b != ' ';
+                i++;
+                continue;
+            }
             int n = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
             if (n == 0 || i + n > utf8.length) {
                 return false;
