@@ -218,8 +218,10 @@ public final class DatasetCatalog {
         try {
             return Optional.of(fromJson(value));
         } catch (IOException | RuntimeException e) {
+            // A value that parses but breaks a rule of the manifest (a class with a newline) says which.
+            Throwable why = e.getCause() instanceof IllegalArgumentException rule ? rule : e;
             warnings.accept("warning: skipping unreadable catalog entry '" + io.spritestream.cli.Printable.of(key) + "': "
-                    + io.spritestream.cli.Printable.of(String.valueOf(e.getMessage())));
+                    + io.spritestream.cli.Printable.of(String.valueOf(why.getMessage())));
             return Optional.empty();
         }
     }

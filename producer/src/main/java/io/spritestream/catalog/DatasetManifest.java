@@ -2,6 +2,7 @@ package io.spritestream.catalog;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.spritestream.record.LabelRule;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,7 +18,8 @@ import java.util.TreeMap;
  * @param topic      topic holding the records
  * @param partitions partition number (as a string, JSON object keys) to {@code [start, end)} offsets
  * @param count      number of records in the ranges
- * @param classes    class names; a label's index in this list is its label id
+ * @param classes    class names, each a class name ({@link LabelRule}) and listed once; a label's
+ *                   index in this list is its label id
  * @param created    ISO-8601 instant of creation
  */
 public record DatasetManifest(
@@ -34,11 +36,30 @@ public record DatasetManifest(
         Objects.requireNonNull(topic, "topic");
         partitions = new TreeMap<>(Objects.requireNonNull(partitions, "partitions"));
         classes = List.copyOf(Objects.requireNonNull(classes, "classes"));
+        requireClassNames(classes);
         for (Map.Entry<String, long[]> e : partitions.entrySet()) {
             long[] range = e.getValue();
             if (range == null || range.length != 2 || range[0] < 0 || range[1] < range[0]) {
                 throw new IllegalArgumentException("partitions." + e.getKey()
                         + ": expected [start, end) with 0 <= start <= end");
+            }
+        }
+    }
+
+    /**
+     * Each class a class name ({@link LabelRule}), none twice: a line of {@code classes.txt} and
+     * {@code synset.txt} per class, a label id a line number.
+     */
+    private static void requireClassNames(List<String> classes) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int i = 0; i < classes.size(); i++) {
+            String problem = LabelRule.problem(classes.get(i));
+            if (problem != null) {
+                throw new IllegalArgumentException("classes[" + i + "]: " + problem);
+            }
+            if (!seen.add(classes.get(i))) {
+                throw new IllegalArgumentException("classes[" + i + "]: \"" + classes.get(i) + "\" is there twice (a class "
+                        + "is listed once: its position is its label id)");
             }
         }
     }

@@ -7,6 +7,7 @@ import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.producer.source.Sprite;
 import io.spritestream.producer.source.SpriteSource;
+import io.spritestream.record.LabelRule;
 import io.spritestream.record.SpriteRecords;
 import java.io.IOException;
 import java.time.Instant;
@@ -65,10 +66,15 @@ public final class SpriteProducer {
      * @param progress told the number of records acknowledged so far (may be called from a Kafka
      *                 I/O thread); pass {@code n -> {}} for none
      * @throws ProduceException if any record could not be written (then no manifest is written)
+     * @throws IllegalArgumentException if a class of {@code source} is no class name ({@link LabelRule}):
+     *                                  then nothing is sent
      */
     public ProduceResult produce(SpriteSource source, ProduceRequest asked, LongConsumer progress)
             throws IOException {
         long called = System.nanoTime();
+        for (String name : source.classes()) {
+            LabelRule.require("class of " + source.describe(), name); // before anything is sent
+        }
         DatasetCatalog catalog = new DatasetCatalog(kafka);
         List<TopicPartition> partitions;
         Map<TopicPartition, Long> start;

@@ -125,6 +125,27 @@ class DatasetCatalogTest {
     }
 
     @Test
+    void anEntryWhoseClassesHoldANewlineIsSkippedWithAOneLineWarningNamingTheClass() throws Exception {
+        String hostile = unique("cat-newline-class") + "@1";
+        writeRaw(hostile, "{\"dataset\":\"" + hostile.substring(0, hostile.indexOf('@')) + "\",\"version\":1,"
+                + "\"topic\":\"sprites.x\",\"partitions\":{\"0\":[0,2]},\"count\":2,"
+                + "\"classes\":[\"cat\",\"knight\\nqueen\"],\"created\":\"2026-01-01T00:00:00Z\"}");
+        List<String> warnings = Collections.synchronizedList(new ArrayList<>());
+
+        List<DatasetManifest> all;
+        try {
+            all = new DatasetCatalog(settings, warnings::add).list();
+        } finally {
+            writeRaw(hostile, null);
+        }
+
+        assertTrue(all.stream().noneMatch(m -> m.key().equals(hostile)), "a class list with a newline is never used");
+        String warning = warnings.stream().filter(w -> w.contains("'" + hostile + "'")).findFirst().orElse("");
+        assertTrue(warning.contains("knight\\u000aqueen") && warning.contains("U+000A"), warnings.toString());
+        assertFalse(warning.contains("\n"), warning);
+    }
+
+    @Test
     void onlyTheLatestValueOfAKeyIsRead() throws Exception {
         String deleted = unique("cat-deleted") + "@1";
         String repaired = unique("cat-repaired");

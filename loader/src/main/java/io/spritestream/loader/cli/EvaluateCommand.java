@@ -150,13 +150,16 @@ public final class EvaluateCommand implements Callable<Integer> {
                 bar[0].close();
             }
         }
-        ConfusionPicture.write(result.classes(), result.confusion(), confusionPng);
+        boolean drawn = result.classes().size() <= ConfusionPicture.MAX_CLASSES;
+        if (drawn) {
+            ConfusionPicture.write(result.classes(), result.confusion(), confusionPng);
+        }
         Path sheet = null;
         if (!result.worst().isEmpty()) {
             sheet = worstPng;
             writeWorst(result, saved, sheet);
         }
-        result = result.withPictures(confusionPng, sheet);
+        result = result.withPictures(drawn ? confusionPng : null, sheet);
         out.printf(Locale.ROOT, "evaluated %s (%d classes) on %s, %s: %d samples, accuracy %.3f%s%n", model,
                 saved.classes().size(), result.dataset(), side, result.samples(), result.accuracy(),
                 result.unknownClass() == 0 ? "" : " (" + result.unknownClass() + " of classes the model does not know, "
@@ -165,7 +168,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         for (Evaluation.ClassScore s : result.perClass()) {
             out.printf(Locale.ROOT, "%-20s %9.3f %9.3f %9.3f %9d%n", s.name(), s.precision(), s.recall(), s.f1(), s.support());
         }
-        out.println("confusion matrix: " + confusionPng + " (" + result.classes().size() + " x " + result.classes().size()
+        out.println(!drawn ? "confusion matrix: not drawn (" + result.classes().size() + " classes; a picture shows at most "
+                + ConfusionPicture.MAX_CLASSES + ")"
+                : "confusion matrix: " + confusionPng + " (" + result.classes().size() + " x " + result.classes().size()
                 + " cells: rows are true classes, columns predicted; darker is more of the row)");
         if (sheet != null) {
             out.println("worst classified: " + sheet + " (" + result.worst().size() + " samples, captioned true>predicted)");

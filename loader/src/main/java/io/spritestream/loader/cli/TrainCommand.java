@@ -273,6 +273,8 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
             out().println(report.summary());
+            report.deadLetterLine(io.spritestream.record.SpriteRecords.deadLetterTopicFor(train.source().topic()))
+                    .ifPresent(out()::println);
             if (report.stopped() != null) {
                 out().println(report.checkpoint() == null
                         ? "no checkpoint: give --checkpoint-dir or --save-model to keep one"

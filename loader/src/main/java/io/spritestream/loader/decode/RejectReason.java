@@ -16,7 +16,16 @@ public enum RejectReason {
     /** Over the record-size limit, or the header declares more pixels than allowed. */
     TOO_LARGE,
     /** A known format, but the bytes do not decode (truncated, corrupt). */
-    UNDECODABLE;
+    UNDECODABLE,
+    /**
+     * The {@code label} header is no class name ({@code LabelRule}: a newline, a control character,
+     * over 128 bytes, blank, not UTF-8): it would break every class list it entered.
+     */
+    BAD_LABEL,
+    /** No {@code label} header, in a run that trains on a fixed class list. */
+    UNLABELLED,
+    /** A label the dataset version's class list does not have, in a run that trains on that list. */
+    UNKNOWN_LABEL;
 
     /** Lower-case name used on the wire, e.g. {@code too_large}. */
     public String code() {

@@ -201,16 +201,29 @@ public final class ContactSheet {
         }
     }
 
+    /**
+     * {@code text} if it has at most {@code maxChars} characters, else cut to them with its end
+     * written as {@code ...} (without an ellipsis when fewer than 4 fit).
+     */
+    static String cut(String text, int maxChars) {
+        if (text.length() <= maxChars) {
+            return text;
+        }
+        return maxChars < 4 ? text.substring(0, maxChars) : text.substring(0, maxChars - 3) + "...";
+    }
+
     /** {@code text} in the built-in font at twice its size, cut to {@code maxWidth} pixels. */
     static void drawText(BufferedImage image, String text, int x0, int y0, int maxWidth) {
         drawText(image, text, x0, y0, maxWidth, TEXT);
     }
 
-    /** {@code text} in {@code argb}; each character {@link #CHAR_ADVANCE} pixels on, {@link #CHAR_HEIGHT} high. */
+    /**
+     * {@code text} in {@code argb}; each character {@link #CHAR_ADVANCE} pixels on, {@link #CHAR_HEIGHT}
+     * high; cut to {@code maxWidth} ({@link #cut}).
+     */
     static void drawText(BufferedImage image, String text, int x0, int y0, int maxWidth, int argb) {
         int advance = 2 * (GLYPH_W + 1);
-        int fits = Math.max(0, (maxWidth + 2) / advance);
-        String shown = text.length() <= fits ? text : text.substring(0, Math.max(0, fits));
+        String shown = cut(text, Math.max(0, (maxWidth + 2) / advance));
         for (int c = 0; c < shown.length(); c++) {
             String glyph = PixelFont.glyph(shown.charAt(c));
             for (int gy = 0; gy < GLYPH_H; gy++) {

@@ -58,7 +58,10 @@ public final class LoaderMetricNames {
 
     // Tags and their values.
 
-    /** Dead-letter reason: {@code null_value}, {@code empty}, {@code unsupported}, {@code too_large}, {@code undecodable}. */
+    /**
+     * Dead-letter reason: {@code null_value}, {@code empty}, {@code unsupported}, {@code too_large},
+     * {@code undecodable}, {@code bad_label}, {@code unlabelled}, {@code unknown_label}.
+     */
     public static final String TAG_REASON = "reason";
     /** Pool slab state. */
     public static final String TAG_STATE = "state";

@@ -19,7 +19,8 @@ import java.util.zip.CRC32C;
 /**
  * The decoders' work: take sealed slabs from the reader, claim chunks of their slots, and decode
  * each slot's record into the slot's memory. A record that does not decode is marked rejected (a
- * value, not an error); anything thrown is a bug and stops the pipeline. A sample that made it is
+ * value, not an error), as is one whose label lets it become no sample ({@link LabelCheck}, checked
+ * first); anything thrown is a bug and stops the pipeline. A sample that made it is
  * then augmented in its slot (after the cache took its copy: the cache holds samples as decoded).
  * One instance serves every decode thread ({@link #run}) and the assembler thread while it waits
  * ({@link #decodeUnclaimed}); each thread has its own {@link Tools}.
@@ -37,6 +38,7 @@ final class DecodeWorker {
     private final ThreadLocal<CRC32C> checksums = ThreadLocal.withInitial(CRC32C::new);
     private final AugmentSpec augment;
     private final long seed;
+    private final LabelCheck labels;
 
     /** What one thread decodes and augments with; the thread closes it. */
     static final class Tools implements AutoCloseable {
@@ -64,10 +66,11 @@ final class DecodeWorker {
      * @param cache   the decoded-sample cache, or null
      * @param refetch reads a record again when its cached sample is damaged (with a cache)
      * @param augment how samples are augmented, with draws from {@code seed}, the epoch and the record
+     * @param labels  which labels let a record become a sample (checked before it is decoded)
      */
     DecodeWorker(BlockingQueue<BatchSlots> readerToDecoders, SlotMats slotMats, PixelSpec pixels,
                  DecodeLimits limits, LoaderStats stats, LoaderListener listener, DecodedCache cache,
-                 RecordFetcher refetch, AugmentSpec augment, long seed) {
+                 RecordFetcher refetch, AugmentSpec augment, long seed, LabelCheck labels) {
         this.readerToDecoders = readerToDecoders;
         this.slotMats = slotMats;
         this.pixels = pixels;
@@ -78,6 +81,7 @@ final class DecodeWorker {
         this.refetch = refetch;
         this.augment = augment;
         this.seed = seed;
+        this.labels = labels;
     }
 
     /** A decode thread's loop, until it is interrupted. */
@@ -110,7 +114,15 @@ final class DecodeWorker {
     private void decodeChunk(Tools tools, BatchSlots slots, int from, int to) {
         long slotBegan = System.nanoTime();
         int copied = 0;
+        int labelRejects = 0;
         for (int slot = from; slot < to; slot++) {
+            RejectReason labelReason = labels.check(slots.label(slot));
+            if (labelReason != null) {
+                rejectForLabel(slots, slot, labelReason);
+                labelRejects++;
+                slotBegan = System.nanoTime();
+                continue;
+            }
             Shard shard = slots.cached(slot);
             boolean fromCache = shard != null && copyFromCache(shard, slots, slot);
             if (fromCache) {
@@ -129,8 +141,24 @@ final class DecodeWorker {
         }
         if (cache != null) {
             stats.cacheHits.add(copied);
-            stats.cacheMisses.add(to - from - copied);
+            stats.cacheMisses.add(to - from - copied - labelRejects);
         }
+    }
+
+    /**
+     * The slot's record cannot become a sample for its label ({@link LabelCheck}): rejected without
+     * being decoded, with its value (read again from Kafka if the cache held its sample, so the dead
+     * letter carries it), and marked bad in the cache it was to be written to.
+     */
+    private void rejectForLabel(BatchSlots slots, int slot, RejectReason reason) {
+        if (slots.cached(slot) != null) {
+            slots.readAgain(slot, refetch.value(slots.partition(slot), slots.offset(slot)));
+        }
+        ShardWriter writer = slots.cacheWriter(slot);
+        if (writer != null) {
+            writer.bad(slots.offset(slot), slots.key(slot), slots.label(slot), slots.timestamp(slot));
+        }
+        slots.reject(slot, reason, labels.error(slots.label(slot), reason));
     }
 
     /**

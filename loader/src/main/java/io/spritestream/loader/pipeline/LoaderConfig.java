@@ -177,6 +177,16 @@ public final class LoaderConfig {
     }
 
     /**
+     * Keeps the class list the run starts with (the dataset version's) as the only one: records
+     * without a label or with a label not in it become dead letters ({@code unlabelled},
+     * {@code unknown_label}) instead of samples with id -1 or a new id. For training, whose network
+     * has one output per class. Default false.
+     */
+    public LoaderConfig fixedClasses(boolean value) {
+        return set(FIXED_CLASSES, value);
+    }
+
+    /**
      * The decoded-sample cache's folder (default: {@link LoaderSettings#defaultCacheFolder()}); null
      * for no cache. Samples found there are copied, not fetched and decoded; the others are decoded
      * and written there. The batches are the same, byte for byte, with or without it.

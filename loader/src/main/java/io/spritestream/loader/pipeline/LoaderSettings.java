@@ -87,12 +87,14 @@ public final class LoaderSettings {
     /** The consumer group of a live tail (checked as {@link #GROUP} when given), or null for a bounded run. */
     static final Setting<String> FOLLOW = part("follow", String.class, null);
     static final Setting<KeySplit> KEY_SPLIT = part("key-split", KeySplit.class, null);
+    /** Whether the class list the run starts with is the only one (a training run's): see {@link #fixedClasses()}. */
+    static final Setting<Boolean> FIXED_CLASSES = part("fixed-classes", Boolean.class, false);
     static final Setting<AugmentSpec> AUGMENT = part("augment", AugmentSpec.class, AugmentSpec.NONE);
 
     /** Every part of a run, in the order {@link LoaderConfig#conclude()} checks them. */
     static final List<Setting<?>> PARTS = List.of(DATASET, TOPIC, RANGES, BATCH, PIXELS, EPOCHS, THREADS, MAX_BATCHES,
             DROP_LAST, LIMITS, SLABS, LEAK_DETECTION, ORDER, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, RESUME,
-            START_EPOCH, SAVE_STATE, FOLLOW, KEY_SPLIT, CACHE, CACHE_MAX_BYTES, AUGMENT);
+            START_EPOCH, SAVE_STATE, FOLLOW, KEY_SPLIT, FIXED_CLASSES, CACHE, CACHE_MAX_BYTES, AUGMENT);
 
     /** The parts a config was given, each checked; a part not here is at its declared default. */
     private final Map<Setting<?>, Object> asked;
@@ -303,6 +305,17 @@ public final class LoaderSettings {
     /** The side of a split by key this run reads, or null for every record. */
     public KeySplit keySplit() {
         return value(KEY_SPLIT);
+    }
+
+    /**
+     * Whether the run's class list (the dataset version's, or a resumed state's) is the only one: a
+     * record without a label, or with a label the list lacks, is then a dead letter
+     * ({@code unlabelled}, {@code unknown_label}) rather than a sample with id -1 or a new id. A
+     * training run's network has one output per class of that list. No effect on a run whose list
+     * is empty (a bare topic).
+     */
+    public boolean fixedClasses() {
+        return value(FIXED_CLASSES);
     }
 
     /** How every sample is augmented (none by default). */

@@ -22,6 +22,8 @@ public final class LoaderStats {
     final LongAdder cacheMisses = new LongAdder();
     final LongAdder cacheCorrupt = new LongAdder();
     final Map<RejectReason, AtomicLong> rejected = new EnumMap<>(RejectReason.class);
+    /** Per epoch that had any: records rejected, by reason (guarded by itself; written on the reject path only). */
+    private final Map<Integer, long[]> rejectedByEpoch = new java.util.HashMap<>();
 
     LoaderStats() {
         for (RejectReason r : RejectReason.values()) {
@@ -48,6 +50,34 @@ public final class LoaderStats {
 
     public long rejected(RejectReason reason) {
         return rejected.get(reason).get();
+    }
+
+    /** Counts one record of {@code epoch} rejected for {@code reason} (the assembler thread). */
+    void rejectedIn(int epoch, RejectReason reason) {
+        rejected.get(reason).incrementAndGet();
+        synchronized (rejectedByEpoch) {
+            rejectedByEpoch.computeIfAbsent(epoch, e -> new long[RejectReason.values().length])[reason.ordinal()]++;
+        }
+    }
+
+    /**
+     * The records of {@code epoch} rejected so far, by reason code ({@code unlabelled}: 2), only
+     * reasons that occurred. Complete once the epoch's end has been delivered: a record is rejected
+     * before any batch after it is handed out. Any thread.
+     */
+    public Map<String, Long> rejectedIn(int epoch) {
+        Map<String, Long> byReason = new java.util.TreeMap<>();
+        synchronized (rejectedByEpoch) {
+            long[] counts = rejectedByEpoch.get(epoch);
+            if (counts != null) {
+                for (RejectReason r : RejectReason.values()) {
+                    if (counts[r.ordinal()] > 0) {
+                        byReason.put(r.code(), counts[r.ordinal()]);
+                    }
+                }
+            }
+        }
+        return byReason;
     }
 
     public long rejectedTotal() {

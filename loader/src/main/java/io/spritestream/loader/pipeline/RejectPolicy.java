@@ -41,7 +41,7 @@ final class RejectPolicy implements RejectSink, AutoCloseable {
                     topic, slots.partition(slot), slots.offset(slot), keyText(slots, slot), slots.reject(slot).code(),
                     slots.error(slot)));
         }
-        stats.rejected.get(slots.reject(slot)).incrementAndGet();
+        stats.rejectedIn(slots.epoch(), slots.reject(slot));
         feed.consumed(slots.partition(slot), slots.offset(slot));
         if (deadLetters != null) {
             deadLetters.send(slots.partition(slot), slots.offset(slot), slots.key(slot), slots.value(slot),

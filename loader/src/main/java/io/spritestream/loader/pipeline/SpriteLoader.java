@@ -111,7 +111,8 @@ public final class SpriteLoader implements AutoCloseable {
         this.feed = run.feed();
         this.cache = run.cache();
         LoaderState resumed = settings.resumeState();
-        this.labels = new LabelIndex(resumed != null && !resumed.classes().isEmpty() ? resumed.classes() : source.classes());
+        List<String> initialClasses = resumed != null && !resumed.classes().isEmpty() ? resumed.classes() : source.classes();
+        this.labels = new LabelIndex(initialClasses);
         this.rejects = new RejectPolicy(settings.onBadRecord(), kafka, source.topic(), stats, feed);
         this.assembler = new BatchAssembler(manager, labels, rejects, settings.dropLast());
         assembler.keepPositions(settings.worldSize() > 1);
@@ -126,7 +127,8 @@ public final class SpriteLoader implements AutoCloseable {
                 readerToDecoders, readerToAssembler);
         SpriteDecoder.useSingleThreadedOpenCv();
         DecodeWorker decoding = new DecodeWorker(readerToDecoders, slotMats, settings.pixels(), settings.limits(), stats,
-                listener, cache, run.refetch(), settings.augment(), settings.order().seed());
+                listener, cache, run.refetch(), settings.augment(), settings.order().seed(),
+                new LabelCheck(initialClasses, settings.fixedClasses()));
         this.assembling = new AssemblerStage(readerToAssembler, readerToDecoders, decoding, assembler, ready, stages);
         for (int i = 0; i < settings.threads(); i++) {
             stages.add("spritestream-decoder-" + i, decoding::run);

@@ -176,6 +176,12 @@ public record LoaderState(
         if (state.format() != FORMAT) {
             throw InvalidSettingException.format("{resume}: %s has format %s (expected %s)", file, state.format(), FORMAT);
         }
+        for (int i = 0; i < state.classes().size(); i++) {
+            String problem = io.spritestream.record.LabelRule.problem(state.classes().get(i));
+            if (problem != null) {
+                throw InvalidSettingException.format("{resume}: %s: classes[%s]: %s", file, i, problem);
+            }
+        }
         return state;
     }
 

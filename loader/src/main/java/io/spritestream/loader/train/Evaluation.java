@@ -60,6 +60,11 @@ public final class Evaluation {
             }
             List<String> classes = Files.readAllLines(synset).stream().filter(l -> !l.isEmpty()).toList();
             JsonNode in = JSON.readTree(input.toFile());
+            if (in.has("classes") && in.get("classes").asInt() != classes.size()) {
+                // A class name with a line break in it (written before names were checked) shifts every later one.
+                throw new IllegalArgumentException("--model: " + dir + " has " + classes.size() + " class names in "
+                        + "synset.txt but a network of " + in.get("classes").asInt() + " classes (spritestream-input.json)");
+            }
             PixelSpec pixels = new PixelSpec(in.get("width").asInt(), in.get("height").asInt(), in.get("channels").asInt(),
                     Fit.valueOf(in.get("fit").asText().toUpperCase(Locale.ROOT)));
             PixelNormalization normalization = in.has("mean")

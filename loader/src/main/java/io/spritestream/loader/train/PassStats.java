@@ -8,8 +8,15 @@ package io.spritestream.loader.train;
  * @param samples    samples in them
  * @param waitNanos  time the loop spent waiting for its next batch (the starvation signal)
  * @param wallNanos  from the pass's start to its end (the loop's own work included)
+ * @param rejected   records of the pass's epoch that became dead letters instead of samples, by
+ *                   reason ({@code unlabelled}: 1), only reasons that occurred
  */
-public record PassStats(int epoch, long batches, long samples, long waitNanos, long wallNanos) {
+public record PassStats(int epoch, long batches, long samples, long waitNanos, long wallNanos,
+                        java.util.Map<String, Long> rejected) {
+
+    public PassStats {
+        rejected = java.util.Map.copyOf(rejected);
+    }
 
     public double seconds() {
         return wallNanos / 1e9;

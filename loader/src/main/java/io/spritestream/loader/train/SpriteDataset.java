@@ -38,6 +38,10 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p>The class list is the version's and stays so ({@link LoaderConfig#fixedClasses}): a record
+ * without a label, or with one the list lacks, is a dead letter ({@code unlabelled},
+ * {@code unknown_label}) and takes no row of a batch; {@link PassStats#rejected()} counts a pass's.
+ *
  * <p>One {@link SpriteLoader} serves every pass: it is opened at the first pass (or {@link #prepare}),
  * resolves the version once, and reads epoch after epoch, running ahead of the trainer as far as its
  * pool allows; so the next epoch's first batches are ready when a pass ends. The loader's
@@ -78,7 +82,8 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     private SpriteDataset(Builder b) {
         // The loader's next() is called by the device stage: the wait that counts is the pass's.
-        LoaderConfig base = b.config.toConfig().epochs(MAX_PASSES).keySplit(b.split);
+        // The network has one output per class of the version: a record outside its list is a dead letter.
+        LoaderConfig base = b.config.toConfig().epochs(MAX_PASSES).keySplit(b.split).fixedClasses(true);
         if (b.split != null && b.split.side() == KeySplit.Side.VALIDATION) {
             base.augment(AugmentSpec.NONE); // validation measures the model on the samples as they are
         }
@@ -261,7 +266,7 @@ public final class SpriteDataset implements Dataset, AutoCloseable {
 
     private void finished(Pass pass) {
         PassStats stats = new PassStats(pass.epoch, pass.batches, pass.samples, pass.waitNanos,
-                System.nanoTime() - pass.started);
+                System.nanoTime() - pass.started, stream.loader().stats().rejectedIn(pass.epoch));
         lastPass = stats;
         totalWaitNanos += stats.waitNanos();
         totalWallNanos += stats.wallNanos();

@@ -148,10 +148,13 @@ public final class SpriteTrainer implements AutoCloseable {
         double trainSeconds = reporter.trainPassNanos / 1e9;
         double waitRatio = seconds > 0 ? reporter.waitNanos / 1e9 / seconds : 0;
         String dataset = train.source().manifest().map(m -> m.key()).orElse(train.source().topic());
+        Map<String, Long> deadLetters = Map.copyOf(reporter.deadLetters);
         return new TrainingReport(history.size(), last == null ? 0 : last.trainAccuracy(),
                 last == null ? null : last.validationAccuracy(), last == null ? 0 : last.trainLoss(),
                 last == null ? null : last.validationLoss(), trainSeconds > 0 ? trainSamples / trainSeconds : 0,
-                waitRatio, seconds, trainSamples, validationSamples, DeviceChoice.name(device), dataset, train.classes(),
+                waitRatio, seconds, trainSamples, validationSamples,
+                deadLetters.values().stream().mapToLong(Long::longValue).sum(), deadLetters, DeviceChoice.name(device),
+                dataset, train.classes(),
                 null, stopped, null, io.spritestream.loader.pipeline.StartupTimeline.seconds(), history);
     }
 
@@ -225,6 +228,8 @@ public final class SpriteTrainer implements AutoCloseable {
         private long epochBegan;
         private long trainPassNanos;
         private long waitNanos;
+        /** Dead letters of the passes this run made, by reason. */
+        private final Map<String, Long> deadLetters = new java.util.TreeMap<>();
 
         void begin(SpriteDataset trainSet, SpriteDataset validationSet, int epochsDone, int epochCount,
                    List<EpochResult> earlier, EpochObserver epochObserver) {
@@ -236,6 +241,7 @@ public final class SpriteTrainer implements AutoCloseable {
             this.history.addAll(earlier);
             this.trainPassNanos = 0;
             this.waitNanos = 0;
+            this.deadLetters.clear();
             startEpoch(epochsDone + 1);
         }
 
@@ -259,6 +265,10 @@ public final class SpriteTrainer implements AutoCloseable {
             long waited = trainPass.waitNanos() + (validationPass == null ? 0 : validationPass.waitNanos());
             trainPassNanos += trainPass.wallNanos();
             waitNanos += waited;
+            trainPass.rejected().forEach((reason, n) -> deadLetters.merge(reason, n, Long::sum));
+            if (validationPass != null) {
+                validationPass.rejected().forEach((reason, n) -> deadLetters.merge(reason, n, Long::sum));
+            }
             EpochResult result = new EpochResult(epoch,
                     latest.get("train_loss"),
                     latest.get("train_" + accuracy.getName()),

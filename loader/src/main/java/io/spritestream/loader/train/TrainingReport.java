@@ -16,12 +16,16 @@ import java.util.Locale;
  * the last epoch's; {@code samples_per_s} is training samples per second of the training passes;
  * {@code trainer_wait_ratio} is the time the loop waited for batches (training and validation) over
  * the whole run's wall time; {@code startup}: seconds from the process's start to each step of its
- * start (as a load's report has them); {@code history} has every epoch.
+ * start (as a load's report has them); {@code history} has every epoch; {@code dead_lettered} and
+ * {@code dead_letter_reasons}: the records of the epochs this run trained and validated on that were
+ * dead letters instead of samples (a record without a label, with a label the version's class list
+ * lacks, or that does not decode), counted once per epoch, as {@code load}'s report counts them.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"epochs", "train_accuracy", "validation_accuracy", "train_loss", "validation_loss",
         "samples_per_s", "trainer_wait_ratio", "seconds", "train_samples", "validation_samples", "device",
-        "dataset", "classes", "model_dir", "stopped", "checkpoint", "startup", "history"})
+        "dead_lettered", "dead_letter_reasons", "dataset", "classes", "model_dir", "stopped", "checkpoint", "startup",
+        "history"})
 public record TrainingReport(
         @JsonProperty("epochs") int epochs,
         @JsonProperty("train_accuracy") double trainAccuracy,
@@ -33,6 +37,8 @@ public record TrainingReport(
         @JsonProperty("seconds") double seconds,
         @JsonProperty("train_samples") long trainSamples,
         @JsonProperty("validation_samples") long validationSamples,
+        @JsonProperty("dead_lettered") long deadLettered,
+        @JsonProperty("dead_letter_reasons") java.util.Map<String, Long> deadLetterReasons,
         @JsonProperty("device") String device,
         @JsonProperty("dataset") String dataset,
         @JsonProperty("classes") List<String> classes,
@@ -46,21 +52,23 @@ public record TrainingReport(
 
     public TrainingReport {
         classes = classes == null ? null : List.copyOf(classes);
+        deadLetterReasons = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(deadLetterReasons));
         history = List.copyOf(history);
     }
 
     /** The same report, naming the folder the model was saved to. */
     public TrainingReport withModelDir(Path dir) {
         return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
-                samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, device, dataset, classes,
-                dir.toString(), stopped, checkpoint, startup, history);
+                samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, deadLettered,
+                deadLetterReasons, device, dataset, classes, dir.toString(), stopped, checkpoint, startup, history);
     }
 
     /** The same report, naming the last checkpoint written. */
     public TrainingReport withCheckpoint(Path dir) {
         return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
-                samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, device, dataset, classes,
-                modelDir, stopped, dir == null ? null : dir.toString(), startup, history);
+                samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, deadLettered,
+                deadLetterReasons, device, dataset, classes, modelDir, stopped, dir == null ? null : dir.toString(), startup,
+                history);
     }
 
     public void write(Path file) throws IOException {
@@ -69,6 +77,23 @@ public record TrainingReport(
             Files.createDirectories(parent);
         }
         JSON.writeValue(file.toFile(), this);
+    }
+
+    /**
+     * The line that says which records were left out ({@code left out 4 records, dead letters in
+     * sprites.x.dlq: unknown_label 2, unlabelled 2}), or empty if none was.
+     *
+     * @param deadLetterTopic where the dead letters went
+     */
+    public java.util.Optional<String> deadLetterLine(String deadLetterTopic) {
+        if (deadLettered == 0) {
+            return java.util.Optional.empty();
+        }
+        StringBuilder reasons = new StringBuilder();
+        deadLetterReasons.forEach((reason, n) -> reasons.append(reasons.length() == 0 ? "" : ", ").append(reason)
+                .append(' ').append(n));
+        return java.util.Optional.of("left out " + deadLettered + (deadLettered == 1 ? " record" : " records")
+                + " that cannot be trained on, once per epoch (" + reasons + "): dead letters in " + deadLetterTopic);
     }
 
     /** One line for the console. */

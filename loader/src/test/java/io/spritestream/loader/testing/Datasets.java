@@ -71,6 +71,33 @@ public final class Datasets {
         }
     }
 
+    /** A raw record whose {@code label} header holds exactly these bytes (null: no header). */
+    public record Labelled(String key, byte[] label, byte[] value) {}
+
+    /**
+     * Creates {@code topic} with one partition and writes the records in order, their label headers
+     * byte for byte (as any other client may write them), without the project's producer.
+     */
+    public static void writeLabelled(KafkaSettings kafka, String topic, List<Labelled> records) {
+        try (Admin admin = Admin.create(kafka.admin("test-admin"))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        } catch (ExecutionException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        Map<String, Object> config = kafka.producer("test-writer");
+        config.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+            for (Labelled r : records) {
+                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, r.key(), r.value());
+                if (r.label() != null) {
+                    record.headers().add(new RecordHeader(SpriteRecords.LABEL, r.label()));
+                }
+                producer.send(record);
+            }
+            producer.flush();
+        }
+    }
+
     public static List<Raw> list(Raw... records) {
         return new ArrayList<>(List.of(records));
     }

@@ -1,6 +1,7 @@
 package io.spritestream.producer.source;
 
 import io.spritestream.record.ContentTypes;
+import io.spritestream.record.LabelRule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitOption;
@@ -26,7 +27,8 @@ import java.util.function.Consumer;
  * key. Hidden files and folders (names starting with {@code '.'}) are skipped, as are files of
  * other types; symbolic links are followed. Images lying directly in the root (outside any label
  * folder) are skipped and listed by {@link #skippedAtRoot()}, unless a root label is given: then
- * they are that class. Not thread-safe: one caller at a time.
+ * they are that class. A label folder whose name is no class name ({@link LabelRule}) fails the
+ * scan, naming it. Not thread-safe: one caller at a time.
  */
 public final class DirectorySource implements SpriteSource {
 
@@ -42,7 +44,7 @@ public final class DirectorySource implements SpriteSource {
      * Scans {@code root}, skipping images that lie directly in it.
      *
      * @throws IllegalArgumentException if {@code root} is missing or not a folder, or holds no images
-     *                                  in label folders
+     *                                  in label folders, or a label folder's name is no class name
      * @throws UncheckedIOException     if the folder cannot be read
      */
     public DirectorySource(Path root) {
@@ -54,12 +56,13 @@ public final class DirectorySource implements SpriteSource {
      * {@code null}.
      *
      * @throws IllegalArgumentException if {@code root} is missing or not a folder, or holds no images
-     *                                  it takes, or {@code rootLabel} is blank
+     *                                  it takes, or a label folder's name or {@code rootLabel} is no
+     *                                  class name ({@link LabelRule})
      * @throws UncheckedIOException     if the folder cannot be read
      */
     public DirectorySource(Path root, String rootLabel) {
-        if (rootLabel != null && rootLabel.isBlank()) {
-            throw new IllegalArgumentException("the label for images in the folder's root is blank");
+        if (rootLabel != null && LabelRule.problem(rootLabel) != null) {
+            throw new IllegalArgumentException("the label for images in the folder's root: " + LabelRule.problem(rootLabel));
         }
         if (!Files.exists(root)) {
             throw new IllegalArgumentException("image folder " + root + " does not exist");
@@ -82,6 +85,21 @@ public final class DirectorySource implements SpriteSource {
             labels.add(entry.label());
         }
         this.classes = List.copyOf(labels);
+        refuseFoldersThatAreNoClassNames(root, classes);
+    }
+
+    /**
+     * A label folder's name is a class name: one that is not (a newline, 200 characters, ...) would
+     * break every class list it enters, so the whole folder is refused before anything is sent,
+     * naming the first such folder and counting the others.
+     */
+    private static void refuseFoldersThatAreNoClassNames(Path root, List<String> classes) {
+        List<String> bad = classes.stream().filter(c -> LabelRule.problem(c) != null).toList();
+        if (!bad.isEmpty()) {
+            throw new IllegalArgumentException("image folder " + root + ": the label folder "
+                    + LabelRule.problem(bad.get(0)) + (bad.size() > 1 ? "; and " + (bad.size() - 1) + " more such folder"
+                    + (bad.size() > 2 ? "s" : "") : "") + ": rename or move them");
+        }
     }
 
     private static List<Entry> scan(Path root, String rootLabel, List<String> skippedAtRoot) {

@@ -1,5 +1,6 @@
 package io.spritestream.producer.source;
 
+import io.spritestream.record.LabelRule;
 import java.util.Objects;
 
 /**
@@ -7,7 +8,7 @@ import java.util.Objects;
  * untouched (for a folder source, exactly the file's bytes).
  *
  * @param key         sample id, unique within the dataset
- * @param label       class name
+ * @param label       class name ({@link LabelRule}: checked)
  * @param bytes       encoded image (PNG, JPEG, ...); owned by the receiver, not modified
  * @param contentType media type of {@code bytes}
  */
@@ -15,6 +16,10 @@ public record Sprite(String key, String label, byte[] bytes, String contentType)
     public Sprite {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(label, "label");
+        String problem = LabelRule.problem(label);
+        if (problem != null) {
+            throw new IllegalArgumentException("label of " + key + ": " + problem);
+        }
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(contentType, "contentType");
     }

@@ -1,6 +1,7 @@
 package io.spritestream.producer.source;
 
 import io.spritestream.record.ContentTypes;
+import io.spritestream.record.LabelRule;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,17 +41,22 @@ public final class SpriteSheetSource implements SpriteSource {
      * @param tileHeight height of a tile in pixels; the sheet's height must be a multiple of it
      * @param label      class name of every tile; {@code null} for the file name without extension
      * @throws IllegalArgumentException if the sheet is missing or unreadable, its size is not a
-     *                                  multiple of the tile, a tile size is below 1, the label is
-     *                                  blank, or every tile is transparent
+     *                                  multiple of the tile, a tile size is below 1, the label (or,
+     *                                  without one, the file name) is no class name
+     *                                  ({@link LabelRule}), or every tile is transparent
      */
     public SpriteSheetSource(Path sheetPng, int tileWidth, int tileHeight, String label) {
         if (tileWidth < 1 || tileHeight < 1) {
             throw new IllegalArgumentException("tile: " + tileWidth + "x" + tileHeight + " (expected at least 1x1)");
         }
-        if (label != null && label.isBlank()) {
-            throw new IllegalArgumentException("label: '" + label + "' (expected a class name)");
+        if (label != null) {
+            LabelRule.require("label", label);
         }
         this.sheetName = sheetPng.getFileName().toString();
+        if (label == null && LabelRule.problem(withoutExtension(sheetName)) != null) {
+            throw new IllegalArgumentException("sprite sheet " + sheetPng + ": its name "
+                    + LabelRule.problem(withoutExtension(sheetName)) + "; give the tiles' class name with --label NAME");
+        }
         this.tileWidth = tileWidth;
         this.tileHeight = tileHeight;
         this.label = label != null ? label : withoutExtension(sheetName);

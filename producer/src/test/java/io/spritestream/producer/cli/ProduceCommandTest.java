@@ -228,6 +228,28 @@ class ProduceCommandTest {
                 + "\\s+\\d+ records .*")), after.toString());
     }
 
+    @Test
+    void aLabelFolderWithANewlineIsRefusedInOneLineBeforeAnythingIsSent(EmbeddedKafka kafka) throws IOException {
+        Path units = unitFolder();
+        Path hostile = units.resolve("knight\nqueen/q1.png");
+        java.nio.file.Files.createDirectories(hostile.getParent());
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB), "png", hostile.toFile());
+        String dataset = unique("cli-newline");
+
+        CliRun run = run("produce", "--dataset", dataset, "--dir", units.toString(), "--bootstrap",
+                kafka.bootstrapServers(), "--quiet");
+
+        assertEquals(Cli.USAGE, run.exit(), run.toString());
+        String reason = run.errLines().stream().filter(l -> l.startsWith("error: ")).findFirst().orElse("");
+        assertTrue(reason.contains("knight\\u000aqueen") && reason.contains("U+000A"), run.toString());
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers",
+                kafka.bootstrapServers()))) {
+            assertFalse(admin.listTopics().names().get().contains("sprites." + dataset), "nothing was sent");
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A game's unit folder: two classes in folders and two stray files directly in it. */
     private Path unitFolder() throws IOException {
         Path units = dir.resolve("units");

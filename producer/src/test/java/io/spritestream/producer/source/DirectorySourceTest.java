@@ -175,6 +175,42 @@ class DirectorySourceTest {
     }
 
     @Test
+    void aLabelFolderWhoseNameHoldsANewlineIsRefusedNamingItEscapedOnOneLine() throws IOException {
+        file("cat/a.png");
+        file("cat\ndog/b.png");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DirectorySource(root));
+
+        assertTrue(e.getMessage().contains("\"cat\\u000adog\""), e.getMessage());
+        assertTrue(e.getMessage().contains("U+000A"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void aLabelFolderWhoseNameIsOverTheLengthBoundIsRefusedCountingTheOthers() throws IOException {
+        file("cat/a.png");
+        file("x".repeat(200) + "/b.png");
+        file("y".repeat(130) + "/c.png");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DirectorySource(root));
+
+        assertTrue(e.getMessage().contains("200 bytes"), e.getMessage());
+        assertTrue(e.getMessage().contains("1 more"), e.getMessage());
+        assertTrue(e.getMessage().length() < 600, e.getMessage());
+    }
+
+    @Test
+    void aRootLabelWithATabIsRefused() throws IOException {
+        file("cat/a.png");
+        file("stray.png");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DirectorySource(root, "mis\tc"));
+
+        assertTrue(e.getMessage().contains("U+0009"), e.getMessage());
+    }
+
+    @Test
     void describeNamesTheFolderAndTheCounts() throws IOException {
         file("cat/a.png");
         file("dog/b.png");

@@ -57,6 +57,27 @@ class SpriteSheetSourceTest {
     }
 
     @Test
+    void aLabelWithALineSeparatorIsRefused() throws IOException {
+        Path sheet = sheet("items.png");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SpriteSheetSource(sheet, TILE_W, TILE_H, "coins\u2028gems"));
+
+        assertTrue(e.getMessage().contains("U+2028"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void aSheetWhoseNameIsNoClassNameIsRefusedNamingTheWayOut() throws IOException {
+        Path sheet = sheet("x".repeat(150) + ".png");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SpriteSheetSource(sheet, TILE_W, TILE_H));
+
+        assertTrue(e.getMessage().contains("150 bytes") && e.getMessage().contains("--label"), e.getMessage());
+    }
+
+    @Test
     void eachTileHoldsExactlyThePixelsOfItsCellAsAnRgbaPng() throws IOException {
         BufferedImage sheet = TestImages.argbImage(3 * TILE_W, 2 * TILE_H, sheetPixels());
 
@@ -140,7 +161,7 @@ class SpriteSheetSourceTest {
 
         assertEquals("tile: 0x6 (expected at least 1x1)", assertThrows(IllegalArgumentException.class,
                 () -> new SpriteSheetSource(sheet, 0, 6)).getMessage());
-        assertEquals("label: ' ' (expected a class name)", assertThrows(IllegalArgumentException.class,
+        assertEquals("label: \" \" is blank (" + io.spritestream.record.LabelRule.EXPECTED + ")", assertThrows(IllegalArgumentException.class,
                 () -> new SpriteSheetSource(sheet, 8, 6, " ")).getMessage());
     }
 
