@@ -202,7 +202,11 @@ public final class Ring implements AutoCloseable {
      * Writes {@code batch}'s metadata into its slot (its pixels are already there): labels as int64,
      * partitions, offsets and keys.
      *
-     * @return the number of keys cut short because the slot's key bytes ran out (0 almost always)
+     * <p>Every row's key gets at least {@link #KEY_BYTES_PER_ROW} bytes; a longer one may use what
+     * the rows before it left unused, never what the rows after it are owed, and is cut beyond (at
+     * a UTF-8 character's boundary).
+     *
+     * @return the number of keys cut short (0 almost always)
      */
     public int describe(SpriteBatch batch) {
         ByteBuffer slot = slotMaps[batch.slab()];
@@ -216,7 +220,8 @@ public final class Ring implements AutoCloseable {
             slot.putInt(keyStartsAt + 4 * i, at);
             ByteBuffer key = batch.keyBytes(i);
             if (key != null) {
-                int n = Math.min(key.remaining(), keyBytes - at);
+                int room = keyBytes - at - KEY_BYTES_PER_ROW * (rows - 1 - i); // at least KEY_BYTES_PER_ROW
+                int n = key.remaining() <= room ? key.remaining() : utf8Boundary(key, room);
                 cut += n < key.remaining() ? 1 : 0;
                 slot.put(keyBytesAt + at, key, key.position(), n);
                 at += n;
@@ -224,6 +229,15 @@ public final class Ring implements AutoCloseable {
         }
         slot.putInt(keyStartsAt + 4 * rows, at);
         return cut;
+    }
+
+    /** The longest prefix of {@code key} of at most {@code limit} bytes that ends between UTF-8 characters. */
+    private static int utf8Boundary(ByteBuffer key, int limit) {
+        int n = limit;
+        while (n > 0 && n > limit - 3 && (key.get(key.position() + n) & 0xC0) == 0x80) {
+            n--; // the byte after the cut continues a character: cut before that character
+        }
+        return (key.get(key.position() + n) & 0xC0) == 0x80 ? limit : n;
     }
 
     public Path file() {

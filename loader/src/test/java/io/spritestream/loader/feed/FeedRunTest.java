@@ -18,6 +18,7 @@ import io.spritestream.loader.decode.Fit;
 import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.loader.export.RunReport;
 import io.spritestream.loader.pipeline.LoaderConfig;
+import io.spritestream.producer.source.Sprite;
 import io.spritestream.loader.pipeline.LoaderListener;
 import io.spritestream.loader.pipeline.LoaderSettings;
 import io.spritestream.loader.pipeline.SpriteLoader;
@@ -40,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Map;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -138,6 +140,43 @@ class FeedRunTest {
         assertEquals(List.of("ball", "cross", "diamond", "heart", "ring"), classes);
         assertEquals(2L * COUNT, report.samples());
         assertFalse(Files.exists(viewer.ring), "the ring's file is gone at the end");
+    }
+
+    @Test
+    void aLongKeyIsCutAndEveryOtherRowKeepsItsKey(@TempDir Path ringDir) throws Exception {
+        String topic = "sprites.feed-long-keys";
+        List<Sprite> sprites = new ArrayList<>(Datasets.syntheticByKey(16, 2, SIZE).values());
+        List<Datasets.Raw> records = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < sprites.size(); i++) {
+            // Offset 0: a 100 kB key of 2-byte characters (the slot holds 16 kB for 16 rows); offset 5: one of 1,000 bytes.
+            String key = i == 0 ? "k" + "é".repeat(50_000) : i == 5 ? "é".repeat(500) : "key-" + i;
+            keys.add(key);
+            records.add(new Datasets.Raw(key, sprites.get(i).label(), sprites.get(i).bytes()));
+        }
+        Datasets.writeTopic(kafka, topic, records);
+        LoaderSettings settings = LoaderConfig.topic(topic).batchSize(16).pixels(new PixelSpec(SIZE, SIZE, 4, Fit.PAD))
+                .threads(2).slabs(4).epochs(1).cache(null).conclude();
+
+        Viewer viewer = new Viewer(settings, ringDir, 16);
+        Map<Long, String> seen = new java.util.TreeMap<>();
+        for (String line = viewer.line(); !line.startsWith("E "); line = viewer.line()) {
+            if (line.startsWith("B ")) {
+                String[] b = line.split(" ");
+                seen.putAll(viewer.keys(Integer.parseInt(b[1]), Integer.parseInt(b[2])));
+                viewer.answer("F " + b[1]);
+            }
+        }
+        viewer.run.get(60, TimeUnit.SECONDS);
+
+        assertEquals(16, seen.size());
+        for (long o = 1; o < 16; o++) {
+            assertEquals(keys.get((int) o), seen.get(o), "the key of offset " + o);
+        }
+        String cut = seen.get(0L);
+        int cutBytes = cut.getBytes(StandardCharsets.UTF_8).length;
+        assertTrue(cutBytes >= 1023 && cutBytes < 100_001 && keys.get(0).startsWith(cut),
+                "cut between characters, to at least its row's 1024 bytes less a character: " + cutBytes);
     }
 
     @Test
@@ -356,6 +395,10 @@ class FeedRunTest {
         final FileChannel channel;
 
         Viewer(LoaderSettings settings, Path ringDir) throws IOException {
+            this(settings, ringDir, BATCH);
+        }
+
+        Viewer(LoaderSettings settings, Path ringDir, int batch) throws IOException {
             PipedInputStream loaderIn = new PipedInputStream(answers);
             PipedInputStream said = new PipedInputStream(1 << 16);
             PipedOutputStream loaderOut = new PipedOutputStream(said);
@@ -372,7 +415,7 @@ class FeedRunTest {
             assertEquals("SPRRING1", new String(bytes(header, 0, 8), StandardCharsets.US_ASCII));
             assertEquals(Integer.parseInt(r[1]), header.getInt(16), "slots");
             assertEquals(Integer.parseInt(r[2]), header.getInt(20), "stride");
-            assertEquals(List.of(BATCH, SIZE, SIZE, 4), List.of(header.getInt(24), header.getInt(28), header.getInt(32),
+            assertEquals(List.of(batch, SIZE, SIZE, 4), List.of(header.getInt(24), header.getInt(28), header.getInt(32),
                     header.getInt(36)));
             assertEquals(ProcessHandle.current().pid(), header.getLong(72));
         }
@@ -401,6 +444,20 @@ class FeedRunTest {
                     throw e;
                 }
             }
+        }
+
+        /** Each row's key in {@code slot}, by its offset. */
+        Map<Long, String> keys(int slot, int rows) throws IOException {
+            ByteBuffer s = channel.map(FileChannel.MapMode.READ_ONLY, 4096 + (long) slot * header.getInt(20),
+                    header.getInt(20)).order(ByteOrder.LITTLE_ENDIAN);
+            Map<Long, String> keys = new java.util.HashMap<>();
+            for (int i = 0; i < rows; i++) {
+                int from = s.getInt(header.getInt(56) + 4 * i);
+                int to = s.getInt(header.getInt(56) + 4 * (i + 1));
+                keys.put(s.getLong(header.getInt(52) + 8 * i),
+                        new String(bytes(s, header.getInt(60) + from, to - from), StandardCharsets.UTF_8));
+            }
+            return keys;
         }
 
         /** The batch in {@code slot} as {@link BatchDigest} writes it, read from the ring by the header's offsets. */
