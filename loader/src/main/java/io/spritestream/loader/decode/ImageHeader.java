@@ -21,6 +21,15 @@ public final class ImageHeader {
     private long width;
     private long height;
     private boolean dimensionsKnown;
+    /** PNG: bytes of image data (IDAT chunks) and the most a valid image of the header's kind can need. */
+    private long pngData;
+    private long pngDataBound;
+    /**
+     * PNG: the [start, end) of each chunk that holds compressed text or a colour profile (zTXt, iTXt,
+     * iCCP), relative to the record's position: libpng inflates them, the decoder needs none.
+     */
+    private int[] inflatedMetadata = new int[8];
+    private int inflatedMetadataChunks;
 
     /** Declared width, valid when {@link #dimensionsKnown()}. */
     public long width() {
@@ -35,6 +44,36 @@ public final class ImageHeader {
     /** Whether the header was complete enough to read the dimensions. */
     public boolean dimensionsKnown() {
         return dimensionsKnown;
+    }
+
+    /** PNG: bytes of image data (the IDAT chunks' lengths, added up). */
+    public long pngData() {
+        return pngData;
+    }
+
+    /**
+     * PNG: the most image data a valid image of the header's size, colour type, bit depth and
+     * interlacing can hold: the inflated size of its rows (a filter byte each) plus deflate's worst
+     * case (stored blocks), generously. Data beyond it can only be a decompression bomb or garbage
+     * that libpng would inflate to the end; -1 if the header was not read.
+     */
+    public long pngDataBound() {
+        return pngDataBound;
+    }
+
+    /** PNG: how many chunks of compressed metadata (zTXt, iTXt, iCCP) the record holds. */
+    public int inflatedMetadataChunks() {
+        return inflatedMetadataChunks;
+    }
+
+    /** PNG: where chunk {@code i} of compressed metadata starts, relative to the record's position. */
+    public int inflatedMetadataStart(int i) {
+        return inflatedMetadata[2 * i];
+    }
+
+    /** PNG: where chunk {@code i} of compressed metadata ends (after its CRC), relative to the record's position. */
+    public int inflatedMetadataEnd(int i) {
+        return inflatedMetadata[2 * i + 1];
     }
 
     /** Declared pixel count ({@code width * height}), or -1 if unknown. */
@@ -52,6 +91,9 @@ public final class ImageHeader {
         dimensionsKnown = false;
         width = 0;
         height = 0;
+        pngData = 0;
+        pngDataBound = -1;
+        inflatedMetadataChunks = 0;
         int p = data.position();
         int n = data.remaining();
         if (n >= 8 && u8(data, p) == 0x89 && u8(data, p + 1) == 'P' && u8(data, p + 2) == 'N' && u8(data, p + 3) == 'G'
@@ -60,6 +102,10 @@ public final class ImageHeader {
             if (n >= 24 && u8(data, p + 12) == 'I' && u8(data, p + 13) == 'H' && u8(data, p + 14) == 'D'
                     && u8(data, p + 15) == 'R') {
                 setDimensions(u32be(data, p + 16), u32be(data, p + 20));
+                if (n >= 29) {
+                    pngDataBound = pngDataBound(width, height, u8(data, p + 24), u8(data, p + 25), u8(data, p + 28) != 0);
+                }
+                readPngChunks(data, p, n);
             }
         } else if (n >= 3 && u8(data, p) == 0xFF && u8(data, p + 1) == 0xD8 && u8(data, p + 2) == 0xFF) {
             format = Format.JPEG;
@@ -74,6 +120,51 @@ public final class ImageHeader {
         }
         return format;
     }
+
+    /** Inflated row bytes of the image, plus deflate's stored-block overhead and a margin. */
+    private static long pngDataBound(long width, long height, int bitDepth, int colourType, boolean interlaced) {
+        int samples = switch (colourType) {
+            case 2 -> 3;
+            case 4 -> 2;
+            case 6 -> 4;
+            default -> 1; // gray, palette (and anything libpng will refuse anyway)
+        };
+        long rowBytes = (width * samples * Math.max(1, Math.min(bitDepth, 16)) + 7) / 8;
+        long raw = height * (rowBytes + 1);
+        if (interlaced) {
+            raw += 7 * (height + 8) * 2; // Adam7: a filter byte and a partial byte per row of each pass
+        }
+        return raw + raw / 128 + 1024;
+    }
+
+    /** Adds up the IDAT chunks and notes the chunks of compressed metadata, up to IEND or the end. */
+    private void readPngChunks(ByteBuffer d, int p, int n) {
+        long at = 8;
+        while (at + 12 <= n) {
+            long length = u32be(d, p + (int) at);
+            int type = (int) u32be(d, p + (int) at + 4);
+            long end = at + 12 + length;
+            if (type == IDAT) {
+                pngData += length;
+            } else if ((type == ZTXT || type == ITXT || type == ICCP) && end <= n) {
+                if (inflatedMetadata.length < 2 * (inflatedMetadataChunks + 1)) {
+                    inflatedMetadata = java.util.Arrays.copyOf(inflatedMetadata, inflatedMetadata.length * 2);
+                }
+                inflatedMetadata[2 * inflatedMetadataChunks] = (int) at;
+                inflatedMetadata[2 * inflatedMetadataChunks + 1] = (int) end;
+                inflatedMetadataChunks++;
+            } else if (type == IEND) {
+                return;
+            }
+            at = end;
+        }
+    }
+
+    private static final int IDAT = 0x49444154;
+    private static final int IEND = 0x49454E44;
+    private static final int ZTXT = 0x7A545874;
+    private static final int ITXT = 0x69545874;
+    private static final int ICCP = 0x69434350;
 
     private void readJpeg(ByteBuffer d, int p, int n) {
         int i = 2;

@@ -92,6 +92,11 @@ public final class SpriteDecoder implements AutoCloseable {
             return reject(RejectReason.TOO_LARGE, format + " declares " + header.width() + "x" + header.height()
                     + " = " + header.pixels() + " pixels, over the limit of " + limits.maxPixels());
         }
+        if (format == ImageHeader.Format.PNG && header.pngDataBound() >= 0 && header.pngData() > header.pngDataBound()) {
+            return reject(RejectReason.TOO_LARGE, "PNG holds " + header.pngData() + " bytes of image data, more than a "
+                    + header.width() + "x" + header.height() + " image of its kind can need (at most "
+                    + header.pngDataBound() + "): a decompression bomb, or garbage after the image");
+        }
         Mat decoded = decode(encoded, length);
         try {
             if (decoded == null || decoded.empty()) {
@@ -122,7 +127,13 @@ public final class SpriteDecoder implements AutoCloseable {
     private Mat decode(ByteBuffer encoded, int length) {
         Mat bytes;
         boolean temporary = false;
-        if (encoded.hasArray()) {
+        if (header.inflatedMetadataChunks() > 0) {
+            // Compressed text and colour profiles are left out: libpng would inflate each (up to 8 MB
+            // apiece, however many there are) and the pixels do not depend on them.
+            int kept = withoutInflatedMetadata(encoded, length);
+            bytes = new Mat(1, kept, CvType.CV_8UC1, staging);
+            temporary = true;
+        } else if (encoded.hasArray()) {
             // One copy, from Kafka's fetch buffer straight into OpenCV's memory; no Java object per record.
             encodedBytes.create(1, length, CvType.CV_8UC1);
             encodedBytes.put(0, 0, encoded.array(), encoded.arrayOffset() + encoded.position(), length);
@@ -145,6 +156,23 @@ public final class SpriteDecoder implements AutoCloseable {
                 bytes.release();
             }
         }
+    }
+
+    /** Copies {@code encoded} to {@code staging} without its chunks of compressed metadata; returns the bytes kept. */
+    private int withoutInflatedMetadata(ByteBuffer encoded, int length) {
+        if (staging.capacity() < length) {
+            staging = ByteBuffer.allocateDirect(Math.max(length, staging.capacity() * 2));
+        }
+        int kept = 0;
+        int from = 0;
+        for (int i = 0; i < header.inflatedMetadataChunks(); i++) {
+            int to = header.inflatedMetadataStart(i);
+            staging.put(kept, encoded, encoded.position() + from, to - from);
+            kept += to - from;
+            from = header.inflatedMetadataEnd(i);
+        }
+        staging.put(kept, encoded, encoded.position() + from, length - from);
+        return kept + length - from;
     }
 
     /** The decoded image with 8-bit samples: itself, or a reduction of 16-bit samples; null if neither. */

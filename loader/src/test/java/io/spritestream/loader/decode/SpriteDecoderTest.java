@@ -3,6 +3,7 @@ package io.spritestream.loader.decode;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.spritestream.loader.testing.TestPng;
@@ -218,6 +219,32 @@ class SpriteDecoderTest {
 
         assertEquals(RejectReason.TOO_LARGE, reason);
         assertEquals(true, decoder.lastError().contains("30000x30000"), decoder.lastError());
+    }
+
+    @Test
+    void aZlibBombIsRejectedFromItsChunkLengthsBeforeAByteIsInflated() {
+        open(16, 16, 4, Fit.PAD);
+        byte[] bomb = TestPng.zlibBomb(16, 16, 64 << 20); // 64 KB that inflate to 64 MB; the rows need 1,040 bytes
+
+        assertEquals(RejectReason.TOO_LARGE, decoder.decodeInto(ByteBuffer.wrap(bomb), slot));
+        assertTrue(decoder.lastError().contains("bytes of image data, more than a 16x16 image of its kind can need"),
+                decoder.lastError());
+        // Image data about as large as its rows (random pixels do not compress), interlaced, still decodes.
+        TestPng largest = TestPng.random(Kind.RGBA, 16, 16, 8, true, 13);
+        assertNull(decoder.decodeInto(ByteBuffer.wrap(largest.encode()), slot), () -> decoder.lastError());
+    }
+
+    @Test
+    void compressedTextIsLeftOutOfTheDecodeAndThePixelsAreTheSame() {
+        TestPng png = TestPng.random(Kind.PALETTE, 13, 9, 8, false, 14);
+        open(13, 9, 4, Fit.PAD);
+        byte[] withText = TestPng.withTextBombs(png.encode(), 4, 8 << 20); // 4 texts of 8 MB each, 8 kB compressed
+
+        assertNull(decoder.decodeInto(ByteBuffer.wrap(withText), slot), () -> decoder.lastError());
+        assertArrayEquals(png.expectedRgba(), bytes(memory));
+        ByteBuffer direct = ByteBuffer.allocateDirect(withText.length).put(withText).flip();
+        assertNull(decoder.decodeInto(direct, slot), () -> decoder.lastError());
+        assertArrayEquals(png.expectedRgba(), bytes(memory));
     }
 
     @Test

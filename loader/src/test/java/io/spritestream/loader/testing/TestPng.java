@@ -257,6 +257,53 @@ public final class TestPng {
         }
     }
 
+    /**
+     * A valid {@code width x height} RGBA header whose one IDAT inflates to {@code inflated} zero
+     * bytes: its rows, then far more than they need (a zlib bomb: libpng inflates it to the end).
+     */
+    public static byte[] zlibBomb(int width, int height, int inflated) {
+        try {
+            ByteArrayOutputStream file = new ByteArrayOutputStream();
+            file.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
+            ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
+            DataOutputStream h = new DataOutputStream(ihdr);
+            h.writeInt(width);
+            h.writeInt(height);
+            h.write(new byte[] {8, 6, 0, 0, 0});
+            chunk(file, "IHDR", ihdr.toByteArray());
+            chunk(file, "IDAT", deflate(new byte[inflated]));
+            chunk(file, "IEND", new byte[0]);
+            return file.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code png} with {@code count} zTXt chunks after its IHDR, each a text that inflates to
+     * {@code inflated} bytes (libpng inflates every one it reads, up to 8 MB apiece).
+     */
+    public static byte[] withTextBombs(byte[] png, int count, int inflated) {
+        try {
+            ByteArrayOutputStream text = new ByteArrayOutputStream();
+            text.write("Comment".getBytes(StandardCharsets.US_ASCII));
+            text.write(new byte[] {0, 0}); // the keyword's end, compression method 0
+            text.write(deflate(new byte[inflated]));
+            ByteArrayOutputStream chunks = new ByteArrayOutputStream();
+            for (int i = 0; i < count; i++) {
+                chunk(chunks, "zTXt", text.toByteArray());
+            }
+            int afterIhdr = 8 + 12 + 13;
+            ByteArrayOutputStream file = new ByteArrayOutputStream();
+            file.write(png, 0, afterIhdr);
+            file.write(chunks.toByteArray());
+            file.write(png, afterIhdr, png.length - afterIhdr);
+            return file.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The first {@code fraction} of a valid file. */
     public static byte[] truncated(byte[] png, double fraction) {
         return Arrays.copyOf(png, (int) (png.length * fraction));
