@@ -234,6 +234,9 @@ public final class SpriteLoader implements AutoCloseable {
         return next(false);
     }
 
+    /** Whether a batch was handed to the trainer yet (read and written by the trainer's thread). */
+    private boolean delivered;
+
     private SpriteBatch next(boolean trainersWait) throws InterruptedException {
         long began = System.nanoTime();
         ready.trainerAsks(began);
@@ -243,7 +246,10 @@ public final class SpriteLoader implements AutoCloseable {
             return null;
         }
         SpriteBatch batch = got.batch();
-        StartupTimeline.mark("first_batch");
+        if (!delivered) { // the trainer's thread only: marked once, not locked for every batch
+            delivered = true;
+            StartupTimeline.mark("first_batch");
+        }
         if (trainersWait) {
             trainerWaited(System.nanoTime() - began);
         }
