@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -88,6 +89,10 @@ public final class ReplayOptions {
             description = "Consumer group of --follow (default: ${DEFAULT-VALUE}).")
     String group;
 
+    @Option(names = "--follow-max-hold", defaultValue = "${bundle:follow-max-hold.default}",
+            descriptionKey = "follow-max-hold.doc", paramLabel = "SECONDS")
+    double followMaxHold;
+
     /**
      * The run's starting configuration: its source, order, share and position. Prints the seed and
      * any resolved window on {@code out}.
@@ -157,7 +162,7 @@ public final class ReplayOptions {
         if (follow) {
             out.println("following " + (topic != null ? topic : dataset) + " as consumer group '" + group
                     + "' (offsets committed for closed batches)");
-            config.follow(group);
+            config.follow(group).followMaxHold(Duration.ofNanos(Math.round(followMaxHold * 1e9)));
         }
         return config;
     }

@@ -38,7 +38,8 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  */
 public final class FollowReader implements AutoCloseable {
 
-    private static final Duration POLL = Duration.ofMillis(100);
+    /** The longest a poll waits for records (the caller may ask for less). */
+    public static final Duration POLL = Duration.ofMillis(100);
 
     private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
     private final Map<TopicPartition, TreeSet<Long>> inFlight = new HashMap<>();
@@ -75,16 +76,21 @@ public final class FollowReader implements AutoCloseable {
         });
     }
 
-    /**
-     * The next records (possibly none), after committing what has been done; records this member
-     * read before (of a partition that came back to it) are left out.
-     */
+    /** {@link #poll(Duration)} waiting up to {@link #POLL}. */
     public List<ConsumerRecord<ByteBuffer, ByteBuffer>> poll() throws InterruptedException {
+        return poll(POLL);
+    }
+
+    /**
+     * The next records (possibly none, after at most {@code timeout}), after committing what has
+     * been done; records this member read before (of a partition that came back to it) are left out.
+     */
+    public List<ConsumerRecord<ByteBuffer, ByteBuffer>> poll(Duration timeout) throws InterruptedException {
         applyDone();
         commit(false);
         ConsumerRecords<ByteBuffer, ByteBuffer> records;
         try {
-            records = consumer.poll(POLL);
+            records = consumer.poll(timeout);
         } catch (WakeupException | InterruptException e) {
             throw new InterruptedException("follow interrupted");
         }

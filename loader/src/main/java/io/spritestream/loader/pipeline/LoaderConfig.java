@@ -152,6 +152,14 @@ public final class LoaderConfig {
         return set(FOLLOW, LoaderSettings.GROUP.check(group));
     }
 
+    /**
+     * The longest a live tail's shuffle buffer holds a record ({@link LoaderSettings#FOLLOW_MAX_HOLD}):
+     * once a record has waited that long it leaves, buffer full or not.
+     */
+    public LoaderConfig followMaxHold(java.time.Duration value) {
+        return set(FOLLOW_MAX_HOLD, value.toNanos() / 1e9);
+    }
+
     /** Keep the run's state in {@code file} after every delivered batch (written atomically). */
     public LoaderConfig saveState(Path file) {
         return set(SAVE_STATE, file);

@@ -13,6 +13,7 @@ import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.Split;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -60,6 +61,10 @@ public final class LoaderSettings {
                     + "run stops naming it");
     public static final Setting<String> GROUP = Setting.of("group", String.class, "spritestream-loader",
             "spritestream-loader", g -> g != null && !g.isBlank(), "a consumer group id", "Consumer group of a live tail");
+    /** How long a live tail's shuffle buffer may hold a record, in seconds. */
+    public static final Setting<Double> FOLLOW_MAX_HOLD = Setting.decimal("follow-max-hold", 1, 0.01, 3600,
+            "Seconds a live tail's shuffle buffer may hold a record: on a stream too slow to fill the buffer, "
+                    + "records leave once they have waited this long");
 
     /** The decoded-sample cache's folder (null: no cache; the default is the user cache folder's). */
     public static final Setting<Path> CACHE = Setting.of("cache", Path.class, null, null, p -> true,
@@ -92,7 +97,8 @@ public final class LoaderSettings {
     /** Every part of a run, in the order {@link LoaderConfig#conclude()} checks them. */
     static final List<Setting<?>> PARTS = List.of(DATASET, TOPIC, RANGES, BATCH, PIXELS, EPOCHS, THREADS, MAX_BATCHES,
             DROP_LAST, LIMITS, SLABS, LEAK_DETECTION, ORDER, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, RESUME,
-            START_EPOCH, SAVE_STATE, FOLLOW, KEY_SPLIT, CACHE, CACHE_MAX_BYTES, AUGMENT);
+            START_EPOCH, SAVE_STATE, FOLLOW, FOLLOW_MAX_HOLD, KEY_SPLIT, CACHE, CACHE_MAX_BYTES,
+            AUGMENT);
 
     /** The parts a config was given, each checked; a part not here is at its declared default. */
     private final Map<Setting<?>, Object> asked;
@@ -147,8 +153,8 @@ public final class LoaderSettings {
     /** Every declared setting of a loader run, for the command line's defaults and docs. */
     public static List<Setting<?>> declared() {
         List<Setting<?>> all = new ArrayList<>(List.of(BATCH, EPOCHS, START_EPOCH, THREADS, MAX_BATCHES, DROP_LAST, SLABS,
-                LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, KeySplit.VALIDATION_FRACTION, CACHE,
-                CACHE_MAX_BYTES, AugmentSpec.SETTING));
+                LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, FOLLOW_MAX_HOLD,
+                KeySplit.VALIDATION_FRACTION, CACHE, CACHE_MAX_BYTES, AugmentSpec.SETTING));
         all.addAll(PixelSpec.settings());
         all.addAll(DecodeLimits.settings());
         all.addAll(OrderSpec.settings());
@@ -297,6 +303,11 @@ public final class LoaderSettings {
 
     public boolean following() {
         return value(FOLLOW) != null;
+    }
+
+    /** The longest a live tail's shuffle buffer holds a record. */
+    public Duration followMaxHold() {
+        return Duration.ofNanos(Math.round(value(FOLLOW_MAX_HOLD) * 1e9));
     }
 
 
