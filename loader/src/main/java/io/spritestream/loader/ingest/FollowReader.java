@@ -22,8 +22,8 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 
 /**
  * A live tail of a topic through a consumer group ({@code --follow}): partitions are shared among
- * the group's members by Kafka's consumer rebalance protocol (incremental: a member keeps its other
- * partitions while one moves), and offsets are committed only up to records whose batches were
+ * the group's members incrementally (a member keeps its other partitions while one moves), by the
+ * protocol its {@link GroupMembership} names, and offsets are committed only up to records whose batches were
  * closed (or that were dead-lettered). That is at-least-once: after a crash or a partition moving,
  * records in batches that were handed out but not closed are delivered again, by the member that
  * takes the partition over.
@@ -49,10 +49,10 @@ public final class FollowReader implements AutoCloseable {
     private final String topic;
     private long skipped;
 
-    public FollowReader(KafkaSettings kafka, String topic, String group) {
+    public FollowReader(KafkaSettings kafka, String topic, String group, GroupMembership membership) {
         Map<String, Object> config = kafka.consumer("spritestream-follower");
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        config.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        membership.addTo(config);
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);

@@ -36,12 +36,13 @@ public final class LiveFeed implements RecordFeed {
     private long sequence;
 
     /**
+     * @param membership    how this member takes part in {@code group}
      * @param maxHold       the longest a record waits in the shuffle buffer
      * @param flushWhenIdle whether a quiet topic flushes the partly gathered batch (false under drop-last)
      */
-    public LiveFeed(KafkaSettings kafka, String topic, String group, OrderSpec order, Duration maxHold,
-                    boolean flushWhenIdle, ClientObserver clients) {
-        this.follower = new FollowReader(kafka, topic, group);
+    public LiveFeed(KafkaSettings kafka, String topic, String group, GroupMembership membership, OrderSpec order,
+                    Duration maxHold, boolean flushWhenIdle, ClientObserver clients) {
+        this.follower = new FollowReader(kafka, topic, group, membership);
         this.order = order;
         this.flushWhenIdle = flushWhenIdle;
         this.maxHoldNanos = maxHold.toNanos();

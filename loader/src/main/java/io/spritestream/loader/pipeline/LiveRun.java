@@ -26,8 +26,8 @@ final class LiveRun implements RunAssembly {
     }
 
     static LiveRun of(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, ClientObserver clients) {
-        LiveFeed feed = new LiveFeed(kafka, source.topic(), settings.followGroup(), settings.order(),
-                settings.followMaxHold(), !settings.dropLast(), clients);
+        LiveFeed feed = new LiveFeed(kafka, source.topic(), settings.followGroup(), settings.groupMembership(),
+                settings.order(), settings.followMaxHold(), !settings.dropLast(), clients);
         return new LiveRun(feed, new RunProgress(null, BoundedRun.initialState(settings, source),
                 BoundedRun.stateFile(settings)));
     }
