@@ -171,7 +171,18 @@ public final class FollowReader implements AutoCloseable {
         if (sync) {
             consumer.commitSync(offsets);
         } else {
-            consumer.commitAsync(offsets, null);
+            consumer.commitAsync(offsets, this::retryIfFailed);
+        }
+    }
+
+    /**
+     * A commit that failed (e.g. while the group rebalances, which the classic protocol's members
+     * wait out together) is sent again by the next poll, unless a later one went meanwhile. Called
+     * on the polling thread, inside the consumer's poll or commit.
+     */
+    private void retryIfFailed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception failure) {
+        if (failure != null) {
+            offsets.forEach((tp, sent) -> committed.remove(tp, sent.offset()));
         }
     }
 
