@@ -3,6 +3,7 @@ package io.spritestream.loader.cli;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.replay.OffsetRange;
+import io.spritestream.loader.ingest.GroupProtocol;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.ingest.SourceResolver;
 import io.spritestream.loader.pipeline.LoaderConfig;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -23,7 +25,9 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * What a run reads and in which order: shuffling, sharding, resuming, time windows (a picocli mixin
@@ -87,6 +91,21 @@ public final class ReplayOptions {
     @Option(names = "--group", defaultValue = "${bundle:group.default}", paramLabel = "ID",
             description = "Consumer group of --follow (default: ${DEFAULT-VALUE}).")
     String group;
+
+    @Option(names = "--follow-max-hold", defaultValue = "${bundle:follow-max-hold.default}",
+            descriptionKey = "follow-max-hold.doc", paramLabel = "SECONDS")
+    double followMaxHold;
+
+    @Option(names = "--group-protocol", defaultValue = "${bundle:group-protocol.default}",
+            descriptionKey = "group-protocol.doc", paramLabel = "classic|consumer")
+    GroupProtocol groupProtocol;
+
+    @Option(names = "--group-session-timeout", defaultValue = "${bundle:group-session-timeout.default}",
+            descriptionKey = "group-session-timeout.doc", paramLabel = "SECONDS")
+    long groupSessionTimeout;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
     /**
      * The run's starting configuration: its source, order, share and position. Prints the seed and
@@ -155,9 +174,15 @@ public final class ReplayOptions {
         config.order(order).shard(rank == null ? LoaderSettings.RANK.defaultValue() : rank,
                 worldSize == null ? LoaderSettings.WORLD_SIZE.defaultValue() : worldSize);
         if (follow) {
-            out.println("following " + (topic != null ? topic : dataset) + " as consumer group '" + group
-                    + "' (offsets committed for closed batches)");
-            config.follow(group);
+            out.println("following " + (topic != null ? topic : dataset) + " as consumer group '" + group + "' ("
+                    + (groupProtocol == GroupProtocol.CLASSIC ? "classic protocol, " + groupSessionTimeout + " s session"
+                    : "consumer protocol, the cluster's session timeout") + "; offsets committed for closed batches)");
+            config.follow(group).followMaxHold(Duration.ofNanos(Math.round(followMaxHold * 1e9)))
+                    .groupProtocol(groupProtocol);
+            if (groupProtocol == GroupProtocol.CLASSIC
+                    || command.commandLine().getParseResult().hasMatchedOption("--group-session-timeout")) {
+                config.groupSessionTimeout(Duration.ofSeconds(groupSessionTimeout)); // refused with the consumer protocol
+            }
         }
         return config;
     }

@@ -22,8 +22,8 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 
 /**
  * A live tail of a topic through a consumer group ({@code --follow}): partitions are shared among
- * the group's members by Kafka's consumer rebalance protocol (incremental: a member keeps its other
- * partitions while one moves), and offsets are committed only up to records whose batches were
+ * the group's members incrementally (a member keeps its other partitions while one moves), by the
+ * protocol its {@link GroupMembership} names, and offsets are committed only up to records whose batches were
  * closed (or that were dead-lettered). That is at-least-once: after a crash or a partition moving,
  * records in batches that were handed out but not closed are delivered again, by the member that
  * takes the partition over.
@@ -38,7 +38,8 @@ import org.apache.kafka.common.serialization.ByteBufferDeserializer;
  */
 public final class FollowReader implements AutoCloseable {
 
-    private static final Duration POLL = Duration.ofMillis(100);
+    /** The longest a poll waits for records (the caller may ask for less). */
+    public static final Duration POLL = Duration.ofMillis(100);
 
     private final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
     private final Map<TopicPartition, TreeSet<Long>> inFlight = new HashMap<>();
@@ -48,10 +49,10 @@ public final class FollowReader implements AutoCloseable {
     private final String topic;
     private long skipped;
 
-    public FollowReader(KafkaSettings kafka, String topic, String group) {
+    public FollowReader(KafkaSettings kafka, String topic, String group, GroupMembership membership) {
         Map<String, Object> config = kafka.consumer("spritestream-follower");
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        config.putIfAbsent(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        membership.addTo(config);
         config.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
@@ -75,16 +76,21 @@ public final class FollowReader implements AutoCloseable {
         });
     }
 
-    /**
-     * The next records (possibly none), after committing what has been done; records this member
-     * read before (of a partition that came back to it) are left out.
-     */
+    /** {@link #poll(Duration)} waiting up to {@link #POLL}. */
     public List<ConsumerRecord<ByteBuffer, ByteBuffer>> poll() throws InterruptedException {
+        return poll(POLL);
+    }
+
+    /**
+     * The next records (possibly none, after at most {@code timeout}), after committing what has
+     * been done; records this member read before (of a partition that came back to it) are left out.
+     */
+    public List<ConsumerRecord<ByteBuffer, ByteBuffer>> poll(Duration timeout) throws InterruptedException {
         applyDone();
         commit(false);
         ConsumerRecords<ByteBuffer, ByteBuffer> records;
         try {
-            records = consumer.poll(POLL);
+            records = consumer.poll(timeout);
         } catch (WakeupException | InterruptException e) {
             throw new InterruptedException("follow interrupted");
         }
@@ -165,7 +171,18 @@ public final class FollowReader implements AutoCloseable {
         if (sync) {
             consumer.commitSync(offsets);
         } else {
-            consumer.commitAsync(offsets, null);
+            consumer.commitAsync(offsets, this::retryIfFailed);
+        }
+    }
+
+    /**
+     * A commit that failed (e.g. while the group rebalances, which the classic protocol's members
+     * wait out together) is sent again by the next poll, unless a later one went meanwhile. Called
+     * on the polling thread, inside the consumer's poll or commit.
+     */
+    private void retryIfFailed(Map<TopicPartition, OffsetAndMetadata> offsets, Exception failure) {
+        if (failure != null) {
+            offsets.forEach((tp, sent) -> committed.remove(tp, sent.offset()));
         }
     }
 

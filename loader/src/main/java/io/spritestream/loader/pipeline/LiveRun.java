@@ -12,7 +12,7 @@ import io.spritestream.loader.replay.RunProgress;
 
 /**
  * A live tail: a topic read through a consumer group without end, mixed in a bounded shuffle
- * buffer; a record's offset is committed once the batch that holds it is closed (at-least-once).
+ * buffer that holds a record no longer than {@link LoaderSettings#followMaxHold()}; a record's offset is committed once the batch that holds it is closed (at-least-once).
  * No plan, no epochs, no decoded-sample cache (a live record is read once).
  */
 final class LiveRun implements RunAssembly {
@@ -26,8 +26,8 @@ final class LiveRun implements RunAssembly {
     }
 
     static LiveRun of(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, ClientObserver clients) {
-        LiveFeed feed = new LiveFeed(kafka, source.topic(), settings.followGroup(), settings.order(),
-                !settings.dropLast(), clients);
+        LiveFeed feed = new LiveFeed(kafka, source.topic(), settings.followGroup(), settings.groupMembership(),
+                settings.order(), settings.followMaxHold(), !settings.dropLast(), clients);
         return new LiveRun(feed, new RunProgress(null, BoundedRun.initialState(settings, source),
                 BoundedRun.stateFile(settings)));
     }

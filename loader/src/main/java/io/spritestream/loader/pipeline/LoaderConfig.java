@@ -152,6 +152,27 @@ public final class LoaderConfig {
         return set(FOLLOW, LoaderSettings.GROUP.check(group));
     }
 
+    /**
+     * The longest a live tail's shuffle buffer holds a record ({@link LoaderSettings#FOLLOW_MAX_HOLD}):
+     * once a record has waited that long it leaves, buffer full or not.
+     */
+    public LoaderConfig followMaxHold(java.time.Duration value) {
+        return set(FOLLOW_MAX_HOLD, value.toNanos() / 1e9);
+    }
+
+    /** A live tail's consumer group protocol ({@link LoaderSettings#GROUP_PROTOCOL}, default classic). */
+    public LoaderConfig groupProtocol(io.spritestream.loader.ingest.GroupProtocol value) {
+        return set(GROUP_PROTOCOL, Objects.requireNonNull(value));
+    }
+
+    /**
+     * With the classic protocol, how long a live tail's member that died without leaving keeps its
+     * partitions ({@link LoaderSettings#GROUP_SESSION_TIMEOUT}); not with the consumer protocol.
+     */
+    public LoaderConfig groupSessionTimeout(java.time.Duration value) {
+        return set(GROUP_SESSION_TIMEOUT, Objects.requireNonNull(value));
+    }
+
     /** Keep the run's state in {@code file} after every delivered batch (written atomically). */
     public LoaderConfig saveState(Path file) {
         return set(SAVE_STATE, file);

@@ -12,7 +12,10 @@ import io.spritestream.loader.replay.LoaderState;
 import io.spritestream.loader.replay.OffsetRange;
 import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.Split;
+import io.spritestream.loader.ingest.GroupMembership;
+import io.spritestream.loader.ingest.GroupProtocol;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -60,6 +63,18 @@ public final class LoaderSettings {
                     + "run stops naming it");
     public static final Setting<String> GROUP = Setting.of("group", String.class, "spritestream-loader",
             "spritestream-loader", g -> g != null && !g.isBlank(), "a consumer group id", "Consumer group of a live tail");
+    /** How long a live tail's shuffle buffer may hold a record, in seconds. */
+    public static final Setting<Double> FOLLOW_MAX_HOLD = Setting.decimal("follow-max-hold", 1, 0.01, 3600,
+            "Seconds a live tail's shuffle buffer may hold a record: on a stream too slow to fill the buffer, "
+                    + "records leave once they have waited this long");
+    /** The live tail's consumer group protocol (see {@link GroupProtocol}). */
+    public static final Setting<GroupProtocol> GROUP_PROTOCOL = Setting.choice("group-protocol", GroupProtocol.class,
+            GroupProtocol.CLASSIC, "Consumer group protocol of a live tail: classic (the member sets the session "
+                    + "timeout) or consumer (Kafka 4's; the cluster's session timeout, 45 s unless its admin lowers it)");
+    /** With the classic protocol: how long a member that died without leaving keeps its partitions. */
+    public static final Setting<Duration> GROUP_SESSION_TIMEOUT = Setting.seconds("group-session-timeout", 10, 1,
+            "Seconds before a live tail's member that died without leaving loses its partitions to the others "
+                    + "(classic protocol; the broker allows 6 s to 30 min by default)");
 
     /** The decoded-sample cache's folder (null: no cache; the default is the user cache folder's). */
     public static final Setting<Path> CACHE = Setting.of("cache", Path.class, null, null, p -> true,
@@ -94,7 +109,8 @@ public final class LoaderSettings {
     /** Every part of a run, in the order {@link LoaderConfig#conclude()} checks them. */
     static final List<Setting<?>> PARTS = List.of(DATASET, TOPIC, RANGES, BATCH, PIXELS, EPOCHS, THREADS, MAX_BATCHES,
             DROP_LAST, LIMITS, SLABS, LEAK_DETECTION, ORDER, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, RESUME,
-            START_EPOCH, SAVE_STATE, FOLLOW, KEY_SPLIT, FIXED_CLASSES, CACHE, CACHE_MAX_BYTES, AUGMENT);
+            START_EPOCH, SAVE_STATE, FOLLOW, FOLLOW_MAX_HOLD, GROUP_PROTOCOL, GROUP_SESSION_TIMEOUT, KEY_SPLIT,
+            FIXED_CLASSES, CACHE, CACHE_MAX_BYTES, AUGMENT);
 
     /** The parts a config was given, each checked; a part not here is at its declared default. */
     private final Map<Setting<?>, Object> asked;
@@ -140,6 +156,11 @@ public final class LoaderSettings {
             throw InvalidSettingException.format("{follow}: a live tail keeps its position in the consumer group "
                     + "(expected no {resume}, {save-state}, {rank}/{world-size} or time window)");
         }
+        if (asked(GROUP_SESSION_TIMEOUT) != null && groupProtocol() == GroupProtocol.CONSUMER) {
+            throw InvalidSettingException.format("{group-session-timeout}: the consumer protocol's session timeout is "
+                    + "the cluster's (group.consumer.session.timeout.ms, or the group's consumer.session.timeout.ms) "
+                    + "(expected no {group-session-timeout} with {group-protocol} consumer)");
+        }
         if (following() && keySplit() != null) {
             throw InvalidSettingException.format("{validation-fraction}: a split by key reads a dataset version or a "
                     + "topic's ranges (expected no {follow})");
@@ -149,8 +170,8 @@ public final class LoaderSettings {
     /** Every declared setting of a loader run, for the command line's defaults and docs. */
     public static List<Setting<?>> declared() {
         List<Setting<?>> all = new ArrayList<>(List.of(BATCH, EPOCHS, START_EPOCH, THREADS, MAX_BATCHES, DROP_LAST, SLABS,
-                LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, KeySplit.VALIDATION_FRACTION, CACHE,
-                CACHE_MAX_BYTES, AugmentSpec.SETTING));
+                LEAK_DETECTION, WORLD_SIZE, RANK, READ_AHEAD, ON_BAD_RECORD, GROUP, FOLLOW_MAX_HOLD, GROUP_PROTOCOL,
+                GROUP_SESSION_TIMEOUT, KeySplit.VALIDATION_FRACTION, CACHE, CACHE_MAX_BYTES, AugmentSpec.SETTING));
         all.addAll(PixelSpec.settings());
         all.addAll(DecodeLimits.settings());
         all.addAll(OrderSpec.settings());
@@ -299,6 +320,21 @@ public final class LoaderSettings {
 
     public boolean following() {
         return value(FOLLOW) != null;
+    }
+
+    /** The longest a live tail's shuffle buffer holds a record. */
+    public Duration followMaxHold() {
+        return Duration.ofNanos(Math.round(value(FOLLOW_MAX_HOLD) * 1e9));
+    }
+
+    public GroupProtocol groupProtocol() {
+        return value(GROUP_PROTOCOL);
+    }
+
+    /** How a live tail's member takes part in its group: the protocol, and the classic one's session timeout. */
+    public GroupMembership groupMembership() {
+        return groupProtocol() == GroupProtocol.CONSUMER ? GroupMembership.consumerProtocol()
+                : GroupMembership.classic(value(GROUP_SESSION_TIMEOUT));
     }
 
 

@@ -327,6 +327,8 @@ class LoaderCliTest {
                 {"--topic", "sprites.cli-test", "--from-offsets", "0-5"},
                 {"--dataset", "cli-test", "--rank", "3", "--world-size", "2"},
                 {"--dataset", "cli-test", "--follow", "--save-state", "s.json"},
+                {"--topic", "sprites.cli-test", "--follow", "--follow-max-hold", "0"},
+                {"--topic", "sprites.cli-test", "--follow", "--group-protocol", "consumer", "--group-session-timeout", "5"},
                 {"--dataset", "cli-test", "--remainder", "keep"},
                 {"--resume", "no-such-state.json"},
         };

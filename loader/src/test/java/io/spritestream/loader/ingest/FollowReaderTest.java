@@ -19,7 +19,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
+import io.spritestream.loader.pipeline.LoaderSettings;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -40,10 +42,15 @@ class FollowReaderTest {
         }
     }
 
-    @Test
-    void aPartitionThatComesBackIsNotReadAgainByTheMemberThatReadItBefore(EmbeddedKafka broker) throws Exception {
+    @ParameterizedTest
+    @EnumSource(GroupProtocol.class)
+    void aPartitionThatComesBackIsNotReadAgainByTheMemberThatReadItBefore(GroupProtocol protocol, EmbeddedKafka broker)
+            throws Exception {
         KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
-        String topic = "follow-reader-regain";
+        GroupMembership membership = protocol == GroupProtocol.CLASSIC
+                ? GroupMembership.classic(LoaderSettings.GROUP_SESSION_TIMEOUT.defaultValue())
+                : GroupMembership.consumerProtocol();
+        String topic = "follow-reader-regain-" + protocol.kafkaName();
         try (Admin admin = kafka.newAdmin("follow-reader-test")) {
             admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
@@ -55,14 +62,14 @@ class FollowReaderTest {
                 }
             }
         }
-        String group = "follow-reader-regain-group";
+        String group = "follow-reader-regain-group-" + protocol.kafkaName();
         List<String> first = new ArrayList<>();
-        try (FollowReader a = new FollowReader(kafka, topic, group)) {
+        try (FollowReader a = new FollowReader(kafka, topic, group, membership)) {
             pollUntil(a, first, () -> first.size() == 200, "200 records read by the first member");
             // Nothing handed out is done yet (its batches are open): the commits stay at the start.
 
             List<String> second = new ArrayList<>();
-            try (FollowReader b = new FollowReader(kafka, topic, group)) {
+            try (FollowReader b = new FollowReader(kafka, topic, group, membership)) {
                 // Both poll until the second member has taken a partition and read from it.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
                 while (second.isEmpty()) {
