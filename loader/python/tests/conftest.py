@@ -16,6 +16,17 @@ JAR = os.environ.get("SPRITESTREAM_JAR", os.path.join(REPO, "loader", "target", 
 
 sys.path.insert(0, os.path.join(HERE, "..", "benchmarks"))
 
+# The loaders the tests start keep their decoded-sample cache (and OpenCV's library) here, not in
+# the user's own ~/.cache/spritestream.
+CACHE = tempfile.mkdtemp(prefix="spritestream-pytest-cache-")
+os.environ["SPRITESTREAM_CACHE"] = CACHE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache():
+    yield CACHE
+    shutil.rmtree(CACHE, ignore_errors=True)
+
 
 def free_port():
     with socket.socket() as s:
