@@ -212,6 +212,15 @@ public final class EmbeddedKafka implements AutoCloseable {
             return this;
         }
 
+        /** The controller (KRaft) listener's port; 0 (the default) picks a free one. */
+        public Builder controllerPort(int controllerPort) {
+            if (controllerPort < 0 || controllerPort > 65535) {
+                throw new IllegalArgumentException("controllerPort: " + controllerPort + " (expected: 0..65535)");
+            }
+            this.controllerPortAsked = controllerPort;
+            return this;
+        }
+
         /**
          * A data directory owned by the caller: kept on close, reused if already formatted. Without one,
          * the broker uses a temporary directory that it deletes on close.
@@ -274,7 +283,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     return startOn(brokerPort, controllerPort, deadline);
                 } catch (PortTakenException e) {
                     // A port picked here can be taken by another process before the broker binds it.
-                    boolean pickedHere = e.port != port;
+                    boolean pickedHere = e.port != port && e.port != controllerPortAsked;
                     if (!pickedHere || attempt == MAX_PORT_ATTEMPTS) {
                         throw new IllegalStateException(portInUseMessage(e.port), e.getCause());
                     }

@@ -19,11 +19,13 @@ import picocli.CommandLine.Option;
 public final class BrokerCommand implements Callable<Integer> {
 
     static final Setting<Integer> PORT = Setting.integer("port", 9092, 1, 65535, "Client port");
+    static final Setting<Integer> CONTROLLER_PORT = Setting.integer("controller-port", 0, 0, 65535,
+            "Controller (KRaft) port, bound on 127.0.0.1; 0: a free one");
     static final Setting<Path> DATA = Setting.path("data", "spritestream-data", "Data folder, kept between runs");
 
     /** Every declared setting of its own. */
     static List<Setting<?>> declared() {
-        return List.of(PORT, DATA);
+        return List.of(PORT, CONTROLLER_PORT, DATA);
     }
 
     @Mixin
@@ -39,13 +41,23 @@ public final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "${bundle:port.default}", descriptionKey = "port.doc", paramLabel = "PORT")
     int port;
 
+    @Option(names = "--controller-port", defaultValue = "${bundle:controller-port.default}",
+            descriptionKey = "controller-port.doc", paramLabel = "PORT")
+    int controllerPort;
+
     @Option(names = "--data", defaultValue = "${bundle:data.default}", descriptionKey = "data.doc", paramLabel = "DIR")
     Path data;
 
     @Override
     public Integer call() throws Exception {
         PORT.check(port);
-        EmbeddedKafka broker = EmbeddedKafka.builder().port(port).dataDir(data.toAbsolutePath()).start();
+        CONTROLLER_PORT.check(controllerPort);
+        if (controllerPort == port) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--controller-port: " + controllerPort + " (expected another port than --port)");
+        }
+        EmbeddedKafka broker = EmbeddedKafka.builder().port(port).controllerPort(controllerPort)
+                .dataDir(data.toAbsolutePath()).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();

@@ -53,9 +53,13 @@ public final class DemoCommand implements Callable<Integer> {
     static final Setting<Path> PREVIEW = Setting.path("preview", "spritestream-demo-preview.png",
             "Where to write the contact sheet of the first batch");
 
+    static final Setting<Integer> PORT = Setting.integer("port", 0, 0, 65535,
+            "The embedded broker's client port, on 127.0.0.1; 0: a free one");
+    static final Setting<Integer> CONTROLLER_PORT = BrokerCommand.CONTROLLER_PORT;
+
     /** Every declared setting of its own (its sprites' are {@link SyntheticSprites}'). */
     static List<Setting<?>> declared() {
-        return List.of(SPRITES, EPOCHS, TRAIN_STEPS, PREVIEW, LoaderSettings.THREADS);
+        return List.of(SPRITES, EPOCHS, TRAIN_STEPS, PREVIEW, LoaderSettings.THREADS, PORT, CONTROLLER_PORT);
     }
 
     /** The commands the demo suggests when it is done (each runs from the repository root). */
@@ -108,10 +112,23 @@ public final class DemoCommand implements Callable<Integer> {
             paramLabel = "FILE")
     Path preview;
 
+    @Option(names = "--port", defaultValue = "${bundle:port.default}", descriptionKey = "port.doc", paramLabel = "PORT")
+    int port;
+
+    @Option(names = "--controller-port", defaultValue = "${bundle:controller-port.default}",
+            descriptionKey = "controller-port.doc", paramLabel = "PORT")
+    int controllerPort;
+
     @Override
     public Integer call() throws Exception {
         SPRITES.check(sprites);
         TRAIN_STEPS.check(trainSteps);
+        PORT.check(port);
+        CONTROLLER_PORT.check(controllerPort);
+        if (port != 0 && controllerPort == port) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--controller-port: " + controllerPort + " (expected another port than --port)");
+        }
         int decodeThreads = threads != null ? threads : LoaderSettings.THREADS.defaultValue();
         long began = System.nanoTime();
         try (MetricsServer server = metrics.start(out())) {
@@ -129,7 +146,7 @@ public final class DemoCommand implements Callable<Integer> {
         out().println("1/4 starting an embedded Kafka broker (KRaft) ...");
         // The broker's topics go with it, so does their decoded-sample cache.
         Path cache = java.nio.file.Files.createTempDirectory("spritestream-demo-cache-");
-        try (EmbeddedKafka broker = EmbeddedKafka.start()) {
+        try (EmbeddedKafka broker = EmbeddedKafka.builder().port(port).controllerPort(controllerPort).start()) {
             out().printf(Locale.ROOT, "    broker at %s (%.1f s)%n", broker.bootstrapServers(), since(began));
             KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
 
