@@ -122,6 +122,9 @@ class DockerStackTest {
         assertEquals(after(seed, "--dataset"), after(loader, "--dataset"), "the loader reads what the seed wrote");
         assertEquals("service_completed_successfully",
                 services.path("loader").path("depends_on").path("seed").path("condition").asText());
+        assertEquals("train", loader.get(0), "a trainer, so the first panel (is the GPU waiting?) means what it says");
+        assertEquals("on-failure", services.path("producer").path("restart").asText(),
+                "a live stream that ended is not started over as a new version");
     }
 
     @Test
@@ -203,7 +206,7 @@ class DockerStackTest {
     }
 
     @Test
-    void kafkaDataPrometheusDataAndTheLoadersNativeCachesLiveInNamedVolumes() throws Exception {
+    void kafkaDataPrometheusDataAndTheLoadersCacheLiveInNamedVolumes() throws Exception {
         JsonNode compose = compose();
         JsonNode services = compose.path("services");
         String logDirs = services.path("kafka").path("environment").path("KAFKA_LOG_DIRS").asText();
@@ -215,9 +218,9 @@ class DockerStackTest {
                 .compile("ENV SPRITESTREAM_CACHE=(\\S+) DJL_CACHE_DIR=(\\S+)").matcher(dockerfile);
         assertTrue(env.find(), "the loader image says where the natives unpack");
         assertTrue(env.group(2).startsWith(env.group(1) + "/"), "DJL's cache lies in the same folder");
-        assertTrue(volumes(services.path("loader")).contains("native-cache:" + env.group(1)),
+        assertTrue(volumes(services.path("loader")).contains("loader-cache:" + env.group(1)),
                 volumes(services.path("loader")).toString());
-        for (String volume : List.of("kafka-data", "prometheus-data", "native-cache")) {
+        for (String volume : List.of("kafka-data", "prometheus-data", "loader-cache")) {
             assertTrue(compose.path("volumes").has(volume), volume + " is declared");
         }
         assertFalse(services.path("kafka").path("environment").path("CLUSTER_ID").asText().isBlank(),
