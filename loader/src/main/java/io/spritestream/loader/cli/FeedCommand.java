@@ -1,5 +1,7 @@
 package io.spritestream.loader.cli;
 
+import io.spritestream.record.SpriteRecords;
+import io.spritestream.cli.Printable;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
@@ -102,6 +104,10 @@ public final class FeedCommand implements Callable<Integer> {
                 err.println("feed: stopped by the viewer");
             } else {
                 err.println(report.summary());
+                String deadLetters = report.deadLetterLine(SpriteRecords.deadLetterTopicFor(report.topic()));
+                if (deadLetters != null) {
+                    err.println(Printable.of(deadLetters));
+                }
                 if (reportJson != null) {
                     report.write(reportJson);
                 }

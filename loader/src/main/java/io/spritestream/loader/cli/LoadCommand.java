@@ -1,5 +1,7 @@
 package io.spritestream.loader.cli;
 
+import io.spritestream.cli.Printable;
+import io.spritestream.record.SpriteRecords;
 import io.spritestream.cli.KafkaOptions;
 import io.spritestream.cli.MetricsOptions;
 import io.spritestream.cli.VerboseOption;
@@ -82,6 +84,10 @@ public final class LoadCommand implements Callable<Integer> {
             waker.set(load::wake);
             RunReport result = load.run();
             out().println(result.summary());
+            String deadLetters = result.deadLetterLine(SpriteRecords.deadLetterTopicFor(result.topic()));
+            if (deadLetters != null) {
+                out().println(Printable.of(deadLetters));
+            }
             if (load.stopped()) {
                 out().println("stopped by a signal after " + result.batches() + " batch(es)"
                         + (run.saveStatePath() != null ? ": the state file has the position (--resume "

@@ -24,6 +24,9 @@ public final class ImageHeader {
     /** PNG: bytes of image data (IDAT chunks) and the most a valid image of the header's kind can need. */
     private long pngData;
     private long pngDataBound;
+    /** PNG: the bytes up to the end of the last whole chunk, and whether that chunk was IEND. */
+    private long pngWhole;
+    private boolean pngEnded;
     /**
      * PNG: the [start, end) of each chunk that holds compressed text or a colour profile (zTXt, iTXt,
      * iCCP), relative to the record's position: libpng inflates them, the decoder needs none.
@@ -61,6 +64,16 @@ public final class ImageHeader {
         return pngDataBound;
     }
 
+    /** PNG: whether the record's chunks reach an IEND chunk (a file cut short ends inside a chunk). */
+    public boolean pngEnded() {
+        return pngEnded;
+    }
+
+    /** PNG: the bytes up to the end of the last whole chunk (where a file cut short was cut, about). */
+    public long pngWhole() {
+        return pngWhole;
+    }
+
     /** PNG: how many chunks of compressed metadata (zTXt, iTXt, iCCP) the record holds. */
     public int inflatedMetadataChunks() {
         return inflatedMetadataChunks;
@@ -93,6 +106,8 @@ public final class ImageHeader {
         height = 0;
         pngData = 0;
         pngDataBound = -1;
+        pngWhole = 0;
+        pngEnded = false;
         inflatedMetadataChunks = 0;
         int p = data.position();
         int n = data.remaining();
@@ -144,6 +159,9 @@ public final class ImageHeader {
             long length = u32be(d, p + (int) at);
             int type = (int) u32be(d, p + (int) at + 4);
             long end = at + 12 + length;
+            if (end <= n) {
+                pngWhole = end;
+            }
             if (type == IDAT) {
                 pngData += length;
             } else if ((type == ZTXT || type == ITXT || type == ICCP) && end <= n) {
@@ -154,6 +172,7 @@ public final class ImageHeader {
                 inflatedMetadata[2 * inflatedMetadataChunks + 1] = (int) end;
                 inflatedMetadataChunks++;
             } else if (type == IEND) {
+                pngEnded = end <= n;
                 return;
             }
             at = end;

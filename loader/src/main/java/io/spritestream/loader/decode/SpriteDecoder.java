@@ -29,7 +29,7 @@ public final class SpriteDecoder implements AutoCloseable {
      * The version of what this decoder makes of an image, part of the decoded-sample cache's key:
      * raise {@link #OUTPUT_REVISION} whenever a change makes any sample's bytes differ.
      */
-    public static final int OUTPUT_REVISION = 1;
+    public static final int OUTPUT_REVISION = 2; // 2: zlib bombs and PNGs cut short are rejected before decoding
 
     /** {@code <revision>-opencv-<version>}: what the decoded bytes depend on besides the image and the pixel spec. */
     public static String outputVersion() {
@@ -91,6 +91,11 @@ public final class SpriteDecoder implements AutoCloseable {
         if (header.dimensionsKnown() && header.pixels() > limits.maxPixels()) {
             return reject(RejectReason.TOO_LARGE, format + " declares " + header.width() + "x" + header.height()
                     + " = " + header.pixels() + " pixels, over the limit of " + limits.maxPixels());
+        }
+        if (format == ImageHeader.Format.PNG && header.dimensionsKnown() && !header.pngEnded()) {
+            // Found here, not by libpng, which would print its own error line to the console for every one.
+            return reject(RejectReason.UNDECODABLE, "PNG cut short: its chunks end after " + header.pngWhole()
+                    + " of " + length + " bytes, with no IEND");
         }
         if (format == ImageHeader.Format.PNG && header.pngDataBound() >= 0 && header.pngData() > header.pngDataBound()) {
             return reject(RejectReason.TOO_LARGE, "PNG holds " + header.pngData() + " bytes of image data, more than a "

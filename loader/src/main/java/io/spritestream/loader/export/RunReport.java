@@ -14,11 +14,12 @@ import java.util.Map;
  * {@code --report-json FILE}: what a run did. {@code records_read = samples - repeated + dead_lettered
  * + dropped} always holds: nothing read is unaccounted for ({@code repeated} is non-zero only when a
  * sharded run repeats a sample in place of a dead letter, to keep the ranks' batches equal).
- * {@code startup}: seconds from the process's start to each step of its start that it reached
+ * {@code dead_letters}: the distinct records dead-lettered, in order, the first 1,000 (key, partition,
+ * offset, reason, error). {@code startup}: seconds from the process's start to each step of its start that it reached
  * ({@code main}, {@code command}, {@code resolved}, {@code started}, {@code first_batch}, {@code last_batch}).
  */
 @JsonPropertyOrder({"samples", "batches", "epochs", "seconds", "samples_per_s", "dead_lettered",
-        "dead_letter_reasons", "records_read", "dropped", "repeated", "cache_hits", "cache_misses", "cache_corrupt",
+        "dead_letter_reasons", "dead_letters", "records_read", "dropped", "repeated", "cache_hits", "cache_misses", "cache_corrupt",
         "dataset", "topic", "startup"})
 public record RunReport(
         @JsonProperty("samples") long samples,
@@ -28,6 +29,7 @@ public record RunReport(
         @JsonProperty("samples_per_s") double samplesPerSecond,
         @JsonProperty("dead_lettered") long deadLettered,
         @JsonProperty("dead_letter_reasons") Map<String, Long> deadLetterReasons,
+        @JsonProperty("dead_letters") java.util.List<DeadLetterEntry> deadLetters,
         @JsonProperty("records_read") long recordsRead,
         @JsonProperty("dropped") long dropped,
         @JsonProperty("repeated") long repeated,
@@ -46,6 +48,26 @@ public record RunReport(
             Files.createDirectories(parent);
         }
         JSON.writeValue(file.toFile(), this);
+    }
+
+    /**
+     * The records the run dead-lettered, for the console: the first few named, or null if none. The
+     * report names up to 1,000 ({@code dead_letters}); the dead-letter topic holds them all.
+     */
+    public String deadLetterLine(String deadLetterTopic) {
+        if (deadLetters == null || deadLetters.isEmpty()) {
+            return null;
+        }
+        StringBuilder line = new StringBuilder("dead letters (in ").append(deadLetterTopic).append("): ");
+        int shown = Math.min(3, deadLetters.size());
+        for (int i = 0; i < shown; i++) {
+            line.append(i == 0 ? "" : "; ").append(deadLetters.get(i).describe());
+        }
+        if (deadLetters.size() > shown) {
+            line.append("; and ").append(deadLetters.size() - shown).append(" more")
+                    .append(deadLetters.size() >= 1000 ? " or so" : "").append(" (named in --report-json)");
+        }
+        return line.toString();
     }
 
     /** One line for the console. */

@@ -13,6 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,6 +32,11 @@ import org.apache.kafka.common.serialization.ByteBufferSerializer;
  * Writes records that could not become samples to the dead-letter topic {@code <topic>.dlq}: the
  * original key and value, the original label, and headers naming the reason, the error and the
  * source ({@code topic/partition/offset}).
+ *
+ * <p>Each bad record is written once: the topic is a record of bad inputs, not a log of runs. On the
+ * first dead letter of a run, the sources the topic already holds ({@code topic/partition/offset})
+ * are read, and a record already there is not written again (two runs writing the same record at
+ * the same moment may both write it).
  *
  * <p>The topic is created (infinite retention) on the first dead letter. Sends are asynchronous;
  * {@link #close()} waits for all of them and fails if any was lost, so a bad record is never
@@ -44,6 +55,9 @@ public final class DeadLetterWriter implements AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicReference<Exception> firstFailure = new AtomicReference<>();
     private KafkaProducer<ByteBuffer, ByteBuffer> producer;
+    /** The sources of {@code sourceTopic} the topic holds, {@code partition/offset}; read on the first send. */
+    private java.util.Set<String> written;
+    private long alreadyThere;
 
     public DeadLetterWriter(KafkaSettings kafka, String sourceTopic) {
         this.kafka = kafka;
@@ -51,12 +65,19 @@ public final class DeadLetterWriter implements AutoCloseable {
         this.topic = SpriteRecords.deadLetterTopicFor(sourceTopic);
     }
 
-    /** Sends one dead letter (asynchronously: {@link #close()} reports a failure). */
+    /**
+     * Sends one dead letter (asynchronously: {@link #close()} reports a failure), unless the topic
+     * holds this record already.
+     */
     public void send(int partition, long offset, ByteBuffer key, ByteBuffer value, byte[] label,
                      String reason, String error) {
         checkNoFailure();
         if (producer == null) {
             open();
+        }
+        if (!written.add(partition + "/" + offset)) {
+            alreadyThere++;
+            return;
         }
         RecordHeaders headers = new RecordHeaders();
         headers.add(new RecordHeader(REASON, reason.getBytes(StandardCharsets.UTF_8)));
@@ -91,10 +112,46 @@ public final class DeadLetterWriter implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted creating " + topic, e);
         }
+        written = sourcesWritten();
         Map<String, Object> config = kafka.producer("spritestream-dlq");
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producer = new KafkaProducer<>(config, new ByteBufferSerializer(), new ByteBufferSerializer());
+    }
+
+    /** The {@code partition/offset} of every record of {@code sourceTopic} the dead-letter topic holds. */
+    private java.util.Set<String> sourcesWritten() {
+        java.util.Set<String> sources = new java.util.HashSet<>();
+        String prefix = sourceTopic + "/";
+        Map<String, Object> config = kafka.consumer("spritestream-dlq-reader");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot read " + topic + " to its end within 60 s");
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    Header source = r.headers().lastHeader(SOURCE);
+                    String s = source == null ? "" : new String(source.value(), StandardCharsets.UTF_8);
+                    if (s.startsWith(prefix)) {
+                        sources.add(s.substring(prefix.length()));
+                    }
+                }
+            }
+            consumer.close(CloseOptions.timeout(Duration.ZERO)); // no group: nothing to wait for
+        }
+        return sources;
+    }
+
+    /** Records of this run not written because the topic held them already. */
+    public long alreadyThere() {
+        return alreadyThere;
     }
 
     /**

@@ -52,6 +52,31 @@ public final class LoaderStats {
         return rejected.get(reason).get();
     }
 
+    /** The first {@link #NAMED_DEAD_LETTERS} distinct records rejected, by {@code partition/offset}, in order. */
+    private final Map<String, io.spritestream.loader.export.DeadLetterEntry> named = new java.util.LinkedHashMap<>();
+    /** Records a report names at most; the rest are counted. */
+    static final int NAMED_DEAD_LETTERS = 1000;
+
+    /** Names a rejected record (once, however many epochs reject it). The assembler thread. */
+    void name(io.spritestream.loader.export.DeadLetterEntry entry) {
+        synchronized (named) {
+            String at = entry.partition() + "/" + entry.offset();
+            if (named.containsKey(at)) {
+                return;
+            }
+            if (named.size() < NAMED_DEAD_LETTERS) {
+                named.put(at, entry);
+            }
+        }
+    }
+
+    /** The records named so far (at most {@link #NAMED_DEAD_LETTERS}), in the order they were rejected. Any thread. */
+    public java.util.List<io.spritestream.loader.export.DeadLetterEntry> namedDeadLetters() {
+        synchronized (named) {
+            return java.util.List.copyOf(named.values());
+        }
+    }
+
     /** Counts one record of {@code epoch} rejected for {@code reason} (the assembler thread). */
     void rejectedIn(int epoch, RejectReason reason) {
         rejected.get(reason).incrementAndGet();

@@ -4,6 +4,7 @@ import io.spritestream.config.SettingText;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.loader.batch.BatchSlots;
 import io.spritestream.loader.batch.RejectSink;
+import io.spritestream.loader.export.DeadLetterEntry;
 import io.spritestream.loader.ingest.DeadLetterWriter;
 import io.spritestream.loader.ingest.RecordFeed;
 import java.nio.ByteBuffer;
@@ -42,6 +43,8 @@ final class RejectPolicy implements RejectSink, AutoCloseable {
                     slots.error(slot)));
         }
         stats.rejectedIn(slots.epoch(), slots.reject(slot));
+        stats.name(new DeadLetterEntry(slots.key(slot) == null ? null : keyText(slots, slot), slots.partition(slot),
+                slots.offset(slot), slots.reject(slot).code(), slots.error(slot)));
         feed.consumed(slots.partition(slot), slots.offset(slot));
         if (deadLetters != null) {
             deadLetters.send(slots.partition(slot), slots.offset(slot), slots.key(slot), slots.value(slot),

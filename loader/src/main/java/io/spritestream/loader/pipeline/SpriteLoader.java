@@ -448,7 +448,8 @@ public final class SpriteLoader implements AutoCloseable {
         }
         double s = seconds();
         return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), s,
-                s > 0 ? stats.samplesDelivered() / s : 0, stats.rejectedTotal(), reasons, stats.recordsAccounted(),
+                s > 0 ? stats.samplesDelivered() / s : 0, stats.rejectedTotal(), reasons, stats.namedDeadLetters(),
+                stats.recordsAccounted(),
                 stats.dropped(), stats.repeated(), stats.cacheHits(), stats.cacheMisses(), stats.cacheCorrupt(),
                 source.manifest().map(m -> m.key()).orElse(null), source.topic(), StartupTimeline.seconds());
     }

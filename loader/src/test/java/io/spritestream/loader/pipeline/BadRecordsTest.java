@@ -1,5 +1,6 @@
 package io.spritestream.loader.pipeline;
 
+import io.spritestream.loader.export.RunReport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -126,6 +127,36 @@ class BadRecordsTest {
         assertEquals(List.of(TestPng.bomb(30000, 30000).length), List.of(bomb.value().length), "original value kept");
         assertEquals("a", header(bomb, "label"));
         assertTrue(isJvmHealthy(), "the JVM's memory is unharmed");
+    }
+
+    @Test
+    void aBadRecordIsDeadLetteredOnceHoweverManyRunsAndEpochsReadItAndTheReportNamesIt(EmbeddedKafka broker)
+            throws Exception {
+        KafkaSettings kafka = KafkaSettings.of(broker.bootstrapServers());
+        Datasets.writeTopic(kafka, "sprites.hostile-once", hostile());
+
+        RunReport report = null;
+        for (int run = 0; run < 2; run++) {
+            try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+                 SpriteLoader loader = SpriteLoader.open(config("sprites.hostile-once").epochs(2), kafka, manager)) {
+                batches(loader);
+                report = loader.report();
+            }
+        }
+
+        assertEquals(14, report.deadLettered(), "the run counts every rejection, 7 an epoch");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(kafka.consumer("test-dlq-count"),
+                new StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition("sprites.hostile-once.dlq", 0);
+            assertEquals(7L, consumer.endOffsets(List.of(tp)).get(tp), "7 bad records, each written once in 2 runs of 2 epochs");
+        }
+        List<String> named = report.deadLetters().stream().map(e -> e.key() + " " + e.reason()).toList();
+        assertEquals(List.of("truncated undecodable", "random unsupported", "empty empty", "null null_value",
+                "text unsupported", "corrupt undecodable", "bomb too_large"), named, "each once, in the order read");
+        assertEquals(12L, report.deadLetters().get(6).offset());
+        String line = report.deadLetterLine("sprites.hostile-once.dlq");
+        assertTrue(line.startsWith("dead letters (in sprites.hostile-once.dlq): truncated (undecodable: PNG cut short")
+                && line.endsWith("; and 4 more (named in --report-json)"), line);
     }
 
     @Test
