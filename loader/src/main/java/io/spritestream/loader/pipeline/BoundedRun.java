@@ -1,13 +1,11 @@
 package io.spritestream.loader.pipeline;
 
 import io.spritestream.kafka.KafkaSettings;
-import io.spritestream.loader.batch.BatchClosed;
 import io.spritestream.loader.cache.CacheKey;
 import io.spritestream.loader.cache.DecodedCache;
 import io.spritestream.loader.decode.SpriteDecoder;
 import io.spritestream.loader.ingest.BoundedFeed;
 import io.spritestream.loader.ingest.ClientObserver;
-import io.spritestream.loader.ingest.RecordFeed;
 import io.spritestream.loader.ingest.RecordFetcher;
 import io.spritestream.loader.ingest.ResolvedSource;
 import io.spritestream.loader.replay.LoaderState;
@@ -18,31 +16,16 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A bounded run: a dataset version (or topic ranges) epoch after epoch in its {@link RunPlan}'s
+ * Makes the {@link RunAssembly} of a bounded run: a dataset version (or topic ranges) epoch after epoch in its {@link RunPlan}'s
  * order, each rank its share, resumable at any batch; read through the decoded-sample cache when
  * the run has one (a topic whose id is known).
  */
-final class BoundedRun implements RunAssembly {
+final class BoundedRun {
 
-    private final RunPlan plan;
-    private final RunProgress progress;
-    private final DecodedCache cache;
-    private final RecordFetcher refetch;
-    private final BoundedFeed feed;
-    private final int startEpoch;
+    private BoundedRun() {}
 
-    private BoundedRun(RunPlan plan, RunProgress progress, DecodedCache cache, RecordFetcher refetch, BoundedFeed feed,
-                       int startEpoch) {
-        this.plan = plan;
-        this.progress = progress;
-        this.cache = cache;
-        this.refetch = refetch;
-        this.feed = feed;
-        this.startEpoch = startEpoch;
-    }
-
-    static BoundedRun of(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, Consumer<String> notices,
-                         ClientObserver clients) {
+    static RunAssembly of(LoaderSettings settings, KafkaSettings kafka, ResolvedSource source, Consumer<String> notices,
+                          ClientObserver clients) {
         RunPlan plan = new RunPlan(new RecordSpace(source.ranges()), settings.order(), settings.epochs(),
                 settings.worldSize(), settings.rank(), settings.startEpoch(), settings.startPosition(),
                 settings.startSplits());
@@ -54,7 +37,7 @@ final class BoundedRun implements RunAssembly {
         RecordFetcher refetch = cache == null ? null : new RecordFetcher(kafka, source.topic());
         BoundedFeed feed = new BoundedFeed(kafka, source.topic(), plan, settings.readAhead(), notices, clients, cache,
                 settings.keySplit());
-        return new BoundedRun(plan, progress, cache, refetch, feed, settings.startEpoch());
+        return new RunAssembly(feed, progress, settings.startEpoch(), cache, refetch, null, plan.plannedRecords());
     }
 
     static java.nio.file.Path stateFile(LoaderSettings settings) {
@@ -72,52 +55,5 @@ final class BoundedRun implements RunAssembly {
                 settings.augment().isNone() ? null : settings.augment().toString(), settings.epochs(),
                 settings.worldSize(), settings.rank(), source.classes(), settings.batchSize());
         return settings.startEpoch() == 0 ? fresh : fresh.at(settings.startEpoch(), 0, List.of(), fresh.classes(), 0, 0);
-    }
-
-    @Override
-    public RecordFeed feed() {
-        return feed;
-    }
-
-    @Override
-    public RunProgress progress() {
-        return progress;
-    }
-
-    @Override
-    public int startEpoch() {
-        return startEpoch;
-    }
-
-    @Override
-    public DecodedCache cache() {
-        return cache;
-    }
-
-    @Override
-    public RecordFetcher refetch() {
-        return refetch;
-    }
-
-    @Override
-    public BatchClosed onBatchClosed() {
-        return null;
-    }
-
-    @Override
-    public long plannedRecords() {
-        return plan.plannedRecords();
-    }
-
-    @Override
-    public void close() {
-        RuntimeException problem = SpriteLoader.attempt(null, feed::close);
-        if (cache != null) {
-            problem = SpriteLoader.attempt(problem, cache::close);
-            problem = SpriteLoader.attempt(problem, refetch::close);
-        }
-        if (problem != null) {
-            throw problem;
-        }
     }
 }

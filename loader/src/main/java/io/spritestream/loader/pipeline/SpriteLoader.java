@@ -77,9 +77,6 @@ public final class SpriteLoader implements AutoCloseable {
     private final SlotMats slotMats;
     private final LabelIndex labels;
     private final RunAssembly run;
-    private final RunProgress progress;
-    private final RecordFeed feed;
-    private final DecodedCache cache;
     private final RejectPolicy rejects;
     private final BatchAssembler assembler;
     private final BlockingQueue<BatchSlots> readerToDecoders;
@@ -107,13 +104,10 @@ public final class SpriteLoader implements AutoCloseable {
         this.pool = new SlabPool(layout, slabs, settings.leakDetection(), memory);
         this.slotMats = new SlotMats(layout, slabs);
         this.run = run;
-        this.progress = run.progress();
-        this.feed = run.feed();
-        this.cache = run.cache();
         LoaderState resumed = settings.resumeState();
         List<String> initialClasses = resumed != null && !resumed.classes().isEmpty() ? resumed.classes() : source.classes();
         this.labels = new LabelIndex(initialClasses);
-        this.rejects = new RejectPolicy(settings.onBadRecord(), kafka, source.topic(), stats, feed);
+        this.rejects = new RejectPolicy(settings.onBadRecord(), kafka, source.topic(), stats, run.feed());
         this.assembler = new BatchAssembler(manager, labels, rejects, settings.dropLast());
         assembler.keepPositions(settings.worldSize() > 1);
         if (run.onBatchClosed() != null) {
@@ -127,7 +121,7 @@ public final class SpriteLoader implements AutoCloseable {
                 readerToDecoders, readerToAssembler);
         SpriteDecoder.useSingleThreadedOpenCv();
         DecodeWorker decoding = new DecodeWorker(readerToDecoders, slotMats, settings.pixels(), settings.limits(), stats,
-                listener, cache, run.refetch(), settings.augment(), settings.order().seed(),
+                listener, run.cache(), run.refetch(), settings.augment(), settings.order().seed(),
                 new LabelCheck(initialClasses, settings.fixedClasses()));
         this.assembling = new AssemblerStage(readerToAssembler, readerToDecoders, decoding, assembler, ready, stages);
         for (int i = 0; i < settings.threads(); i++) {
@@ -212,7 +206,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     /** The reader stage: the feed's records into slabs. */
     private void read() throws InterruptedException {
-        feed.run(filler);
+        run.feed().run(filler);
     }
 
     /**
@@ -296,7 +290,7 @@ public final class SpriteLoader implements AutoCloseable {
         if (endsEpoch) {
             stats.epochsCompleted.incrementAndGet();
         }
-        progress.delivered(batch.epoch(), batch.position(batch.size() - 1), batch.classes(), stats.batchesDelivered(),
+        run.progress().delivered(batch.epoch(), batch.position(batch.size() - 1), batch.classes(), stats.batchesDelivered(),
                 stats.samplesDelivered(), endsEpoch);
         if (endsEpoch) {
             observers.epochEnds().accept(got.endsEpoch());
@@ -305,7 +299,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     private void epochDone(int epoch) {
         stats.epochsCompleted.incrementAndGet();
-        progress.epochDone(epoch, stats.batchesDelivered(), stats.samplesDelivered());
+        run.progress().epochDone(epoch, stats.batchesDelivered(), stats.samplesDelivered());
         observers.epochEnds().accept(epoch);
     }
 
@@ -354,7 +348,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     /** The run's state as of the last delivered batch (what {@code save-state} writes). */
     public LoaderState state() {
-        return progress.state();
+        return run.progress().state();
     }
 
     /**
@@ -381,12 +375,12 @@ public final class SpriteLoader implements AutoCloseable {
 
     /** Records the reader has taken from Kafka so far (some may still be in the pipeline). Any thread. */
     public long recordsFetched() {
-        return feed.recordsRead();
+        return run.feed().recordsRead();
     }
 
     /** Value bytes of those records. Any thread. */
     public long bytesFetched() {
-        return feed.bytesRead();
+        return run.feed().bytesRead();
     }
 
     /** Who is told the run's events (metrics); the device stage reports copies here. */
@@ -401,7 +395,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     /** The run's decoded-sample cache, or null (none asked, or a live tail). Any thread. */
     public DecodedCache cache() {
-        return cache;
+        return run.cache();
     }
 
     /** Chunks of read slabs waiting for a decode thread. Any thread. */
@@ -421,7 +415,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     /** The epoch being delivered, from 0 (the last one once the run is over; 0 for a live tail). Any thread. */
     public int epoch() {
-        return progress.epoch();
+        return run.progress().epoch();
     }
 
     /**
@@ -429,7 +423,7 @@ public final class SpriteLoader implements AutoCloseable {
      * records included), 0..1; NaN for a live tail, which has no epochs. Any thread.
      */
     public double epochProgress() {
-        return progress.epochProgress();
+        return run.progress().epochProgress();
     }
 
     /** Seconds from open to the end of the run (or to now, while it runs). */
@@ -464,7 +458,7 @@ public final class SpriteLoader implements AutoCloseable {
      */
     public boolean stopPipeline() {
         stages.stopping();
-        feed.wakeup();
+        run.feed().wakeup();
         return stages.stopAll(STOP_TIMEOUT).isEmpty();
     }
 
@@ -486,7 +480,7 @@ public final class SpriteLoader implements AutoCloseable {
             endedNanos = System.nanoTime();
         }
         stages.stopping();
-        feed.wakeup();
+        run.feed().wakeup();
         List<String> running = stages.stopAll(STOP_TIMEOUT);
         if (!running.isEmpty()) {
             // Their consumer, slabs and dead-letter writer may still be in use: leave them, say so.
