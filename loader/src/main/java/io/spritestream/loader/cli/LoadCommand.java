@@ -65,6 +65,22 @@ public final class LoadCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    /**
+     * The pixel options given on the command line, as given: a state file keeps the run's order and
+     * position, not the samples' size, so a resume is given them again.
+     */
+    private String givenPixelOptions() {
+        StringBuilder sb = new StringBuilder();
+        picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (String option : java.util.List.of("--size", "--channels", "--fit")) {
+            if (parsed.hasMatchedOption(option)) {
+                java.util.List<String> given = parsed.matchedOption(option).originalStringValues();
+                sb.append(' ').append(option).append(' ').append(given.get(given.size() - 1)); // the last one counts
+            }
+        }
+        return sb.toString();
+    }
+
     @Override
     public Integer call() throws Exception {
         StartupTimeline.mark("command");
@@ -84,8 +100,8 @@ public final class LoadCommand implements Callable<Integer> {
             out().println(result.summary());
             if (load.stopped()) {
                 out().println("stopped by a signal after " + result.batches() + " batch(es)"
-                        + (run.saveStatePath() != null ? ": the state file has the position (--resume "
-                        + run.saveStatePath() + " continues)" : ""));
+                        + (run.saveStatePath() != null ? ": the state file has the position (continue with: load "
+                        + "--resume " + run.saveStatePath() + kafka.hintFor(settings) + givenPixelOptions() + ")" : ""));
             }
             if (report.reportJson != null) {
                 result.write(report.reportJson);
