@@ -85,7 +85,10 @@ public final class LoadCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         StartupTimeline.mark("command");
         KafkaSettings settings = kafka.settings();
-        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, out());
+        // The order (the seed to run it again), a resumed position: said once the source resolved, so that a
+        // dataset that is not there is the only line.
+        java.io.StringWriter said = new java.io.StringWriter();
+        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, new java.io.PrintWriter(said, true));
         // A signal wakes a run waiting for its next batch (a live tail with nothing new to read).
         java.util.concurrent.atomic.AtomicReference<Runnable> waker = new java.util.concurrent.atomic.AtomicReference<>(
                 () -> { });
@@ -94,7 +97,10 @@ public final class LoadCommand implements Callable<Integer> {
             RunObservers observers = LoaderMetrics.observers(server)
                     .withNotices(message -> spec.commandLine().getErr().println(message));
             LoadRun load = new LoadRun(run, settings).exportTo(exportNpy).quiet(report.quiet)
-                    .observers(observers).stopWhen(signal::requested);
+                    .observers(observers).stopWhen(signal::requested).whenOpen(() -> {
+                        out().print(said);
+                        out().flush();
+                    });
             waker.set(load::wake);
             RunReport result = load.run();
             out().println(result.summary());

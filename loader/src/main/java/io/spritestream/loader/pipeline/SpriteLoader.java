@@ -296,6 +296,7 @@ public final class SpriteLoader implements AutoCloseable {
         if (endsEpoch) {
             stats.epochsCompleted.incrementAndGet();
         }
+        stats.partway = !endsEpoch;
         progress.delivered(batch.epoch(), batch.position(batch.size() - 1), batch.classes(), stats.batchesDelivered(),
                 stats.samplesDelivered(), endsEpoch);
         if (endsEpoch) {
@@ -305,6 +306,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     private void epochDone(int epoch) {
         stats.epochsCompleted.incrementAndGet();
+        stats.partway = false;
         progress.epochDone(epoch, stats.batchesDelivered(), stats.samplesDelivered());
         observers.epochEnds().accept(epoch);
     }
@@ -447,7 +449,8 @@ public final class SpriteLoader implements AutoCloseable {
             }
         }
         double s = seconds();
-        return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), s,
+        return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(),
+                stats.partway(), s,
                 s > 0 ? stats.samplesDelivered() / s : 0, stats.rejectedTotal(), reasons, stats.recordsAccounted(),
                 stats.dropped(), stats.repeated(), stats.cacheHits(), stats.cacheMisses(), stats.cacheCorrupt(),
                 source.manifest().map(m -> m.key()).orElse(null), source.topic(), StartupTimeline.seconds());
