@@ -33,6 +33,7 @@ import threading
 import time
 import warnings
 import weakref
+from types import FrameType
 from typing import IO, Any, Deque, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -208,7 +209,8 @@ class SpriteStream(IterableDataset[Batch]):
 
     Takes the options of the loader's ``load`` command, by the same names (``dataset``, ``topic``,
     ``bootstrap``, ``batch``, ``size``, ``channels``, ``fit``, ``seed``, ``rank``, ``world_size``,
-    ``threads``, ``cache``, ``no_cache``, ...: ``_`` for ``-``; ``True`` for a flag).
+    ``threads``, ``cache``, ``no_cache``, ...: ``_`` for ``-``; ``True`` for a flag). Without
+    ``bootstrap``, the loader reads ``$SPRITESTREAM_BOOTSTRAP``, else ``127.0.0.1:9092``.
 
     **Each iteration is one epoch**, the next of one run: the first ``for`` over the stream gives
     epoch 0, the next epoch 1, and so on, in the order a single ``load --epochs E --seed S`` gives.
@@ -225,7 +227,8 @@ class SpriteStream(IterableDataset[Batch]):
     taken). Without ``seed``, the stream draws one for its whole life.
 
     Use it directly, or as ``DataLoader(stream, batch_size=None)`` (``num_workers=0``: the loader
-    decodes in threads of its own). Tensors over the ring keep their slot from the loader until
+    decodes in threads of its own); a DataLoader that would batch the batches again (its default
+    ``batch_size=1``) is refused when it starts iterating. Tensors over the ring keep their slot from the loader until
     they are gone: ``.clone()`` batches kept for long, or the loader waits for slots.
 
     ``jar``/``java``: where the loader and Java are (found by default, see ``find_jar``);
@@ -282,6 +285,7 @@ class SpriteStream(IterableDataset[Batch]):
     def command(self, start_epoch: Optional[int] = None) -> List[str]:
         """The loader's command line (starting at ``start_epoch``, if given)."""
         args = options_to_args(self._options)
+        args.append("--keyword-messages")  # errors name this side's keyword arguments (slabs=), not options
         if self._epochs is not None or not self._resuming:
             args += ["--epochs", str(self._total)]
         if start_epoch is not None:
@@ -302,6 +306,10 @@ class SpriteStream(IterableDataset[Batch]):
         if get_worker_info() is not None:  # type: ignore[no-untyped-call]
             raise SpriteStreamError("SpriteStream decodes in the loader's own threads: use it with "
                                     "DataLoader(stream, batch_size=None, num_workers=0)")
+        if _batched_again_by_a_dataloader():
+            raise SpriteStreamError("SpriteStream yields whole batches: use it with DataLoader(stream, "
+                                    "batch_size=None) (a DataLoader's default batch_size=1 would batch each batch "
+                                    "again, adding a dimension: [1, B, H, W, C])")
         self._serial += 1
         return self._epoch(self._serial)
 
@@ -365,6 +373,29 @@ class SpriteStream(IterableDataset[Batch]):
     def close(self) -> None:
         """Stops the loader; batches held stay valid. Iterating again starts a new loader at the next epoch."""
         self._current.stop()
+
+
+def _batched_again_by_a_dataloader() -> bool:
+    """Whether the iteration that is starting was asked for by a DataLoader that collates what it
+    yields into batches (``batch_size`` not None). A DataLoader over an IterableDataset asks for the
+    dataset's iterator in its fetcher's constructor, whose ``auto_collation`` argument says so: the
+    frame that asked (or one near it) is that constructor's. Only that frame's locals are read (a
+    snapshot of them lives as long as the frame): the locals of any other caller, which may hold
+    batches and streams, are never touched."""
+    fetch = sys.modules.get("torch.utils.data._utils.fetch")
+    fetcher_type = getattr(fetch, "_IterableDatasetFetcher", None)
+    constructor = getattr(getattr(fetcher_type, "__init__", None), "__code__", None)
+    if constructor is None:
+        return False
+    # This function's caller is __iter__; its caller asked for the iterator.
+    frame: Optional[FrameType] = sys._getframe(2)
+    for _ in range(4):
+        if frame is None:
+            break
+        if frame.f_code is constructor:
+            return bool(frame.f_locals.get("auto_collation", False))
+        frame = frame.f_back
+    return False
 
 
 def _read_state(path: str, rank: OptionValue) -> Optional[Dict[str, Any]]:

@@ -345,15 +345,15 @@ def test_too_small_a_shared_memory_folder_fails_at_start_with_what_to_do(dataset
         next(iter(stream(dataset, ring_dir, batch=1024, size=512, slabs=64)))
 
     assert str(failure.value).startswith("shared memory: the ring needs 68")
-    assert "--shm-size=1g" in str(failure.value) and "--slabs" in str(failure.value)
-    assert "--ring-dir" in str(failure.value)
+    assert "--shm-size=1g" in str(failure.value) and "slabs=," in str(failure.value), "this side's keywords"
+    assert "ring_dir=" in str(failure.value) and "--slabs" not in str(failure.value)
     assert time.time() - started < 60
     assert os.listdir(ring_dir) == []
 
 
 @pytest.mark.parametrize("options, reason", [
     (dict(dataset="no-such-dataset"), "no-such-dataset"),
-    (dict(batch=0), "--batch"),
+    (dict(batch=0), "batch=0 (expected 1..65536)"),
     (dict(no_such_option=3), "unknown options: '--no-such-option'"),
 ])
 def test_a_loader_error_raises_with_its_one_line_reason(dataset, ring_dir, options, reason):
@@ -367,6 +367,23 @@ def test_an_unreachable_broker_raises_promptly(ring_dir):
     with pytest.raises(SpriteStreamError, match=re.escape("cannot reach Kafka at 127.0.0.1:9 within 3 s")):
         next(iter(stream("127.0.0.1:9", ring_dir, connect_timeout=3)))
     assert time.time() - started < 60
+
+
+def test_without_bootstrap_the_stream_reads_from_the_broker_the_environment_names(dataset, ring_dir, monkeypatch):
+    monkeypatch.setenv("SPRITESTREAM_BOOTSTRAP", dataset)
+    s = SpriteStream(jar=JAR, ring_dir=ring_dir, log=None, **OPTIONS)
+
+    assert "--bootstrap" not in s.command()
+    assert sum(len(b.labels) for b in s) == COUNT
+    s.close()
+
+
+def test_a_dataloader_that_would_batch_the_batches_again_is_refused_naming_batch_size_none(dataset, ring_dir):
+    with pytest.raises(SpriteStreamError, match=re.escape("batch_size=None")):
+        for _ in DataLoader(stream(dataset, ring_dir)):
+            pass
+    assert not loader_children()
+    assert os.listdir(ring_dir) == []
 
 
 def test_the_ranks_of_a_world_share_the_epoch_out_without_overlap(dataset, ring_dir):

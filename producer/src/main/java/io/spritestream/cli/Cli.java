@@ -2,7 +2,9 @@ package io.spritestream.cli;
 
 import java.io.PrintWriter;
 import io.spritestream.config.NamesSettings;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -29,6 +31,16 @@ public final class Cli {
     public interface Subcommands {
         /** Each subcommand's name and how to make it, in the order help lists them. */
         Map<String, Supplier<Object>> subcommands();
+    }
+
+    /**
+     * A command that a program may run for its own callers (the Python package runs {@code feed}):
+     * when it says so, its errors name settings as that caller's keyword arguments
+     * ({@code slabs=}) rather than as options ({@code --slabs}).
+     */
+    public interface KeywordCaller {
+        /** Whether this run's messages name settings as keyword arguments. */
+        boolean namesSettingsAsKeywords();
     }
 
     /** Builds the command line with spritestream's error handling (and every subcommand). */
@@ -64,8 +76,11 @@ public final class Cli {
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = Arrays.asList(parseResult.originalArgs().toArray(new String[0])).contains("--verbose");
             PrintWriter err = commandLine.getErr();
+            String message = commandLine.getCommand() instanceof KeywordCaller caller && caller.namesSettingsAsKeywords()
+                    && NamesSettings.forKeywords(ex) != null ? oneLine(NamesSettings.forKeywords(ex))
+                    : commandLineMessage(ex);
             if (ex instanceof IllegalArgumentException) {
-                err.println("error: " + commandLineMessage(ex));
+                err.println("error: " + message);
                 err.println("Try '" + commandLine.getCommandSpec().qualifiedName() + " --help' for more information.");
                 if (verbose) {
                     ex.printStackTrace(err);
@@ -73,7 +88,7 @@ public final class Cli {
                 err.flush();
                 return USAGE;
             }
-            err.println("error: " + commandLineMessage(ex));
+            err.println("error: " + message);
             if (verbose) {
                 ex.printStackTrace(err);
             }
@@ -92,10 +107,68 @@ public final class Cli {
         if (message.startsWith("Error: ")) {
             message = message.substring("Error: ".length());
         }
-        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getSuggestions().isEmpty()) {
-            message += " (did you mean " + String.join(" or ", unmatched.getSuggestions()) + "?)";
+        if (ex instanceof CommandLine.UnmatchedArgumentException unmatched) {
+            List<String> suggestions = nearestCommands(unmatched);
+            if (suggestions == null) {
+                suggestions = unmatched.getSuggestions();
+            }
+            if (!suggestions.isEmpty()) {
+                message += " (did you mean " + String.join(" or ", suggestions) + "?)";
+            }
         }
         return message.isEmpty() ? message : Character.toLowerCase(message.charAt(0)) + message.substring(1);
+    }
+
+    /**
+     * For a word where a command's name belongs, the names nearest to it by edit distance (letters
+     * added, dropped, changed or swapped: {@code laod} is one from {@code load}), if any is near
+     * enough to be a slip (at most 1 edit, 2 for names of 5 letters or more); null when the word is
+     * not in a command's place (then picocli's suggestions stand).
+     */
+    static List<String> nearestCommands(CommandLine.UnmatchedArgumentException unmatched) {
+        Map<String, CommandLine> commands = unmatched.getCommandLine().getSubcommands();
+        List<String> words = unmatched.getUnmatched();
+        if (commands.isEmpty() || words.isEmpty() || words.get(0).startsWith("-")) {
+            return null;
+        }
+        String word = words.get(0).toLowerCase(java.util.Locale.ROOT);
+        int best = Integer.MAX_VALUE;
+        List<String> nearest = new ArrayList<>();
+        for (String name : commands.keySet()) {
+            int d = editDistance(word, name);
+            if (d > (name.length() >= 5 ? 2 : 1)) {
+                continue;
+            }
+            if (d < best) {
+                best = d;
+                nearest.clear();
+            }
+            if (d == best) {
+                nearest.add(name);
+            }
+        }
+        return nearest;
+    }
+
+    /** Edits (insertions, deletions, substitutions, swaps of neighbours) from {@code a} to {@code b}. */
+    static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /** {@code -V} on every subcommand prints what the top command's does. */
@@ -123,6 +196,10 @@ public final class Cli {
     public static String commandLineMessage(Throwable e) {
         String named = NamesSettings.forCommandLine(e);
         return named != null ? named.replace('\n', ' ').replace('\r', ' ').strip() : oneLine(e);
+    }
+
+    private static String oneLine(String message) {
+        return message.replace('\n', ' ').replace('\r', ' ').strip();
     }
 
     /** The message of {@code e}, or of its first cause that has one, on one line. */

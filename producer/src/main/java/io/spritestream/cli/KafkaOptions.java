@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
 @Command(resourceBundle = SharedSettingsBundle.NAME)
 public final class KafkaOptions {
 
-    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", defaultValue = "${bundle:bootstrap.default}",
-            descriptionKey = "bootstrap.doc")
+    /** As given on the command line; null when not ({@code $SPRITESTREAM_BOOTSTRAP}, else the default). */
+    @Option(names = "--bootstrap", paramLabel = "HOST:PORT", descriptionKey = "bootstrap.doc")
     String bootstrap;
 
     @Option(names = "--kafka-config", paramLabel = "FILE", descriptionKey = "kafka-config.doc")
@@ -35,11 +35,55 @@ public final class KafkaOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    /** The settings these options describe, each checked against its declaration. */
+    /**
+     * The settings these options describe, each checked against its declaration: the bootstrap servers
+     * of {@code --bootstrap}, else of {@code --kafka-config}'s {@code bootstrap.servers}, else of
+     * {@code $SPRITESTREAM_BOOTSTRAP}, else the default.
+     */
     public KafkaSettings settings() throws IOException {
-        return KafkaSettings.of(bootstrap).withTimeout(Duration.ofSeconds(brokerTimeoutSeconds))
-                .withConnectTimeout(Duration.ofSeconds(connectTimeoutSeconds)).withConfigFile(kafkaConfig)
-                .withNotices(this::notice);
+        return settings(null, null, null);
+    }
+
+    /**
+     * The settings these options describe, where they leave {@code --bootstrap} and {@code --kafka-config}
+     * out, an earlier run's (a resumed one): its bootstrap servers (an error says they are
+     * {@code origin}'s) and its config file, when it had them.
+     */
+    public KafkaSettings settings(String earlierBootstrap, Path earlierConfig, String origin) throws IOException {
+        KafkaSettings base = bootstrap != null ? KafkaSettings.of(bootstrap)
+                : earlierBootstrap != null ? KafkaSettings.of(earlierBootstrap).withOrigin(origin, false)
+                : KafkaSettings.fromEnvironment();
+        return base.withTimeout(Duration.ofSeconds(brokerTimeoutSeconds))
+                .withConnectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+                .withConfigFile(kafkaConfig != null ? kafkaConfig : earlierConfig).withNotices(this::notice);
+    }
+
+    /** {@code --kafka-config} as given, or null. */
+    public Path configFile() {
+        return kafkaConfig;
+    }
+
+    /**
+     * The options a later command needs to reach the cluster {@code settings} reached, as a hint
+     * writes them: {@code --bootstrap H:P} unless the default ({@code $SPRITESTREAM_BOOTSTRAP} as it
+     * is now, else the built-in one) gives the same, and {@code --kafka-config FILE} if one was given.
+     */
+    public String hintFor(KafkaSettings settings) {
+        StringBuilder sb = new StringBuilder();
+        String byDefault;
+        try {
+            byDefault = KafkaSettings.fromEnvironment().bootstrap();
+        } catch (IllegalArgumentException e) {
+            byDefault = null;
+        }
+        if (kafkaConfig != null) {
+            sb.append(" --kafka-config ").append(kafkaConfig);
+        }
+        boolean fromFile = kafkaConfig != null && bootstrap == null;
+        if (!fromFile && !settings.bootstrap().equals(byDefault)) {
+            sb.append(" --bootstrap ").append(settings.bootstrap());
+        }
+        return sb.toString();
     }
 
     /** A wait for Kafka, said on the command's standard error. */

@@ -21,7 +21,8 @@ import java.util.Map;
  * }</pre>
  *
  * <p>Keys: {@code NAME.default}, the default as a user writes it (absent when it depends on the run);
- * {@code NAME.doc}, the doc with {@code (default: ${DEFAULT-VALUE})}. Keys carry a suffix on purpose:
+ * {@code NAME.doc}, the doc with {@code (default: ${DEFAULT-VALUE})} (or, for a setting an environment
+ * variable may give, {@code (default: $VARIABLE, else X)}). Keys carry a suffix on purpose:
  * picocli also looks an option's description up by its bare name, and a command whose option of
  * the same name means something else must keep its own text.
  *
@@ -54,7 +55,9 @@ public abstract class SettingsBundle extends ListResourceBundle {
             if (s.defaultText() != null) {
                 entries.add(new Object[] {s.name() + ".default", s.defaultText()});
             }
-            String withDefault = s.defaultText() != null && !s.type().equals(Boolean.class)
+            String withDefault = s.environment() != null
+                    ? s.doc() + " (default: $" + s.environment() + ", else " + s.defaultText() + ")"
+                    : s.defaultText() != null && !s.type().equals(Boolean.class)
                     ? s.doc() + " (default: ${DEFAULT-VALUE})" : s.doc();
             entries.add(new Object[] {s.name() + ".doc", withDefault + "."});
         }

@@ -15,9 +15,23 @@ public interface NamesSettings {
      * chain that names settings, rendered with options; {@code null} if none does.
      */
     static String forCommandLine(Throwable error) {
+        SettingText text = first(error);
+        return text == null ? null : text.forCommandLine();
+    }
+
+    /**
+     * The message of {@code error} as a Python caller is shown it, settings as its keyword arguments
+     * ({@link SettingText#forKeywords()}); {@code null} if no exception in its cause chain names settings.
+     */
+    static String forKeywords(Throwable error) {
+        SettingText text = first(error);
+        return text == null ? null : text.forKeywords();
+    }
+
+    private static SettingText first(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof NamesSettings named) {
-                return named.settingText().forCommandLine();
+                return named.settingText();
             }
         }
         return null;

@@ -38,6 +38,8 @@ public final class Setting<T> {
     private final Function<? super T, String> written;
     /** A rejected value as a message shows it. */
     private final Function<? super T, Object> shown;
+    /** The environment variable that gives the default when set, or null. */
+    private final String environment;
 
     private Setting(String name, Class<T> type, T defaultValue, String defaultText, Predicate<? super T> accepts,
                     String expected, String doc) {
@@ -46,6 +48,12 @@ public final class Setting<T> {
 
     private Setting(String name, Class<T> type, T defaultValue, String defaultText, Predicate<? super T> accepts,
                     String expected, String doc, Function<? super T, String> written, Function<? super T, Object> shown) {
+        this(name, type, defaultValue, defaultText, accepts, expected, doc, written, shown, null);
+    }
+
+    private Setting(String name, Class<T> type, T defaultValue, String defaultText, Predicate<? super T> accepts,
+                    String expected, String doc, Function<? super T, String> written, Function<? super T, Object> shown,
+                    String environment) {
         if (!name.matches("[a-z][a-z0-9-]*")) {
             throw new IllegalArgumentException("setting name '" + name + "' (expected lower-case words joined by -)");
         }
@@ -58,6 +66,7 @@ public final class Setting<T> {
         this.doc = Objects.requireNonNull(doc);
         this.written = Objects.requireNonNull(written);
         this.shown = Objects.requireNonNull(shown);
+        this.environment = environment;
         if (defaultValue != null && !accepts.test(defaultValue)) {
             throw new IllegalArgumentException(name + ": default " + defaultValue + " is not accepted (" + expected + ")");
         }
@@ -138,7 +147,7 @@ public final class Setting<T> {
      */
     public Setting<T> withRuntimeDefault(T value, String defaultDoc) {
         return new Setting<>(name, type, value, null, accepts, expected, doc + " (default: " + defaultDoc + ")",
-                written, shown);
+                written, shown, environment);
     }
 
     /**
@@ -149,7 +158,21 @@ public final class Setting<T> {
      */
     public Setting<T> withDefault(T value) {
         return new Setting<>(name, type, value, value == null ? null : written.apply(value), accepts, expected, doc,
-                written, shown);
+                written, shown, environment);
+    }
+
+    /**
+     * The same setting, its default given by the environment variable {@code variable} when that is
+     * set (the declared default otherwise): the help says so ({@code (default: $VARIABLE, else X)}).
+     * Whoever reads the setting reads the variable ({@link #environment()}).
+     */
+    public Setting<T> withEnvironment(String variable) {
+        return new Setting<>(name, type, defaultValue, defaultText, accepts, expected, doc, written, shown, variable);
+    }
+
+    /** The environment variable that gives the default when set, or null if none does. */
+    public String environment() {
+        return environment;
     }
 
     /**
@@ -162,6 +185,11 @@ public final class Setting<T> {
             throw InvalidSettingException.of(name, value == null ? null : shown.apply(value), expected);
         }
         return value;
+    }
+
+    /** Whether this setting accepts {@code value} ({@link #check} without the exception). */
+    public boolean accepts(T value) {
+        return accepts.test(value);
     }
 
     public String name() {

@@ -77,6 +77,24 @@ public final class SettingText {
         return render("--");
     }
 
+    /**
+     * The message with settings as the keyword arguments of a Python caller (the PyTorch package's
+     * {@code SpriteStream}), e.g. {@code batch=0 (expected 1..65536)}, {@code ... as ring_dir=}.
+     */
+    public String forKeywords() {
+        StringBuilder sb = new StringBuilder();
+        boolean afterSetting = false;
+        for (Part p : parts) {
+            if (p.setting()) {
+                sb.append(p.text().replace('-', '_')).append('=');
+            } else {
+                sb.append(afterSetting && p.text().startsWith(": ") ? p.text().substring(2) : p.text());
+            }
+            afterSetting = p.setting();
+        }
+        return sb.toString();
+    }
+
     /** The settings the message names, in order. */
     public List<String> settings() {
         return parts.stream().filter(Part::setting).map(Part::text).toList();

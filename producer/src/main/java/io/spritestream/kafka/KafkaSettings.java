@@ -32,10 +32,15 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  */
 public final class KafkaSettings {
 
-    /** The cluster's bootstrap servers; the default is the {@code broker} command's port on loopback. */
+    /** The environment variable that, when set, is the default of {@link #BOOTSTRAP} for every command. */
+    public static final String BOOTSTRAP_ENV = "SPRITESTREAM_BOOTSTRAP";
+    /**
+     * The cluster's bootstrap servers; the default is {@code $SPRITESTREAM_BOOTSTRAP}, else the
+     * {@code broker} command's port on loopback (see {@link #fromEnvironment()}).
+     */
     public static final Setting<String> BOOTSTRAP = Setting.of("bootstrap", String.class, "127.0.0.1:9092",
             "127.0.0.1:9092", b -> b != null && b.matches("[^\\s,]+:\\d+(,[^\\s,]+:\\d+)*"),
-            "HOST:PORT[,HOST:PORT...]", "Kafka bootstrap servers");
+            "HOST:PORT[,HOST:PORT...]", "Kafka bootstrap servers").withEnvironment(BOOTSTRAP_ENV);
     /** A bound on remote calls during a run: how long a broker that stops answering is waited for. */
     public static final Setting<Duration> BROKER_TIMEOUT = Setting.seconds("broker-timeout", 30, 1,
             "How long to wait for a broker that stops answering during a run before giving up");
@@ -58,14 +63,20 @@ public final class KafkaSettings {
     private static final Set<String> SECRET_HINTS = Set.of("password", "secret", "jaas", "token", "credential");
 
     private final String bootstrap;
+    /** Where {@link #bootstrap} came from, as an error says it ({@code $SPRITESTREAM_BOOTSTRAP}); null: not said. */
+    private final String origin;
+    /** Whether a config file's {@code bootstrap.servers} takes the place of {@link #bootstrap} (not given explicitly). */
+    private final boolean fileMayReplace;
     private final Map<String, Object> userProperties;
     private final Duration timeout;
     private final Duration connectTimeout;
     private final java.util.function.Consumer<String> notices;
 
-    private KafkaSettings(String bootstrap, Map<String, Object> userProperties, Duration timeout, Duration connectTimeout,
-                          java.util.function.Consumer<String> notices) {
+    private KafkaSettings(String bootstrap, String origin, boolean fileMayReplace, Map<String, Object> userProperties,
+                          Duration timeout, Duration connectTimeout, java.util.function.Consumer<String> notices) {
         this.bootstrap = Objects.requireNonNull(bootstrap, "bootstrap");
+        this.origin = origin;
+        this.fileMayReplace = fileMayReplace;
         this.userProperties = Map.copyOf(userProperties);
         this.timeout = timeout;
         this.connectTimeout = connectTimeout;
@@ -79,8 +90,48 @@ public final class KafkaSettings {
      * @throws io.spritestream.config.InvalidSettingException if {@code bootstrap} is not {@code HOST:PORT[,...]}
      */
     public static KafkaSettings of(String bootstrap) {
-        return new KafkaSettings(BOOTSTRAP.check(bootstrap), Map.of(), BROKER_TIMEOUT.defaultValue(),
-                CONNECT_TIMEOUT.defaultValue(), line -> { });
+        return new KafkaSettings(BOOTSTRAP.check(bootstrap), null, DEFAULT_BOOTSTRAP.equals(bootstrap), Map.of(),
+                BROKER_TIMEOUT.defaultValue(), CONNECT_TIMEOUT.defaultValue(), line -> { });
+    }
+
+    /**
+     * Settings for the default bootstrap servers: {@code $SPRITESTREAM_BOOTSTRAP} when it is set, else
+     * {@link #DEFAULT_BOOTSTRAP}; an error that cannot reach them says which it was. A config file's
+     * {@code bootstrap.servers} ({@link #withConfigFile}) takes the place of either.
+     *
+     * @throws IllegalArgumentException naming the variable if its value is not {@code HOST:PORT[,...]}
+     */
+    public static KafkaSettings fromEnvironment() {
+        return fromEnvironment(System.getenv(BOOTSTRAP_ENV));
+    }
+
+    /** {@link #fromEnvironment()} with {@code value} as the variable's value (null: not set). */
+    static KafkaSettings fromEnvironment(String value) {
+        if (value == null || value.isBlank()) {
+            return of(DEFAULT_BOOTSTRAP).withOrigin("the default; set --bootstrap or $" + BOOTSTRAP_ENV, true);
+        }
+        String address = value.strip();
+        if (!BOOTSTRAP.accepts(address)) {
+            throw new IllegalArgumentException("$" + BOOTSTRAP_ENV + ": '" + address + "' (expected "
+                    + BOOTSTRAP.expected() + ")");
+        }
+        return of(address).withOrigin("from $" + BOOTSTRAP_ENV, true);
+    }
+
+    /**
+     * The same settings, saying where the bootstrap servers came from in the errors that name them
+     * ({@code cannot reach Kafka at H:P (from $SPRITESTREAM_BOOTSTRAP) ...}).
+     *
+     * @param origin         e.g. {@code from the checkpoint}; null: said nowhere (they were given)
+     * @param fileMayReplace whether a config file's {@code bootstrap.servers} takes their place
+     */
+    public KafkaSettings withOrigin(String origin, boolean fileMayReplace) {
+        return new KafkaSettings(bootstrap, origin, fileMayReplace, userProperties, timeout, connectTimeout, notices);
+    }
+
+    /** The bootstrap servers and, unless they were given, where they came from: for messages. */
+    public String where() {
+        return origin == null ? bootstrap : bootstrap + " (" + origin + ")";
     }
 
     /** The same settings plus the client properties read from {@code file} (a .properties file). */
@@ -96,18 +147,23 @@ public final class KafkaSettings {
         Map<String, Object> merged = new HashMap<>(userProperties);
         props.forEach((k, v) -> merged.put(String.valueOf(k), String.valueOf(v)));
         String fileBootstrap = (String) merged.remove(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
-        String effective = fileBootstrap != null && DEFAULT_BOOTSTRAP.equals(bootstrap) ? fileBootstrap : bootstrap;
-        return new KafkaSettings(effective, merged, timeout, connectTimeout, notices);
+        if (fileBootstrap != null && fileMayReplace) {
+            return new KafkaSettings(fileBootstrap, origin == null ? null : "from bootstrap.servers in " + file, false,
+                    merged, timeout, connectTimeout, notices);
+        }
+        return new KafkaSettings(bootstrap, origin, fileMayReplace, merged, timeout, connectTimeout, notices);
     }
 
     /** The same settings with another bound on remote calls (connect, metadata, admin requests). */
     public KafkaSettings withTimeout(Duration newTimeout) {
-        return new KafkaSettings(bootstrap, userProperties, BROKER_TIMEOUT.check(newTimeout), connectTimeout, notices);
+        return new KafkaSettings(bootstrap, origin, fileMayReplace, userProperties, BROKER_TIMEOUT.check(newTimeout),
+                connectTimeout, notices);
     }
 
     /** The same settings with another bound on the first answer at start ({@link #requireReachable}). */
     public KafkaSettings withConnectTimeout(Duration value) {
-        return new KafkaSettings(bootstrap, userProperties, timeout, CONNECT_TIMEOUT.check(value), notices);
+        return new KafkaSettings(bootstrap, origin, fileMayReplace, userProperties, timeout, CONNECT_TIMEOUT.check(value),
+                notices);
     }
 
     public String bootstrap() {
@@ -163,7 +219,7 @@ public final class KafkaSettings {
             return Admin.create(admin(clientId));
         } catch (org.apache.kafka.common.KafkaException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + ": " + cause.getMessage(), e);
+            throw new KafkaUnreachableException("cannot reach Kafka at " + where() + ": " + cause.getMessage(), e);
         }
     }
 
@@ -179,7 +235,7 @@ public final class KafkaSettings {
                 unknown.add(host);
             }
         }
-        throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + ": unknown host"
+        throw new KafkaUnreachableException("cannot reach Kafka at " + where() + ": unknown host"
                 + (unknown.size() > 1 ? "s " : " ") + String.join(", ", unknown) + " (check --bootstrap)", null);
     }
 
@@ -201,7 +257,7 @@ public final class KafkaSettings {
             if (e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw notAnswering(ms, e.getCause());
             }
-            throw new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + ": "
+            throw new KafkaUnreachableException("cannot reach Kafka at " + where() + ": "
                     + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -210,13 +266,13 @@ public final class KafkaSettings {
     }
 
     private KafkaUnreachableException notAnswering(long ms, Throwable cause) {
-        return new KafkaUnreachableException("cannot reach Kafka at " + bootstrap + " within " + Math.round(ms / 1000.0)
+        return new KafkaUnreachableException("cannot reach Kafka at " + where() + " within " + Math.round(ms / 1000.0)
                 + " s (is a broker running? start one with the 'broker' command)", cause);
     }
 
     /** The same settings, telling {@code value} (e.g. standard error) whenever a call waits for Kafka. */
     public KafkaSettings withNotices(java.util.function.Consumer<String> value) {
-        return new KafkaSettings(bootstrap, userProperties, timeout, connectTimeout, value);
+        return new KafkaSettings(bootstrap, origin, fileMayReplace, userProperties, timeout, connectTimeout, value);
     }
 
     /**

@@ -165,4 +165,15 @@ class SettingTest {
         assertEquals("30", bundle.getString("broker-timeout.default"));
         assertEquals("127.0.0.1", bundle.getString("metrics-bind.default"));
     }
+
+    @Test
+    void aMessageNamesSettingsAsAPythonCallersKeywordArguments() {
+        SettingText text = SettingText.format("{batch}: %s (expected 1..65536); or ask for fewer {slabs}, or a roomier "
+                + "tmpfs as {ring-dir}", 0);
+
+        assertEquals("batch=0 (expected 1..65536); or ask for fewer slabs=, or a roomier tmpfs as ring_dir=",
+                text.forKeywords());
+        assertEquals("--batch: 0 (expected 1..65536); or ask for fewer --slabs, or a roomier tmpfs as --ring-dir",
+                text.forCommandLine());
+    }
 }

@@ -60,6 +60,24 @@ class KafkaSettingsTest {
     }
 
     @Test
+    void theEnvironmentsAddressIsTheDefaultAndErrorsSayWhereAnAddressCameFrom() throws IOException {
+        KafkaSettings unset = KafkaSettings.fromEnvironment(null);
+        KafkaSettings set = KafkaSettings.fromEnvironment("env-host:29092");
+        Path file = write("env.properties", "bootstrap.servers=from-file:9092");
+
+        assertEquals(KafkaSettings.DEFAULT_BOOTSTRAP, unset.bootstrap());
+        assertEquals("127.0.0.1:9092 (the default; set --bootstrap or $SPRITESTREAM_BOOTSTRAP)", unset.where());
+        assertEquals("env-host:29092", set.bootstrap());
+        assertEquals("env-host:29092 (from $SPRITESTREAM_BOOTSTRAP)", set.where());
+        assertEquals("from-file:9092 (from bootstrap.servers in " + file + ")", set.withConfigFile(file).where(),
+                "a config file given on the command line is nearer than the environment");
+        assertEquals("given:9092", KafkaSettings.of("given:9092").where(), "an address given is not explained");
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> KafkaSettings.fromEnvironment("localhost"));
+        assertEquals("$SPRITESTREAM_BOOTSTRAP: 'localhost' (expected HOST:PORT[,HOST:PORT...])", bad.getMessage());
+    }
+
+    @Test
     void describeMasksSecretValuesButShowsTheRest() throws IOException {
         Path file = write("secret.properties",
                 "sasl.mechanism=PLAIN",

@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
                 "  feed --dataset demo --size 64 --epochs 3",
                 "  feed --dataset demo --size 64 --epochs 10 --seed 7 --start-epoch 4",
                 "  feed --dataset icons --rank 1 --world-size 4 --ring-dir /dev/shm"})
-public final class FeedCommand implements Callable<Integer> {
+public final class FeedCommand implements Callable<Integer>, io.spritestream.cli.Cli.KeywordCaller {
 
     /** The folder of the ring's file. */
     static final Setting<Path> RING_DIR = Setting.path("ring-dir", "/dev/shm", "The folder of the ring's file, a tmpfs");
@@ -77,6 +77,15 @@ public final class FeedCommand implements Callable<Integer> {
 
     @Mixin
     MetricsOptions metrics;
+
+    @Option(names = "--keyword-messages", hidden = true,
+            description = "Name settings in error messages as the Python package's keyword arguments (slabs=).")
+    boolean keywordMessages;
+
+    @Override
+    public boolean namesSettingsAsKeywords() {
+        return keywordMessages;
+    }
 
     @Override
     public Integer call() throws Exception {

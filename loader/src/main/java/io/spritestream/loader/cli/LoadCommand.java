@@ -67,11 +67,30 @@ public final class LoadCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
 
+    /**
+     * The pixel options given on the command line, as given: a state file keeps the run's order and
+     * position, not the samples' size, so a resume is given them again.
+     */
+    private String givenPixelOptions() {
+        StringBuilder sb = new StringBuilder();
+        picocli.CommandLine.ParseResult parsed = spec.commandLine().getParseResult();
+        for (String option : java.util.List.of("--size", "--channels", "--fit")) {
+            if (parsed.hasMatchedOption(option)) {
+                java.util.List<String> given = parsed.matchedOption(option).originalStringValues();
+                sb.append(' ').append(option).append(' ').append(given.get(given.size() - 1)); // the last one counts
+            }
+        }
+        return sb.toString();
+    }
+
     @Override
     public Integer call() throws Exception {
         StartupTimeline.mark("command");
         KafkaSettings settings = kafka.settings();
-        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, out());
+        // The order (the seed to run it again), a resumed position: said once the source resolved, so that a
+        // dataset that is not there is the only line.
+        java.io.StringWriter said = new java.io.StringWriter();
+        LoaderSettings run = loader.settings(target.dataset, target.topic, settings, new java.io.PrintWriter(said, true));
         // A signal wakes a run waiting for its next batch (a live tail with nothing new to read).
         java.util.concurrent.atomic.AtomicReference<Runnable> waker = new java.util.concurrent.atomic.AtomicReference<>(
                 () -> { });
@@ -80,7 +99,10 @@ public final class LoadCommand implements Callable<Integer> {
             RunObservers observers = LoaderMetrics.observers(server)
                     .withNotices(message -> spec.commandLine().getErr().println(message));
             LoadRun load = new LoadRun(run, settings).exportTo(exportNpy).quiet(report.quiet)
-                    .observers(observers).stopWhen(signal::requested);
+                    .observers(observers).stopWhen(signal::requested).whenOpen(() -> {
+                        out().print(said);
+                        out().flush();
+                    });
             waker.set(load::wake);
             RunReport result = load.run();
             out().println(result.summary());
@@ -90,8 +112,8 @@ public final class LoadCommand implements Callable<Integer> {
             }
             if (load.stopped()) {
                 out().println("stopped by a signal after " + result.batches() + " batch(es)"
-                        + (run.saveStatePath() != null ? ": the state file has the position (--resume "
-                        + run.saveStatePath() + " continues)" : ""));
+                        + (run.saveStatePath() != null ? ": the state file has the position (continue with: load "
+                        + "--resume " + run.saveStatePath() + kafka.hintFor(settings) + givenPixelOptions() + ")" : ""));
             }
             if (report.reportJson != null) {
                 result.write(report.reportJson);

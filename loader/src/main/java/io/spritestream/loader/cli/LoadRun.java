@@ -25,6 +25,7 @@ final class LoadRun {
     private boolean quiet;
     private RunObservers observers = RunObservers.NONE;
     private java.util.function.BooleanSupplier stop = () -> false;
+    private Runnable opened = () -> { };
     private boolean stopped;
     private long exportedRows = -1;
     private final Object waking = new Object();
@@ -59,6 +60,12 @@ final class LoadRun {
         return this;
     }
 
+    /** Run once the loader is open (its source resolved), before the first batch: e.g. to say the run's order. */
+    LoadRun whenOpen(Runnable value) {
+        this.opened = value;
+        return this;
+    }
+
     /** Whether the last run was stopped by {@link #stopWhen}. */
     boolean stopped() {
         return stopped;
@@ -72,6 +79,7 @@ final class LoadRun {
     RunReport run() throws IOException, InterruptedException {
         NpyExport export = openExport(); // before connecting: a folder that cannot take it is said at once
         try (SpriteLoader loader = SpriteLoader.open(config, kafka, null, observers)) {
+            opened.run();
             long total = loader.plannedRecords();
             if (config.maxBatches() > 0) {
                 total = Math.min(total, config.maxBatches() * config.batchSize());

@@ -15,6 +15,7 @@ import ai.djl.engine.Engine;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.cli.ConsoleProgress;
 import io.spritestream.cli.KafkaOptions;
+import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.cli.VerboseOption;
 import io.spritestream.loader.decode.PixelSpec;
 import io.spritestream.cli.MetricsOptions;
@@ -114,7 +115,8 @@ public final class TrainCommand implements Callable<Integer> {
     int prefetch;
 
     @Option(names = "--save-model", paramLabel = "DIR",
-            description = "Save the trained parameters, synset.txt (class names) and spritestream-input.json there.")
+            description = "Save the trained parameters, synset.txt (class names) and spritestream-input.json there "
+                    + "(with --resume: the resumed run's folder unless given).")
     Path saveModel;
 
     @Option(names = "--checkpoint-dir", paramLabel = "DIR",
@@ -130,7 +132,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run checkpointed in DIR (a checkpoint, a --checkpoint-dir or a --save-model "
                     + "folder) after its last checkpoint, with the data order the uninterrupted run would have had; "
-                    + "dataset, samples, split, seed, normalisation, augmentation and learning rate are the run's.")
+                    + "dataset, samples, split, seed, normalisation, augmentation and learning rate are the run's; so are "
+                    + "--bootstrap, --kafka-config and --save-model unless given.")
     Path resume;
 
     @Mixin
@@ -181,8 +184,13 @@ public final class TrainCommand implements Callable<Integer> {
             recipe = freshRecipe();
         }
         SpriteTrainer.EPOCHS.check(recipe.epochs());
+        KafkaSettings settings = resumed == null ? kafka.settings()
+                : kafka.settings(resumed.bootstrap(), resumed.kafkaConfig() == null ? null : Path.of(resumed.kafkaConfig()),
+                        "from the checkpoint resumed; --bootstrap to change it");
+        Path modelDir = saveModel != null ? saveModel
+                : resumed != null && resumed.modelDir() != null ? Path.of(resumed.modelDir()) : null;
         try (MetricsServer server = metrics.start(out())) {
-            return train(LoaderMetrics.observers(server), recipe, resumed, resumedFrom);
+            return train(LoaderMetrics.observers(server), recipe, resumed, resumedFrom, settings, modelDir);
         }
     }
 
@@ -203,7 +211,8 @@ public final class TrainCommand implements Callable<Integer> {
                 epochs == null ? SpriteTrainer.EPOCHS.defaultValue() : epochs);
     }
 
-    private int train(RunObservers observers, TrainRecipe asked, Checkpoint resumed, Path resumedFrom) throws Exception {
+    private int train(RunObservers observers, TrainRecipe asked, Checkpoint resumed, Path resumedFrom,
+                      KafkaSettings settings, Path modelDir) throws Exception {
         PixelSpec pixelSpec = asked.pixels();
         PixelNormalization normalization = asked.normalization();
         LoaderConfig fresh = threadsAndCache(asked.config());
@@ -214,7 +223,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : resumedFrom != null ? resumedFrom.getParent() : null;
         Checkpoints checkpoints = checkpointsAt == null ? null : new Checkpoints(checkpointsAt, keepCheckpoints);
         boolean validate = asked.validationFraction() > 0;
-        SpriteDataset.Builder trainData = SpriteDataset.builder(trainConfig, kafka.settings()).observers(observers)
+        SpriteDataset.Builder trainData = SpriteDataset.builder(trainConfig, settings).observers(observers)
                 .normalization(normalization).prefetch(prefetch).device(target);
         SpriteDataset[] stoppable = new SpriteDataset[1];
         SignalStop signal = new SignalStop("train", () -> {
@@ -224,7 +233,7 @@ public final class TrainCommand implements Callable<Integer> {
         });
         try (SpriteDataset train = validate ? trainData.split(KeySplit.train(asked.validationFraction())).build()
                 : trainData.build();
-             SpriteDataset validation = validate ? SpriteDataset.builder(fresh, kafka.settings()).observers(observers)
+             SpriteDataset validation = validate ? SpriteDataset.builder(fresh, settings).observers(observers)
                      .normalization(normalization).prefetch(prefetch).device(target)
                      .split(KeySplit.validation(asked.validationFraction())).build() : null) {
             stoppable[0] = train;
@@ -258,7 +267,9 @@ public final class TrainCommand implements Callable<Integer> {
             TrainingReport report;
             try (SpriteTrainer trainer = new SpriteTrainer(train.classes().size(), pixelSpec, recipe.batch(), target,
                     recipe.learningRate(), resumed == null ? null : resumedFrom)) {
-                ConsoleEpochs console = new ConsoleEpochs(recipe, trainer, train, checkpoints, resumed);
+                ConsoleEpochs console = new ConsoleEpochs(recipe, trainer, train, checkpoints, resumed,
+                        new RunPlace(settings.bootstrap(), absolute(kafka.configFile() != null ? kafka.configFile()
+                                : resumed == null ? null : pathOrNull(resumed.kafkaConfig())), absolute(modelDir)));
                 report = trainer.fit(train, validation, recipe.epochs() - done, console, done,
                         resumed == null ? List.of() : resumed.history());
                 Path last = console.lastCheckpoint;
@@ -266,10 +277,10 @@ public final class TrainCommand implements Callable<Integer> {
                     last = console.write(report.history().size(), train.batchesTakenThisPass());
                 }
                 report = report.withCheckpoint(last);
-                if (saveModel != null && !report.history().isEmpty()) {
-                    trainer.save(saveModel, train.classes(), pixelSpec, normalization, report,
+                if (modelDir != null && !report.history().isEmpty()) {
+                    trainer.save(modelDir, train.classes(), pixelSpec, normalization, report,
                             java.util.Map.of("dataset", recipe.dataset(), "validation_fraction", recipe.validationFraction()));
-                    report = report.withModelDir(saveModel);
+                    report = report.withModelDir(modelDir);
                 }
             }
             out().println(report.summary());
@@ -281,8 +292,8 @@ public final class TrainCommand implements Callable<Integer> {
                         : "checkpoint: " + report.checkpoint() + " (continue with: train --resume "
                         + checkpoints.dir() + ")");
             }
-            if (saveModel != null && report.modelDir() != null) {
-                out().println("model: " + saveModel + " (" + SpriteTrainer.MODEL_NAME + "-"
+            if (modelDir != null && report.modelDir() != null) {
+                out().println("model: " + modelDir + " (" + SpriteTrainer.MODEL_NAME + "-"
                         + String.format(Locale.ROOT, "%04d", report.epochs())
                         + ".params, synset.txt, spritestream-input.json)");
             }
@@ -295,6 +306,17 @@ public final class TrainCommand implements Callable<Integer> {
         } finally {
             signal.close();
         }
+    }
+
+    /** Where a run reads and writes, kept in its checkpoints for a resume: absolute paths, or null. */
+    private record RunPlace(String bootstrap, String kafkaConfig, String modelDir) {}
+
+    private static String absolute(Path path) {
+        return path == null ? null : path.toAbsolutePath().normalize().toString();
+    }
+
+    private static Path pathOrNull(String path) {
+        return path == null ? null : Path.of(path);
     }
 
     private LoaderConfig threadsAndCache(LoaderConfig config) {
@@ -335,13 +357,15 @@ public final class TrainCommand implements Callable<Integer> {
         private final SpriteTrainer trainer;
         private final SpriteDataset train;
         private final Checkpoints checkpoints;
+        private final RunPlace place;
         private final List<EpochResult> history = new ArrayList<>();
         private ProgressBar bar;
         Path lastCheckpoint;
 
         ConsoleEpochs(TrainRecipe recipe, SpriteTrainer trainer, SpriteDataset train, Checkpoints checkpoints,
-                      Checkpoint resumed) {
+                      Checkpoint resumed, RunPlace place) {
             this.recipe = recipe;
+            this.place = place;
             this.trainer = trainer;
             this.train = train;
             this.checkpoints = checkpoints;
@@ -387,8 +411,8 @@ public final class TrainCommand implements Callable<Integer> {
 
         /** A checkpoint of the run as it stands: {@code epochsDone} whole epochs and {@code batchesInto} the next. */
         Path write(int epochsDone, long batchesInto) throws IOException {
-            Checkpoint checkpoint = new Checkpoint(Checkpoint.FORMAT, epochsDone, batchesInto, recipe,
-                    Checkpoint.OPTIMIZER_NOTE, train.positionAfterTaken(), history, java.time.Instant.now().toString());
+            Checkpoint checkpoint = new Checkpoint(Checkpoint.FORMAT, epochsDone, batchesInto, recipe, place.bootstrap(),
+                    place.kafkaConfig(), place.modelDir(), Checkpoint.OPTIMIZER_NOTE, train.positionAfterTaken(), history, java.time.Instant.now().toString());
             lastCheckpoint = checkpoints.write(checkpoint, trainer, train.classes(), recipe.pixels(),
                     recipe.normalization());
             return lastCheckpoint;

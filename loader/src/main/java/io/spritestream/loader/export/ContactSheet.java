@@ -201,15 +201,19 @@ public final class ContactSheet {
         }
     }
 
+    /** The ellipsis that ends a cut text: one character wide, its three dots drawn by {@link #drawText}. */
+    static final char ELLIPSIS = '\u2026';
+
     /**
-     * {@code text} if it has at most {@code maxChars} characters, else cut to them with its end
-     * written as {@code ...} (without an ellipsis when fewer than 4 fit).
+     * {@code text} if it has at most {@code maxChars} characters, else cut to them, the last one an
+     * {@link #ELLIPSIS} (one character, so a cut name keeps all the letters but one that fit;
+     * without one when fewer than 4 fit).
      */
     static String cut(String text, int maxChars) {
         if (text.length() <= maxChars) {
             return text;
         }
-        return maxChars < 4 ? text.substring(0, maxChars) : text.substring(0, maxChars - 3) + "...";
+        return maxChars < 4 ? text.substring(0, maxChars) : text.substring(0, maxChars - 1) + ELLIPSIS;
     }
 
     /** {@code text} in the built-in font at twice its size, cut to {@code maxWidth} pixels. */
@@ -225,6 +229,12 @@ public final class ContactSheet {
         int advance = 2 * (GLYPH_W + 1);
         String shown = cut(text, Math.max(0, (maxWidth + 2) / advance));
         for (int c = 0; c < shown.length(); c++) {
+            if (shown.charAt(c) == ELLIPSIS) { // three dots in one character's room: 2 pixels each, 1 apart
+                for (int dot = 0; dot < 3; dot++) {
+                    fill(image, x0 + c * advance + 3 * dot, y0 + 2 * (GLYPH_H - 1), 2, 2, argb);
+                }
+                continue;
+            }
             String glyph = PixelFont.glyph(shown.charAt(c));
             for (int gy = 0; gy < GLYPH_H; gy++) {
                 for (int gx = 0; gx < GLYPH_W; gx++) {

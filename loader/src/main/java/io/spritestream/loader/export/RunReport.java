@@ -18,13 +18,14 @@ import java.util.Map;
  * offset, reason, error). {@code startup}: seconds from the process's start to each step of its start that it reached
  * ({@code main}, {@code command}, {@code resolved}, {@code started}, {@code first_batch}, {@code last_batch}).
  */
-@JsonPropertyOrder({"samples", "batches", "epochs", "seconds", "samples_per_s", "dead_lettered",
-        "dead_letter_reasons", "dead_letters", "records_read", "dropped", "repeated", "cache_hits", "cache_misses", "cache_corrupt",
-        "dataset", "topic", "startup"})
+@JsonPropertyOrder({"samples", "batches", "epochs", "partial_epoch", "seconds", "samples_per_s", "dead_lettered",
+        "dead_letter_reasons", "dead_letters", "records_read", "dropped", "repeated", "cache_hits", "cache_misses",
+        "cache_corrupt", "dataset", "topic", "startup"})
 public record RunReport(
         @JsonProperty("samples") long samples,
         @JsonProperty("batches") long batches,
         @JsonProperty("epochs") long epochs,
+        @JsonProperty("partial_epoch") boolean partialEpoch,
         @JsonProperty("seconds") double seconds,
         @JsonProperty("samples_per_s") double samplesPerSecond,
         @JsonProperty("dead_lettered") long deadLettered,
@@ -76,7 +77,15 @@ public record RunReport(
         String cache = cacheHits + cacheMisses == 0 ? ""
                 : String.format(Locale.ROOT, "; decoded cache: %d hits, %d decoded%s", cacheHits, cacheMisses,
                         cacheCorrupt == 0 ? "" : ", " + cacheCorrupt + " damaged (decoded again)");
-        return String.format(Locale.ROOT, "delivered %d samples in %d batches over %d epoch(s) in %.2f s: %.0f samples/s; %s%s",
-                samples, batches, epochs, seconds, samplesPerSecond, dead, cache);
+        return String.format(Locale.ROOT, "delivered %d samples in %d batches over %s in %.2f s: %.0f samples/s; %s%s",
+                samples, batches, epochsText(), seconds, samplesPerSecond, dead, cache);
+    }
+
+    /** {@code 2 epoch(s)}, {@code part of an epoch}, {@code 2 epoch(s) and part of another}. */
+    private String epochsText() {
+        if (!partialEpoch) {
+            return epochs + " epoch(s)";
+        }
+        return epochs == 0 ? "part of an epoch" : epochs + " epoch(s) and part of another";
     }
 }

@@ -16,6 +16,8 @@ public final class LoaderStats {
     final AtomicLong batchesDelivered = new AtomicLong();
     final AtomicLong dropped = new AtomicLong();
     final AtomicLong epochsCompleted = new AtomicLong();
+    /** Whether batches were delivered after the last epoch's end (the run is part way into an epoch). */
+    volatile boolean partway;
     final AtomicLong repeated = new AtomicLong();
     final AtomicLong trainerWaitNanos = new AtomicLong();
     final LongAdder cacheHits = new LongAdder();
@@ -42,6 +44,11 @@ public final class LoaderStats {
     /** Samples left out of partial last batches by {@code --drop-last}. */
     public long dropped() {
         return dropped.get();
+    }
+
+    /** Whether the batches delivered last are of an epoch not completed (yet). */
+    public boolean partway() {
+        return partway;
     }
 
     public long epochsCompleted() {

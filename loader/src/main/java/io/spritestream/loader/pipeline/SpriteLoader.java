@@ -290,6 +290,7 @@ public final class SpriteLoader implements AutoCloseable {
         if (endsEpoch) {
             stats.epochsCompleted.incrementAndGet();
         }
+        stats.partway = !endsEpoch;
         run.progress().delivered(batch.epoch(), batch.position(batch.size() - 1), batch.classes(), stats.batchesDelivered(),
                 stats.samplesDelivered(), endsEpoch);
         if (endsEpoch) {
@@ -299,6 +300,7 @@ public final class SpriteLoader implements AutoCloseable {
 
     private void epochDone(int epoch) {
         stats.epochsCompleted.incrementAndGet();
+        stats.partway = false;
         run.progress().epochDone(epoch, stats.batchesDelivered(), stats.samplesDelivered());
         observers.epochEnds().accept(epoch);
     }
@@ -441,7 +443,8 @@ public final class SpriteLoader implements AutoCloseable {
             }
         }
         double s = seconds();
-        return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(), s,
+        return new RunReport(stats.samplesDelivered(), stats.batchesDelivered(), stats.epochsCompleted(),
+                stats.partway(), s,
                 s > 0 ? stats.samplesDelivered() / s : 0, stats.rejectedTotal(), reasons, stats.namedDeadLetters(),
                 stats.recordsAccounted(),
                 stats.dropped(), stats.repeated(), stats.cacheHits(), stats.cacheMisses(), stats.cacheCorrupt(),

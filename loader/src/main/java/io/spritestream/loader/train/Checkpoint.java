@@ -21,19 +21,27 @@ import java.util.List;
  * @param batchesInto    batches of the next epoch already trained on (0 at an epoch's end; more when
  *                       the run was stopped mid-epoch)
  * @param recipe         what the run is
+ * @param bootstrap      the Kafka bootstrap servers the run read from (a resume reads there unless told
+ *                       otherwise); null in checkpoints written before they were kept
+ * @param kafkaConfig    the run's {@code --kafka-config} file (absolute), or null
+ * @param modelDir       the run's {@code --save-model} folder (absolute), where a resumed run saves its
+ *                       model too; null if it had none
  * @param trainState     the training side's loader state just after the last batch trained on: a
  *                       loader resumed from it gives exactly the batches the run would have had next
  * @param history        every complete epoch's figures
  * @param optimizer      what a resume does not restore (DJL keeps Adam's moments to itself)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"format", "epochs_done", "batches_into", "recipe", "optimizer", "train_state", "history",
-        "written"})
+@JsonPropertyOrder({"format", "epochs_done", "batches_into", "recipe", "bootstrap", "kafka_config", "model_dir",
+        "optimizer", "train_state", "history", "written"})
 public record Checkpoint(
         @JsonProperty("format") int format,
         @JsonProperty("epochs_done") int epochsDone,
         @JsonProperty("batches_into") long batchesInto,
         @JsonProperty("recipe") TrainRecipe recipe,
+        @JsonProperty("bootstrap") String bootstrap,
+        @JsonProperty("kafka_config") String kafkaConfig,
+        @JsonProperty("model_dir") String modelDir,
         @JsonProperty("optimizer") String optimizer,
         @JsonProperty("train_state") LoaderState trainState,
         @JsonProperty("history") List<EpochResult> history,

@@ -354,6 +354,46 @@ class LoaderCliTest {
     }
 
     @Test
+    void anUnknownDatasetPrintsNothingBeforeItsError() {
+        CliRun r = run("load", "--bootstrap", bootstrap, "--dataset", "missing");
+
+        assertEquals(1, r.exit(), r.toString());
+        assertEquals("", r.out(), "no seed line: loading never began");
+        assertTrue(r.err().startsWith("error: unknown dataset 'missing'"), r.toString());
+    }
+
+    @Test
+    void aMistypedCommandSuggestsTheNearestCommand() {
+        assertEquals("error: unmatched argument at index 0: 'laod' (did you mean load?)", run("laod").errLines().get(0));
+        assertEquals("error: unmatched argument at index 0: 'trian' (did you mean train?)",
+                run("trian").errLines().get(0));
+        assertEquals("error: unmatched argument at index 0: 'xyzzy'", run("xyzzy").errLines().get(0),
+                "nothing near: no suggestion");
+        assertEquals("error: unmatched argument at index 0: 'prodcue' (did you mean produce?)",
+                CliRun.run(new io.spritestream.producer.cli.ProducerMain(), "prodcue").errLines().get(0));
+    }
+
+    @Test
+    void aRunStoppedPartWayThroughAnEpochSaysSo(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report.json");
+        // 200 records in batches of 32: 7 batches an epoch.
+        CliRun two = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+                "--max-batches", "2", "--quiet", "--report-json", report.toString());
+        CliRun eight = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+                "--epochs", "3", "--max-batches", "8", "--quiet");
+        CliRun whole = run("load", "--bootstrap", bootstrap, "--dataset", "cli-test", "--size", "16", "--batch", "32",
+                "--quiet");
+
+        assertTrue(two.out().contains("delivered 64 samples in 2 batches over part of an epoch in "), two.toString());
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(report.toFile());
+        assertEquals(0, json.get("epochs").asInt());
+        assertTrue(json.get("partial_epoch").asBoolean(), json.toString());
+        assertTrue(eight.out().contains("in 8 batches over 1 epoch(s) and part of another in "), eight.toString());
+        assertTrue(whole.out().contains("in 7 batches over 1 epoch(s) in "), whole.toString());
+    }
+
+    @Test
     void anUnreachableBrokerIsAOneLineErrorWithinTheConnectTimeoutOnEveryCommand(@TempDir Path dir) throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {

@@ -100,6 +100,33 @@ class SignalsTest {
     }
 
     @Test
+    void aTrainingOnANonDefaultPortStoppedBySigintResumesByItsPrintedHintAndSavesTheFinalModelInItsModelFolder(
+            @TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model");
+        Path log = dir.resolve("train.log");
+        Process train = start(log, "train", "--bootstrap", bootstrap, "--dataset", "signals", "--size", "16",
+                "--batch", "16", "--epochs", "12", "--validation-fraction", "0.25", "--seed", "5", "--quiet",
+                "--save-model", model.toString());
+        await(() -> Files.isDirectory(model.resolve("checkpoints").resolve("checkpoint-0001")), train,
+                "checkpoint after epoch 1");
+
+        signal(train, "INT");
+
+        assertTrue(train.waitFor(60, TimeUnit.SECONDS), "the training did not exit within 60 s of SIGINT");
+        String out = Files.readString(log);
+        assertEquals(130, train.exitValue(), out);
+        java.util.regex.Matcher hint = java.util.regex.Pattern.compile("\\(continue with: (train [^)]*)\\)").matcher(out);
+        assertTrue(hint.find(), out);
+
+        // This JVM has no SPRITESTREAM_BOOTSTRAP: the hint alone must lead to the broker on its port.
+        CliRun resumed = CliRun.run(new LoaderMain(), hint.group(1).split(" "));
+
+        assertEquals(0, resumed.exit(), resumed.toString());
+        assertTrue(resumed.out().contains("model: " + model + " (spritenet-0012.params"), resumed.out());
+        assertTrue(Files.isRegularFile(model.resolve("spritenet-0012.params")), "the final model is in the run's folder");
+    }
+
+    @Test
     void aLoadStoppedBySigtermFinishesItsExportReportAndStateForWhatItDelivered(@TempDir Path dir) throws Exception {
         Path state = dir.resolve("state.json");
         Path report = dir.resolve("load.json");
@@ -123,6 +150,29 @@ class SignalsTest {
         assertEquals(delivered, Files.readAllLines(export.resolve("keys.txt")).size(), "keys exported");
         assertEquals(delivered, Files.readAllLines(export.resolve("offsets.txt")).size(), "offsets exported");
         assertTrue(Files.isRegularFile(export.resolve("classes.txt")));
+    }
+
+    @Test
+    void aLoadOnANonDefaultPortStoppedBySigtermFinishesTheRunByItsPrintedHint(@TempDir Path dir) throws Exception {
+        Path state = dir.resolve("state.json");
+        Path log = dir.resolve("load.log");
+        Process load = start(log, "load", "--bootstrap", bootstrap, "--dataset", "signals", "--size", "8",
+                "--epochs", "60", "--threads", "1", "--quiet", "--save-state", state.toString());
+        await(() -> Files.isRegularFile(state), load, "a state file");
+
+        signal(load, "TERM");
+
+        assertTrue(load.waitFor(60, TimeUnit.SECONDS), "the load did not exit within 60 s of SIGTERM");
+        String out = Files.readString(log);
+        java.util.regex.Matcher hint = java.util.regex.Pattern.compile("\\(continue with: (load [^)]*)\\)").matcher(out);
+        assertTrue(hint.find(), out);
+        long delivered = JSON.readTree(state.toFile()).get("samples_delivered").asLong();
+
+        CliRun resumed = CliRun.run(new LoaderMain(), hint.group(1).split(" "));
+
+        assertEquals(0, resumed.exit(), resumed.toString());
+        assertTrue(resumed.out().contains("delivered " + (60L * 640 - delivered) + " samples"), resumed.out());
+        assertEquals(60L * 640, JSON.readTree(state.toFile()).get("samples_delivered").asLong(), "the whole run");
     }
 
     @Test

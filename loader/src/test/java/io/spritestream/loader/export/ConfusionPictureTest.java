@@ -52,7 +52,7 @@ class ConfusionPictureTest {
     @Test
     void cutTextEndsInAnEllipsisAndShortTextIsKept() {
         assertEquals("coin", ContactSheet.cut("coin", 8));
-        assertEquals("abcde...", ContactSheet.cut("abcdefghijk", 8));
+        assertEquals("abcdefg\u2026", ContactSheet.cut("abcdefghijk", 8), "every letter that fits but the last");
         assertEquals("abc", ContactSheet.cut("abcdefghijk", 3), "no room for an ellipsis");
     }
 }
