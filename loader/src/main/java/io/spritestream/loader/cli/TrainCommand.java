@@ -337,6 +337,7 @@ public final class TrainCommand implements Callable<Integer> {
         private final Checkpoints checkpoints;
         private final List<EpochResult> history = new ArrayList<>();
         private ProgressBar bar;
+        private boolean saidWhyNoValidation;
         Path lastCheckpoint;
 
         ConsoleEpochs(TrainRecipe recipe, SpriteTrainer trainer, SpriteDataset train, Checkpoints checkpoints,
@@ -374,6 +375,10 @@ public final class TrainCommand implements Callable<Integer> {
             }
             history.add(result);
             out().println(result.summary(recipe.epochs()));
+            if (result.noValidation() != null && !saidWhyNoValidation) {
+                out().println("validation: no samples (" + result.noValidation() + ")");
+                saidWhyNoValidation = true;
+            }
             out().flush();
             if (checkpoints != null) {
                 try {
