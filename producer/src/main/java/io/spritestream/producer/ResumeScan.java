@@ -116,6 +116,11 @@ final class ResumeScan {
                 }
 
                 @Override
+                public List<io.spritestream.producer.source.SkippedFile> skipped() {
+                    return source.skipped();
+                }
+
+                @Override
                 public String describe() {
                     return source.describe();
                 }

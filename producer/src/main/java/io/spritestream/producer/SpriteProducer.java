@@ -5,6 +5,7 @@ import io.spritestream.config.SettingText;
 import io.spritestream.catalog.DatasetCatalog;
 import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.kafka.KafkaSettings;
+import io.spritestream.producer.source.HeaderCheck;
 import io.spritestream.producer.source.Sprite;
 import io.spritestream.producer.source.SpriteSource;
 import io.spritestream.record.LabelRule;
@@ -61,7 +62,10 @@ public final class SpriteProducer {
     }
 
     /**
-     * Sends every sprite of {@code source} and writes the dataset manifest.
+     * Sends every sprite of {@code source} and writes the dataset manifest. Each sprite's bytes are
+     * checked cheaply ({@link HeaderCheck}: first bytes, a PNG's chunk lengths) before it is sent; one
+     * that fails is sent all the same (the loader dead-letters what it cannot decode) and listed in
+     * the result's {@link ProduceResult#suspect()}.
      *
      * @param progress told the number of records acknowledged so far (may be called from a Kafka
      *                 I/O thread); pass {@code n -> {}} for none
@@ -128,6 +132,7 @@ public final class SpriteProducer {
         AtomicReference<Exception> firstError = new AtomicReference<>();
         byte[] datasetHeader = SpriteRecords.utf8(request.dataset());
         AtomicLong sent = new AtomicLong();
+        List<SuspectRecord> suspect = new ArrayList<>(); // filled on this thread, the one forEach calls back on
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(), new StringSerializer(),
                 new ByteArraySerializer());
         SilenceWatch silence = new SilenceWatch(kafka, notices, producer, acked, failed, sent);
@@ -139,6 +144,10 @@ public final class SpriteProducer {
                     throw new org.apache.kafka.common.KafkaException("stopped sending after the first failure");
                 }
                 pace(request.ratePerSecond(), began, sent.get());
+                String problem = HeaderCheck.problem(sprite.bytes(), sprite.contentType());
+                if (problem != null) {
+                    suspect.add(new SuspectRecord(sprite.key(), problem));
+                }
                 long sentAt = System.nanoTime();
                 producer.send(toRecord(request.topic(), sprite, datasetHeader), (meta, error) -> {
                     if (error != null) {
@@ -206,7 +215,7 @@ public final class SpriteProducer {
                 count, classes, Instant.now().toString());
         run.catalog().publish(manifest);
         return new ProduceResult(manifest, acked.get(), bytes.get(), (System.nanoTime() - run.called()) / 1e9,
-                sendingSeconds);
+                sendingSeconds, source.skipped(), suspect);
     }
 
     /** The request on the topic of the version it appends to. */

@@ -15,16 +15,22 @@ import io.spritestream.catalog.DatasetManifest;
 import io.spritestream.catalog.DatasetRef;
 import io.spritestream.kafka.KafkaSettings;
 import io.spritestream.kafka.KafkaUnreachableException;
+import io.spritestream.producer.source.DirectorySource;
+import io.spritestream.producer.source.SkippedFile;
 import io.spritestream.producer.source.Sprite;
 import io.spritestream.producer.source.SyntheticSprites;
 import io.spritestream.record.ContentTypes;
 import io.spritestream.record.SpriteRecords;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +38,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.imageio.ImageIO;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -103,6 +110,30 @@ class SpriteProducerTest {
         assertEquals(300, records.size());
         assertEquals(300, result.records());
         assertEquals(300, lastProgress.get(), "progress is told every acknowledged record");
+    }
+
+    @Test
+    void suspectFilesAreSentAndTheResultNamesThemWithTheFilesSkipped(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Path pets = dir.resolve("pets");
+        for (String name : List.of("cats/c1.png", "dogs/d1.png", "dogs/cut.png")) {
+            Files.createDirectories(pets.resolve(name).getParent());
+            ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB), "png", pets.resolve(name).toFile());
+        }
+        byte[] whole = Files.readAllBytes(pets.resolve("dogs/cut.png"));
+        Files.write(pets.resolve("dogs/cut.png"), Arrays.copyOf(whole, 40));
+        Files.writeString(pets.resolve("cats/fake.png"), "not an image\n");
+        Files.writeString(pets.resolve("cats/notes.txt"), "notes\n");
+
+        ProduceResult produced = new SpriteProducer(settings).produce(new DirectorySource(pets),
+                new ProduceRequest(unique("sp-suspect"), null, 1, 0), n -> { });
+
+        assertEquals(Set.of("cats/c1.png", "cats/fake.png", "dogs/cut.png", "dogs/d1.png"),
+                keysIn(readRanges(produced.manifest())));
+        assertEquals(List.of(new SuspectRecord("cats/fake.png", "text, not a PNG"),
+                new SuspectRecord("dogs/cut.png", "a PNG cut short: no IEND after 40 bytes")), produced.suspect());
+        assertEquals(List.of(new SkippedFile("cats/notes.txt", SkippedFile.Reason.NOT_AN_IMAGE)), produced.skipped());
+        assertTrue(result.suspect().isEmpty() && result.skipped().isEmpty(), "the synthetic sprites are all whole");
     }
 
     @Test

@@ -187,7 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         SpriteSource sprites = dir != null ? new DirectorySource(dir) : synthetic.sprites(DEFAULT_SPRITES);
         if (sprites instanceof DirectorySource folder) {
-            folder.skippedWarning().ifPresent(err::println);
+            folder.skippedWarnings().forEach(err::println);
         }
         String name = dir != null ? "bench-dir" : "bench-" + synthetic.size() + "px";
         err.println("producing " + sprites.describe() + " as dataset '" + name + "' ...");

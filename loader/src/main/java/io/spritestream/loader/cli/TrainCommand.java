@@ -360,6 +360,7 @@ public final class TrainCommand implements Callable<Integer> {
         private final RunPlace place;
         private final List<EpochResult> history = new ArrayList<>();
         private ProgressBar bar;
+        private boolean saidWhyNoValidation;
         Path lastCheckpoint;
 
         ConsoleEpochs(TrainRecipe recipe, SpriteTrainer trainer, SpriteDataset train, Checkpoints checkpoints,
@@ -398,6 +399,10 @@ public final class TrainCommand implements Callable<Integer> {
             }
             history.add(result);
             out().println(result.summary(recipe.epochs()));
+            if (result.noValidation() != null && !saidWhyNoValidation) {
+                out().println("validation: no samples (" + result.noValidation() + ")");
+                saidWhyNoValidation = true;
+            }
             out().flush();
             if (checkpoints != null) {
                 try {

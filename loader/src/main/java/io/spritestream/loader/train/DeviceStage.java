@@ -146,10 +146,18 @@ final class DeviceStage implements AutoCloseable {
             ended.clear();
             SpriteBatch sprites = source.next(ended::add);
             int epoch = sprites == null ? Integer.MAX_VALUE : sprites.epoch();
-            for (int e : ended) {
-                if (e < epoch) {
-                    deviceToTrainer.put(new EpochEnd(e));
+            try {
+                for (int e : ended) {
+                    if (e < epoch) {
+                        deviceToTrainer.put(new EpochEnd(e));
+                    }
                 }
+            } catch (InterruptedException e) {
+                // Stopped while the queue was full (a short last epoch read ahead into the next): the batch is ours.
+                if (sprites != null) {
+                    sprites.close();
+                }
+                throw e;
             }
             if (sprites == null) {
                 deviceToTrainer.put(new End());

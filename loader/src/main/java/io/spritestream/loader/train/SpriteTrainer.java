@@ -151,7 +151,8 @@ public final class SpriteTrainer implements AutoCloseable {
         Map<String, Long> deadLetters = Map.copyOf(reporter.deadLetters);
         return new TrainingReport(history.size(), last == null ? 0 : last.trainAccuracy(),
                 last == null ? null : last.validationAccuracy(), last == null ? 0 : last.trainLoss(),
-                last == null ? null : last.validationLoss(), trainSeconds > 0 ? trainSamples / trainSeconds : 0,
+                last == null ? null : last.validationLoss(), last == null ? null : last.noValidation(),
+                trainSeconds > 0 ? trainSamples / trainSeconds : 0,
                 waitRatio, seconds, trainSamples, validationSamples,
                 deadLetters.values().stream().mapToLong(Long::longValue).sum(), deadLetters, DeviceChoice.name(device),
                 dataset, train.classes(),
@@ -216,6 +217,21 @@ public final class SpriteTrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Why a validation pass had no sample: every record it held out is a dead letter, or the split
+     * held no key out (a small dataset, a small fraction) of the version's {@code records}.
+     */
+    static String whyNoValidationSamples(PassStats pass, double validationFraction, long records) {
+        long deadLetters = pass.rejected().values().stream().mapToLong(Long::longValue).sum();
+        if (deadLetters > 0) {
+            return "the validation side's " + deadLetters + (deadLetters == 1 ? " record is a dead letter"
+                    : " records are all dead letters") + " (" + String.join(", ", new java.util.TreeMap<>(pass.rejected())
+                    .entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList()) + ")";
+        }
+        return "the validation side of the split is empty: --validation-fraction " + validationFraction + " of "
+                + records + (records == 1 ? " record" : " records") + " held out none";
+    }
+
     /** Turns DJL's epoch events into {@link EpochResult}s; runs after {@link EvaluatorTrainingListener}. */
     private final class EpochReporter extends TrainingListenerAdapter {
 
@@ -269,16 +285,21 @@ public final class SpriteTrainer implements AutoCloseable {
             if (validationPass != null) {
                 validationPass.rejected().forEach((reason, n) -> deadLetters.merge(reason, n, Long::sum));
             }
+            // Without a validation sample DJL's evaluators divide 0 by 0: the values are null, and why is said.
+            boolean validated = validationPass != null && validationPass.samples() > 0;
             EpochResult result = new EpochResult(epoch,
                     latest.get("train_loss"),
                     latest.get("train_" + accuracy.getName()),
-                    validationPass == null ? null : (double) latest.get("validate_loss"),
-                    validationPass == null ? null : (double) latest.get("validate_" + accuracy.getName()),
+                    validated ? (double) latest.get("validate_loss") : null,
+                    validated ? (double) latest.get("validate_" + accuracy.getName()) : null,
                     trainPass.samples(),
                     validationPass == null ? 0 : validationPass.samples(),
                     wall / 1e9,
                     trainPass.samplesPerSecond(),
-                    wall > 0 ? (double) waited / wall : 0);
+                    wall > 0 ? (double) waited / wall : 0,
+                    validationPass == null || validated ? null : whyNoValidationSamples(validationPass,
+                            validation.keySplit() == null ? 0 : validation.keySplit().validationFraction(),
+                            validation.source().records()));
             history.add(result);
             observer.epochFinished(result);
             if (epoch < epochs) {

@@ -20,18 +20,21 @@ import java.util.Locale;
  * {@code dead_letter_reasons}: the records of the epochs this run trained and validated on that were
  * dead letters instead of samples (a record without a label, with a label the version's class list
  * lacks, or that does not decode), counted once per epoch, as {@code load}'s report counts them.
+ * {@code validation_accuracy} and {@code validation_loss} are null (never NaN) when the last epoch had
+ * no validation samples; {@code no_validation} then says why.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonPropertyOrder({"epochs", "train_accuracy", "validation_accuracy", "train_loss", "validation_loss",
-        "samples_per_s", "trainer_wait_ratio", "seconds", "train_samples", "validation_samples", "device",
+        "no_validation", "samples_per_s", "trainer_wait_ratio", "seconds", "train_samples", "validation_samples", "device",
         "dead_lettered", "dead_letter_reasons", "dataset", "classes", "model_dir", "stopped", "checkpoint", "startup",
         "history"})
 public record TrainingReport(
         @JsonProperty("epochs") int epochs,
         @JsonProperty("train_accuracy") double trainAccuracy,
-        @JsonProperty("validation_accuracy") Double validationAccuracy,
+        @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("validation_accuracy") Double validationAccuracy,
         @JsonProperty("train_loss") double trainLoss,
-        @JsonProperty("validation_loss") Double validationLoss,
+        @JsonInclude(JsonInclude.Include.ALWAYS) @JsonProperty("validation_loss") Double validationLoss,
+        @JsonProperty("no_validation") String noValidation,
         @JsonProperty("samples_per_s") double samplesPerSecond,
         @JsonProperty("trainer_wait_ratio") double trainerWaitRatio,
         @JsonProperty("seconds") double seconds,
@@ -58,14 +61,14 @@ public record TrainingReport(
 
     /** The same report, naming the folder the model was saved to. */
     public TrainingReport withModelDir(Path dir) {
-        return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
+        return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss, noValidation,
                 samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, deadLettered,
                 deadLetterReasons, device, dataset, classes, dir.toString(), stopped, checkpoint, startup, history);
     }
 
     /** The same report, naming the last checkpoint written. */
     public TrainingReport withCheckpoint(Path dir) {
-        return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss,
+        return new TrainingReport(epochs, trainAccuracy, validationAccuracy, trainLoss, validationLoss, noValidation,
                 samplesPerSecond, trainerWaitRatio, seconds, trainSamples, validationSamples, deadLettered,
                 deadLetterReasons, device, dataset, classes, modelDir, stopped, dir == null ? null : dir.toString(), startup,
                 history);
@@ -102,7 +105,7 @@ public record TrainingReport(
             return String.format(Locale.ROOT, "trained no whole epoch in %.1f s%s", seconds,
                     stopped == null ? "" : " (" + stopped + ")");
         }
-        String validation = validationAccuracy == null ? "no validation"
+        String validation = validationAccuracy == null ? (noValidation == null ? "no validation" : "no validation samples")
                 : String.format(Locale.ROOT, "validation accuracy %.3f", validationAccuracy);
         return String.format(Locale.ROOT,
                 "trained %d epoch(s) in %.1f s: train accuracy %.3f, %s; %.0f samples/s, trainer wait %.1f%%%s",

@@ -536,6 +536,31 @@ class LoaderCliTest {
     }
 
     @Test
+    void anEmptyValidationSideIsSaidPlainlyAndReportedAsNullNotNaN(@TempDir Path dir) throws Exception {
+        // Of these 8 keys none hashes below 0.1 (the lowest is at 0.116): the default split holds none out.
+        Datasets.synthetic(KafkaSettings.of(bootstrap), "tiny-split", 8, 2, 16, 1);
+        Path report = dir.resolve("train.json");
+
+        CliRun r = run("train", "--bootstrap", bootstrap, "--dataset", "tiny-split", "--size", "16", "--batch", "4",
+                "--epochs", "2", "--quiet", "--report-json", report.toString());
+
+        assertEquals(0, r.exit(), r.toString());
+        assertFalse(r.out().contains("NaN"), r.out());
+        assertTrue(r.out().contains("epoch 1/2  train loss") && r.out().contains("validation: no samples  "), r.out());
+        String why = "the validation side of the split is empty: --validation-fraction 0.1 of 8 records held out none";
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("validation:")).count(), "said once: " + r.out());
+        assertTrue(r.out().contains("\nvalidation: no samples (" + why + ")\n"), r.out());
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertTrue(json.get("validation_accuracy").isNull() && json.get("validation_loss").isNull(), json.toString());
+        assertEquals(why, json.get("no_validation").asText());
+        for (JsonNode epoch : json.get("history")) {
+            assertTrue(epoch.get("validation_accuracy").isNull() && epoch.get("validation_loss").isNull(), epoch.toString());
+            assertEquals(0, epoch.get("validation_samples").asLong());
+            assertEquals(8, epoch.get("train_samples").asLong());
+        }
+    }
+
+    @Test
     void trainRefusesBadOptionsWithExitCode2() {
         CliRun fraction = run("train", "--bootstrap", bootstrap, "--dataset", "cli-test", "--validation-fraction", "1.5");
         assertEquals(2, fraction.exit());

@@ -82,7 +82,7 @@ public final class ProduceCommand implements Callable<Integer> {
             + "it has and exit 0 (a seed job that can run again without adding a version).")
     boolean ifAbsent;
 
-    @Option(names = "--quiet", description = "No progress bar.")
+    @Option(names = "--quiet", description = "No progress bar (warnings are still printed).")
     boolean quiet;
 
     static final class SourceOptions {
@@ -99,7 +99,8 @@ public final class ProduceCommand implements Callable<Integer> {
     static final class DirOptions {
         @Option(names = "--dir", required = true, paramLabel = "PATH",
                 description = "A folder of images: PATH/<label>/.../<file>; images directly in PATH are skipped "
-                        + "(with a warning) unless --root-label is given.")
+                        + "unless --root-label is given. Every file skipped, and every file sent whose first bytes "
+                        + "are not the image its extension says or a PNG cut short, is named in a warning at the end.")
         Path dir;
 
         @Option(names = "--root-label", paramLabel = "NAME",
@@ -152,6 +153,7 @@ public final class ProduceCommand implements Callable<Integer> {
         }
         spec.commandLine().getOut().println(result.summary());
         spec.commandLine().getOut().flush();
+        warnAboutSkippedAndSuspect(sprites, result);
         return 0;
     }
 
@@ -163,18 +165,20 @@ public final class ProduceCommand implements Callable<Integer> {
         return new DatasetCatalog(settings).find(DatasetRef.parse(dataset));
     }
 
-    private void warnAboutSkipped(DirectorySource folder) {
-        folder.skippedWarning().ifPresent(line -> {
-            spec.commandLine().getErr().println(line);
-            spec.commandLine().getErr().flush();
-        });
+    /** Warnings, not progress: printed with --quiet too, after the summary, where the progress bar cannot hide them. */
+    private void warnAboutSkippedAndSuspect(SpriteSource sprites, ProduceResult result) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        if (sprites instanceof DirectorySource folder) {
+            lines.addAll(folder.skippedWarnings());
+        }
+        result.suspectWarning().ifPresent(lines::add);
+        lines.forEach(spec.commandLine().getErr()::println);
+        spec.commandLine().getErr().flush();
     }
 
     private SpriteSource openSource() throws java.io.IOException {
         if (source.dir != null) {
-            DirectorySource folder = new DirectorySource(source.dir.dir, source.dir.rootLabel);
-            warnAboutSkipped(folder);
-            return folder;
+            return new DirectorySource(source.dir.dir, source.dir.rootLabel);
         }
         if (source.synthetic != null) {
             return source.synthetic.sprites(0);

@@ -24,18 +24,19 @@ import java.util.function.Consumer;
  * <p>The folder is scanned once, at construction, so {@link #size()} and {@link #classes()} are
  * known before streaming. {@link #forEach} then reads each file's bytes, untouched, in the sorted
  * order of the relative paths (with {@code '/'} separators on every OS); the relative path is the
- * key. Hidden files and folders (names starting with {@code '.'}) are skipped, as are files of
- * other types; symbolic links are followed. Images lying directly in the root (outside any label
- * folder) are skipped and listed by {@link #skippedAtRoot()}, unless a root label is given: then
- * they are that class. A label folder whose name is no class name ({@link LabelRule}) fails the
- * scan, naming it. Not thread-safe: one caller at a time.
+ * key. Hidden files and folders (names starting with {@code '.'}; a hidden folder is not walked)
+ * are skipped, as are files of other types; symbolic links are followed. Images lying directly in
+ * the root (outside any label folder) are skipped, unless a root label is given: then they are that
+ * class. Every file skipped is listed by {@link #skipped()} and counted and named by
+ * {@link #skippedWarnings()}. A label folder whose name is no class name ({@link LabelRule}) fails
+ * the scan, naming it. Not thread-safe: one caller at a time.
  */
 public final class DirectorySource implements SpriteSource {
 
     private final Path root;
     private final List<Entry> entries;
     private final List<String> classes;
-    private final List<String> skippedAtRoot;
+    private final List<SkippedFile> skipped;
 
     /** One image file: where it is, its key (relative path), its label and its media type. */
     private record Entry(Path file, String key, String label, String contentType) {}
@@ -71,14 +72,18 @@ public final class DirectorySource implements SpriteSource {
             throw new IllegalArgumentException("image folder " + root + " is not a directory");
         }
         this.root = root;
-        List<String> atRoot = new ArrayList<>();
-        this.entries = Collections.unmodifiableList(scan(root, rootLabel, atRoot));
-        this.skippedAtRoot = List.copyOf(atRoot);
+        List<SkippedFile> left = new ArrayList<>();
+        this.entries = Collections.unmodifiableList(scan(root, rootLabel, left));
+        this.skipped = List.copyOf(left);
         if (entries.isEmpty()) {
+            List<String> atRoot = skippedAtRoot();
+            List<String> notImages = skippedPaths(SkippedFile.Reason.NOT_AN_IMAGE);
             throw new IllegalArgumentException("image folder " + root
                     + " holds no images (.png, .jpg, .jpeg, .bmp, .webp) in its label folders root/<label>/..."
                     + (atRoot.isEmpty() ? "" : "; the " + atRoot.size() + " lying directly in it (" + atRoot.get(0)
-                    + (atRoot.size() > 1 ? ", ..." : "") + ") need a class: --root-label NAME"));
+                    + (atRoot.size() > 1 ? ", ..." : "") + ") need a class: --root-label NAME")
+                    + (notImages.isEmpty() ? "" : "; it holds " + count(notImages.size(), "file") + " of other types ("
+                    + SkippedFile.firstNames(notImages) + ")"));
         }
         TreeSet<String> labels = new TreeSet<>();
         for (Entry entry : entries) {
@@ -102,26 +107,31 @@ public final class DirectorySource implements SpriteSource {
         }
     }
 
-    private static List<Entry> scan(Path root, String rootLabel, List<String> skippedAtRoot) {
+    private static List<Entry> scan(Path root, String rootLabel, List<SkippedFile> skipped) {
         List<Entry> found = new ArrayList<>();
         try {
             Files.walkFileTree(root, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE,
                     new SimpleFileVisitor<>() {
                         @Override
                         public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                            return !dir.equals(root) && isHidden(dir) ? FileVisitResult.SKIP_SUBTREE
-                                    : FileVisitResult.CONTINUE;
+                            if (!dir.equals(root) && isHidden(dir)) {
+                                skipped.add(new SkippedFile(key(root, dir) + "/", SkippedFile.Reason.HIDDEN));
+                                return FileVisitResult.SKIP_SUBTREE;
+                            }
+                            return FileVisitResult.CONTINUE;
                         }
 
                         @Override
                         public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                             String contentType = ContentTypes.forFileName(file.getFileName().toString());
-                            if (attrs.isRegularFile() && !isHidden(file) && contentType != null) {
-                                if (rootLabel == null && root.relativize(file).getNameCount() < 2) {
-                                    skippedAtRoot.add(file.getFileName().toString());
-                                } else {
-                                    found.add(entry(root, file, contentType, rootLabel));
-                                }
+                            if (isHidden(file)) {
+                                skipped.add(new SkippedFile(key(root, file), SkippedFile.Reason.HIDDEN));
+                            } else if (!attrs.isRegularFile() || contentType == null) {
+                                skipped.add(new SkippedFile(key(root, file), SkippedFile.Reason.NOT_AN_IMAGE));
+                            } else if (rootLabel == null && root.relativize(file).getNameCount() < 2) {
+                                skipped.add(new SkippedFile(key(root, file), SkippedFile.Reason.OUTSIDE_A_LABEL_FOLDER));
+                            } else {
+                                found.add(entry(root, file, contentType, rootLabel));
                             }
                             return FileVisitResult.CONTINUE;
                         }
@@ -130,21 +140,26 @@ public final class DirectorySource implements SpriteSource {
             throw new UncheckedIOException("cannot scan image folder " + root + ": " + e.getMessage(), e);
         }
         found.sort((a, b) -> a.key().compareTo(b.key()));
-        Collections.sort(skippedAtRoot);
+        skipped.sort((a, b) -> a.path().compareTo(b.path()));
         return found;
     }
 
     private static Entry entry(Path root, Path file, String contentType, String rootLabel) {
         Path relative = root.relativize(file);
         String label = relative.getNameCount() < 2 ? rootLabel : relative.getName(0).toString();
+        return new Entry(file, key(root, file), label, contentType);
+    }
+
+    /** The path relative to {@code root}, with {@code '/'} separators on every OS. */
+    private static String key(Path root, Path file) {
         StringBuilder key = new StringBuilder();
-        for (Path name : relative) {
+        for (Path name : root.relativize(file)) {
             if (key.length() > 0) {
                 key.append('/');
             }
             key.append(name);
         }
-        return new Entry(file, key.toString(), label, contentType);
+        return key.toString();
     }
 
     private static boolean isHidden(Path path) {
@@ -157,26 +172,58 @@ public final class DirectorySource implements SpriteSource {
         return entries.size();
     }
 
+    /** Every file (and hidden folder) found and not sent, with why, sorted by path; empty if none. */
+    @Override
+    public List<SkippedFile> skipped() {
+        return skipped;
+    }
+
     /**
      * The names of the images lying directly in the root that were skipped (no root label was
      * given), sorted; empty if none.
      */
     public List<String> skippedAtRoot() {
-        return skippedAtRoot;
+        return skippedPaths(SkippedFile.Reason.OUTSIDE_A_LABEL_FOLDER);
+    }
+
+    private List<String> skippedPaths(SkippedFile.Reason reason) {
+        return skipped.stream().filter(f -> f.reason() == reason).map(SkippedFile::path).toList();
     }
 
     /**
-     * The one-line warning about the skipped images lying directly in the root, naming up to three,
-     * or empty if none was skipped.
+     * One warning line per reason files were skipped, each counting them and naming the first few
+     * ({@code warning: skipped 1 file that is not an image (.png, .jpg, .jpeg, .bmp, .webp):
+     * cat/notes.txt}); empty if none was.
      */
-    public java.util.Optional<String> skippedWarning() {
-        if (skippedAtRoot.isEmpty()) {
-            return java.util.Optional.empty();
+    public List<String> skippedWarnings() {
+        List<String> lines = new ArrayList<>();
+        List<String> notImages = skippedPaths(SkippedFile.Reason.NOT_AN_IMAGE);
+        if (!notImages.isEmpty()) {
+            lines.add("warning: skipped " + count(notImages.size(), "file")
+                    + (notImages.size() == 1 ? " that is not an image" : " that are not images")
+                    + " (.png, .jpg, .jpeg, .bmp, .webp): " + SkippedFile.firstNames(notImages));
         }
-        int n = skippedAtRoot.size();
-        String names = String.join(", ", skippedAtRoot.subList(0, Math.min(3, n))) + (n > 3 ? ", ..." : "");
-        return java.util.Optional.of("warning: skipped " + n + (n == 1 ? " image" : " images") + " lying directly in "
-                + root + " outside a label folder (" + names + "); --root-label NAME takes them as class NAME");
+        List<String> hidden = skippedPaths(SkippedFile.Reason.HIDDEN);
+        if (!hidden.isEmpty()) {
+            boolean folders = hidden.stream().anyMatch(p -> p.endsWith("/"));
+            boolean files = hidden.stream().anyMatch(p -> !p.endsWith("/"));
+            String what = folders && files ? hidden.size() + " hidden files and folders"
+                    : count(hidden.size(), folders ? "hidden folder" : "hidden file");
+            lines.add("warning: skipped " + what + " (names starting with '.'): "
+                    + SkippedFile.firstNames(hidden));
+        }
+        List<String> atRoot = skippedAtRoot();
+        if (!atRoot.isEmpty()) {
+            int n = atRoot.size();
+            String names = String.join(", ", atRoot.subList(0, Math.min(3, n))) + (n > 3 ? ", ..." : "");
+            lines.add("warning: skipped " + n + (n == 1 ? " image" : " images") + " lying directly in " + root
+                    + " outside a label folder (" + names + "); --root-label NAME takes them as class NAME");
+        }
+        return lines;
+    }
+
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 
     /** The label folders that hold at least one image (and the root label, if it took any), sorted. */

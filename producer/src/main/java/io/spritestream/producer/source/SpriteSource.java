@@ -22,6 +22,14 @@ public interface SpriteSource {
     /** Hands every sprite to {@code sink}, in order. */
     void forEach(Consumer<Sprite> sink) throws IOException;
 
+    /**
+     * What the source found and does not hand out (a folder's notes, hidden files, ...), with why;
+     * empty unless the source skips files.
+     */
+    default List<SkippedFile> skipped() {
+        return List.of();
+    }
+
     /** A short description for progress bars and logs, e.g. {@code synthetic 20000x32px}. */
     String describe();
 }

@@ -251,6 +251,43 @@ class ProduceCommandTest {
     }
 
     /** A game's unit folder: two classes in folders and two stray files directly in it. */
+    @Test
+    void aFolderWithANoteATextFileNamedPngAndACutPngIsProducedNamingAllThreeAtTheEnd(EmbeddedKafka kafka)
+            throws IOException {
+        Path pets = petFolderWithBadFiles(dir.resolve("pets"));
+        String dataset = unique("cli-suspect");
+
+        CliRun run = run("produce", "--dataset", dataset, "--dir", pets.toString(), "--bootstrap",
+                kafka.bootstrapServers(), "--quiet");
+
+        assertEquals(0, run.exit(), run.toString());
+        assertTrue(run.out().startsWith("produced 5 records "), run.toString());
+        long cut = java.nio.file.Files.size(pets.resolve("dogs/cut.png"));
+        assertEquals(List.of(
+                "warning: skipped 1 file that is not an image (.png, .jpg, .jpeg, .bmp, .webp): cats/notes.txt",
+                "warning: 2 suspect files sent (the loader dead-letters what it cannot decode): cats/fake.png "
+                        + "(text, not a PNG), dogs/cut.png (a PNG cut short: no IEND after " + cut + " bytes)"),
+                run.errLines());
+        var manifest = new io.spritestream.catalog.DatasetCatalog(io.spritestream.kafka.KafkaSettings.of(
+                kafka.bootstrapServers())).resolve(io.spritestream.catalog.DatasetRef.parse(dataset));
+        assertEquals(5, manifest.count(), "the three good images and the two suspect ones");
+    }
+
+    /** cats/: two good PNGs, notes.txt, fake.png (text); dogs/: one good PNG and cut.png (a PNG without its end). */
+    static Path petFolderWithBadFiles(Path pets) throws IOException {
+        for (String name : List.of("cats/c1.png", "cats/c2.png", "dogs/d1.png", "dogs/cut.png")) {
+            Path file = pets.resolve(name);
+            java.nio.file.Files.createDirectories(file.getParent());
+            ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_ARGB), "png", file.toFile());
+        }
+        Path cut = pets.resolve("dogs/cut.png");
+        byte[] whole = java.nio.file.Files.readAllBytes(cut);
+        java.nio.file.Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        java.nio.file.Files.writeString(pets.resolve("cats/notes.txt"), "cats from the 2019 set\n");
+        java.nio.file.Files.writeString(pets.resolve("cats/fake.png"), "not an image, just a name\n");
+        return pets;
+    }
+
     private Path unitFolder() throws IOException {
         Path units = dir.resolve("units");
         for (String name : List.of("archer/a1.png", "archer/a2.png", "knight/k1.png", "map.png", "title.png")) {

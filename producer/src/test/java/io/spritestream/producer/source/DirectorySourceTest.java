@@ -77,6 +77,47 @@ class DirectorySourceTest {
     }
 
     @Test
+    void everySkippedFileIsListedWithItsReasonAndCountedAndNamedInAWarning() throws IOException {
+        file("cat/a.png");
+        file("cat/.thumb.png");
+        file(".git/objects/x.png");
+        file(".git/objects/y.png");
+        file("cat/notes.txt");
+        file("cat/a.png.bak");
+        file("README.md");
+        file("stray.png");
+
+        DirectorySource source = new DirectorySource(root);
+
+        assertEquals(List.of(
+                new SkippedFile(".git/", SkippedFile.Reason.HIDDEN),
+                new SkippedFile("README.md", SkippedFile.Reason.NOT_AN_IMAGE),
+                new SkippedFile("cat/.thumb.png", SkippedFile.Reason.HIDDEN),
+                new SkippedFile("cat/a.png.bak", SkippedFile.Reason.NOT_AN_IMAGE),
+                new SkippedFile("cat/notes.txt", SkippedFile.Reason.NOT_AN_IMAGE),
+                new SkippedFile("stray.png", SkippedFile.Reason.OUTSIDE_A_LABEL_FOLDER)), source.skipped());
+        assertEquals(List.of(
+                "warning: skipped 3 files that are not images (.png, .jpg, .jpeg, .bmp, .webp): README.md, "
+                        + "cat/a.png.bak, cat/notes.txt",
+                "warning: skipped 2 hidden files and folders (names starting with '.'): .git/, cat/.thumb.png",
+                "warning: skipped 1 image lying directly in " + root + " outside a label folder (stray.png); "
+                        + "--root-label NAME takes them as class NAME"), source.skippedWarnings());
+    }
+
+    @Test
+    void aWarningNamesTheFirstFiveSkippedFilesAndCountsTheRest() throws IOException {
+        file("cat/a.png");
+        for (int i = 1; i <= 7; i++) {
+            file("cat/notes" + i + ".txt");
+        }
+
+        List<String> warnings = new DirectorySource(root).skippedWarnings();
+
+        assertEquals(List.of("warning: skipped 7 files that are not images (.png, .jpg, .jpeg, .bmp, .webp): "
+                + "cat/notes1.txt, cat/notes2.txt, cat/notes3.txt, cat/notes4.txt, cat/notes5.txt and 2 more"), warnings);
+    }
+
+    @Test
     void streamingTwiceGivesTheSameSpritesInTheSameOrder() throws IOException {
         for (int i = 0; i < 20; i++) {
             file("class" + (i % 3) + "/img" + i + ".png");
@@ -104,8 +145,8 @@ class DirectorySourceTest {
         assertEquals(1, source.size());
         assertEquals(List.of("cat"), source.classes());
         assertEquals(List.of("portrait.jpg", "stray.png"), source.skippedAtRoot());
-        assertEquals("warning: skipped 2 images lying directly in " + root + " outside a label folder "
-                + "(portrait.jpg, stray.png); --root-label NAME takes them as class NAME", source.skippedWarning().get());
+        assertEquals(List.of("warning: skipped 2 images lying directly in " + root + " outside a label folder "
+                + "(portrait.jpg, stray.png); --root-label NAME takes them as class NAME"), source.skippedWarnings());
     }
 
     @Test
@@ -120,7 +161,7 @@ class DirectorySourceTest {
         assertEquals(List.of("cat", "unsorted"), sprites.stream().map(Sprite::label).toList());
         assertEquals(List.of("cat", "unsorted"), source.classes());
         assertEquals(List.of(), source.skippedAtRoot());
-        assertTrue(source.skippedWarning().isEmpty());
+        assertEquals(List.of(), source.skippedWarnings());
     }
 
     @Test
@@ -160,6 +201,7 @@ class DirectorySourceTest {
         String message = assertThrows(IllegalArgumentException.class, () -> new DirectorySource(root)).getMessage();
 
         assertTrue(message.contains("holds no images"), message);
+        assertTrue(message.endsWith("; it holds 1 file of other types (cat/notes.txt)"), message);
     }
 
     @Test
