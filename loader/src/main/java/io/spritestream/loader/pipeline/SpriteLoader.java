@@ -23,6 +23,7 @@ import io.spritestream.loader.replay.OrderSpec;
 import io.spritestream.loader.replay.RunProgress;
 import io.spritestream.loader.tensor.SlabViews;
 import java.time.Duration;
+import java.util.function.IntConsumer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -216,7 +217,7 @@ public final class SpriteLoader implements AutoCloseable {
      * @throws IllegalStateException (or the original unchecked exception) if the pipeline failed
      */
     public SpriteBatch next() throws InterruptedException {
-        return next(true);
+        return next(true, null);
     }
 
     /**
@@ -225,16 +226,27 @@ public final class SpriteLoader implements AutoCloseable {
      * {@link #trainerWaited}.
      */
     public SpriteBatch nextForStage() throws InterruptedException {
-        return next(false);
+        return next(false, null);
+    }
+
+    /**
+     * {@link #nextForStage()}, telling {@code endedWithoutBatch} at once, on this thread and while
+     * the call still waits, of each epoch that ended without a batch of its own (every record of it
+     * a dead letter, or a rank's empty share): its end need not wait for the next batch, which may be
+     * epochs away (or, for a validation side of dead letters only, every pass of the run away). The
+     * run's epoch-end observers are told too, as always.
+     */
+    public SpriteBatch nextForStage(IntConsumer endedWithoutBatch) throws InterruptedException {
+        return next(false, endedWithoutBatch);
     }
 
     /** Whether a batch was handed to the trainer yet (read and written by the trainer's thread). */
     private boolean delivered;
 
-    private SpriteBatch next(boolean trainersWait) throws InterruptedException {
+    private SpriteBatch next(boolean trainersWait, IntConsumer endedWithoutBatch) throws InterruptedException {
         long began = System.nanoTime();
         ready.trainerAsks(began);
-        ToTrainer.Assembled got = nextAssembled();
+        ToTrainer.Assembled got = nextAssembled(endedWithoutBatch);
         ready.trainerGot(System.nanoTime());
         if (got == null) {
             return null;
@@ -252,7 +264,7 @@ public final class SpriteLoader implements AutoCloseable {
     }
 
     /** The next batch the assembler made, with the progress and stats brought up to it; null at the end. */
-    private ToTrainer.Assembled nextAssembled() throws InterruptedException {
+    private ToTrainer.Assembled nextAssembled(IntConsumer endedWithoutBatch) throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("loader is closed");
         }
@@ -269,6 +281,9 @@ public final class SpriteLoader implements AutoCloseable {
             } else if (item instanceof ToTrainer.EpochDone done) {
                 stats.dropped.set(done.dropped());
                 epochDone(done.epoch());
+                if (endedWithoutBatch != null) {
+                    endedWithoutBatch.accept(done.epoch());
+                }
             } else if (item instanceof ToTrainer.Failed failed) {
                 finished = true;
                 throw failed.error();

@@ -63,6 +63,8 @@ final class DeviceStage implements AutoCloseable {
     private volatile long expectedEpochSamples;
     private volatile boolean stopping;
     private int currentEpoch = -1;
+    /** The last epoch whose end went to the trainer while the source waited ({@link #endedWithoutBatch}). */
+    private int lastEnded = -1;
 
 
     /** Where the stage takes batches from: a {@link SpriteLoader}, in order. */
@@ -72,6 +74,15 @@ final class DeviceStage implements AutoCloseable {
          * each epoch whose every batch has been handed out by this call or before it.
          */
         SpriteBatch next(IntConsumer ended) throws InterruptedException;
+
+        /**
+         * {@link #next(IntConsumer)}, telling {@code endedWithoutBatch} at once, while the call still
+         * waits, of each epoch that ended without a batch of its own (it is told to {@code ended} too,
+         * or not); by default none is.
+         */
+        default SpriteBatch next(IntConsumer ended, IntConsumer endedWithoutBatch) throws InterruptedException {
+            return next(ended);
+        }
 
         /** A batch's bytes took {@code nanos} to reach the device (zero-copy on the CPU: about 0). */
         default void copiedToDevice(long nanos) {
@@ -85,7 +96,12 @@ final class DeviceStage implements AutoCloseable {
             return new Source() {
                 @Override
                 public SpriteBatch next(IntConsumer ended) throws InterruptedException {
-                    SpriteBatch batch = loader.nextForStage();
+                    return next(ended, e -> { });
+                }
+
+                @Override
+                public SpriteBatch next(IntConsumer ended, IntConsumer endedWithoutBatch) throws InterruptedException {
+                    SpriteBatch batch = loader.nextForStage(endedWithoutBatch);
                     for (Integer e = ends.poll(); e != null; e = ends.poll()) {
                         ended.accept(e);
                     }
@@ -144,10 +160,13 @@ final class DeviceStage implements AutoCloseable {
         List<Integer> ended = new ArrayList<>();
         while (true) {
             ended.clear();
-            SpriteBatch sprites = source.next(ended::add);
+            SpriteBatch sprites = source.next(ended::add, this::endedWithoutBatch);
             int epoch = sprites == null ? Integer.MAX_VALUE : sprites.epoch();
             try {
                 for (int e : ended) {
+                    if (e <= lastEnded) {
+                        continue; // handed on at once, while the source waited
+                    }
                     if (e < epoch) {
                         deviceToTrainer.put(new EpochEnd(e));
                     }
@@ -171,10 +190,27 @@ final class DeviceStage implements AutoCloseable {
                 throw e;
             }
             for (int e : ended) {
-                if (e >= epoch) {
+                if (e >= epoch && e > lastEnded) {
                     deviceToTrainer.put(new EpochEnd(e));
                 }
             }
+        }
+    }
+
+    /**
+     * An epoch ended without a batch of its own while the source waits for the next one (which may
+     * be epochs away): its end goes to the trainer now, after every batch put before it. The stage's
+     * thread, inside {@link Source#next}.
+     */
+    private void endedWithoutBatch(int e) {
+        if (e <= lastEnded) {
+            return;
+        }
+        try {
+            deviceToTrainer.put(new EpochEnd(e));
+            lastEnded = e;
+        } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt(); // the source's next wait throws: the stage stops
         }
     }
 

@@ -116,6 +116,48 @@ class DeviceStageTest {
     }
 
     @Test
+    void anEpochWithoutABatchEndsWhileTheSourceStillWaitsForTheNextBatch() throws Exception {
+        // Epoch 0: one batch, which ends it; epoch 1 has none (every record a dead letter) and the
+        // next batch is far away: the source tells of epoch 1 at once and goes on waiting.
+        java.util.concurrent.CountDownLatch farAway = new java.util.concurrent.CountDownLatch(1);
+        AtomicInteger call = new AtomicInteger();
+        DeviceStage.Source source = new DeviceStage.Source() {
+            @Override
+            public SpriteBatch next(java.util.function.IntConsumer ended) {
+                throw new AssertionError("the stage asks with both consumers");
+            }
+
+            @Override
+            public SpriteBatch next(java.util.function.IntConsumer ended, java.util.function.IntConsumer endedWithoutBatch)
+                    throws InterruptedException {
+                switch (call.getAndIncrement()) {
+                    case 0:
+                        ended.accept(0);
+                        return batches.next(0);
+                    case 1:
+                        endedWithoutBatch.accept(1);
+                        ended.accept(1); // told the usual way as well: handed on once
+                        farAway.await();
+                        return null;
+                    default:
+                        return null;
+                }
+            }
+        };
+        try (DeviceStage stage = new DeviceStage(source, device, PixelNormalization.scaleOnly(), 8, 0)) {
+            stage.start();
+            try (StreamBatch batch = assertInstanceOf(DeviceStage.Prepared.class, take(stage)).batch()) {
+                assertEquals(0, batch.epoch());
+            }
+            assertEquals(0, assertInstanceOf(DeviceStage.EpochEnd.class, take(stage)).epoch());
+            assertEquals(1, assertInstanceOf(DeviceStage.EpochEnd.class, take(stage)).epoch(),
+                    "epoch 1's end, while the source still waits");
+            farAway.countDown();
+            assertInstanceOf(DeviceStage.End.class, take(stage), "then the end, and epoch 1's end not twice");
+        }
+    }
+
+    @Test
     void aFailureOfTheSourceReachesTheConsumerAfterTheBatchesBeforeIt() throws Exception {
         AtomicInteger handedOut = new AtomicInteger();
         DeviceStage.Source failing = new DeviceStage.Source() {
