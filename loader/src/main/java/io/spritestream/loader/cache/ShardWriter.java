@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.zip.CRC32C;
 
 /**
@@ -41,11 +40,6 @@ import java.util.zip.CRC32C;
  */
 public final class ShardWriter {
 
-    /** Staging memory per chunk, about: samples are appended to the file this many bytes at a time. */
-    static final int CHUNK_BYTES = 512 << 10;
-    /** A chunk that has no staging memory: its samples are written to their slots one by one. */
-    private static final ByteBuffer DIRECT = ByteBuffer.allocate(0);
-
     private final DecodedCache cache;
     private final CacheKey key;
     private final Path temp;
@@ -57,12 +51,8 @@ public final class ShardWriter {
     private final long dataOffset;
     /** Open until the shard is published or given up. */
     private final FileChannel file;
-    private final int chunkSamples;
-    /** Per chunk of slots: its staging memory (or {@link #DIRECT}); null before its first sample and once written. */
-    private final AtomicReferenceArray<ByteBuffer> chunks;
-    /** Per chunk: samples copied in so far; the one that fills it hands it to the writer thread. */
-    private final AtomicIntegerArray filled;
-    private final AtomicInteger nextSlot = new AtomicInteger();
+    /** The data region's slots, taken in arrival order and staged in chunks. */
+    private final SlotChunks data;
     private final AtomicIntegerArray states;
     /** Per offset: the data slot of its sample. */
     private final int[] slots;
@@ -91,10 +81,7 @@ public final class ShardWriter {
         this.dataOffset = dataOffset(count);
         this.file = OwnerOnly.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
-        this.chunkSamples = Math.max(1, Math.min(count, CHUNK_BYTES / sampleBytes));
-        int chunkCount = (count + chunkSamples - 1) / chunkSamples;
-        this.chunks = new AtomicReferenceArray<>(chunkCount);
-        this.filled = new AtomicIntegerArray(chunkCount);
+        this.data = new SlotChunks(count, sampleBytes);
         this.states = new AtomicIntegerArray(count);
         this.slots = new int[count];
         this.crcs = new int[count];
@@ -127,62 +114,39 @@ public final class ShardWriter {
         if (!states.compareAndSet(i, NONE, -1)) {
             return;
         }
-        int slot = nextSlot.getAndIncrement();
+        int slot = data.take();
         slots[i] = slot;
         crcs[i] = ShardFormat.crc(crc, from, at, sampleBytes);
-        int c = slot / chunkSamples;
-        ByteBuffer chunk = chunk(c);
-        if (chunk == DIRECT) {
+        if (!data.stage(slot, from, at)) {
             writeSlot(from.slice(at, sampleBytes), slot);
-        } else {
-            chunk.put((slot - c * chunkSamples) * sampleBytes, from, at, sampleBytes);
         }
-        if (filled.incrementAndGet(c) == chunkSize(c)) {
-            cache.append(this, c); // whole: the writer thread appends it
+        int whole = data.filled(slot);
+        if (whole >= 0) {
+            cache.append(this, whole); // the writer thread appends it
         }
         remember(i, key, label, timestamp);
         account(i, SAMPLE);
     }
 
-    /** Chunk {@code c}'s staging memory, taken by its first sample; {@link #DIRECT} if there is none to take. */
-    private ByteBuffer chunk(int c) {
-        ByteBuffer b = chunks.get(c);
-        if (b != null) {
-            return b;
-        }
-        ByteBuffer taken = StagingMemory.take(chunkSamples * sampleBytes);
-        ByteBuffer mine = taken == null ? DIRECT : taken;
-        if (chunks.compareAndSet(c, null, mine)) {
-            return mine;
-        }
-        StagingMemory.give(taken); // another thread's first sample of this chunk came first
-        return chunks.get(c);
-    }
-
-    /** Slots in chunk {@code c} (the last chunk of the block may be short). */
-    private int chunkSize(int c) {
-        return Math.min(chunkSamples, count - c * chunkSamples);
-    }
-
     /** Writes chunk {@code c}'s staged samples to their slots and frees its memory (the writer thread). */
     void writeChunk(int c) {
-        writeStaged(c, chunkSize(c));
+        writeStaged(c, data.chunkSize(c));
     }
 
     private void writeStaged(int c, int samples) {
-        ByteBuffer b = chunks.getAndSet(c, null);
-        if (b == null || b == DIRECT) {
+        ByteBuffer b = data.staged(c);
+        if (b == null) {
             return;
         }
         try {
             if (!failed && samples > 0) {
-                write(file, b.slice(0, samples * sampleBytes), dataOffset + (long) c * chunkSamples * sampleBytes);
+                write(file, b.slice(0, samples * sampleBytes), dataOffset + data.offset(c));
             }
         } catch (IOException e) {
             failed = true;
             cache.writeFailed(this, e);
         } finally {
-            StagingMemory.give(b);
+            SlotChunks.give(b);
         }
     }
 
@@ -253,20 +217,10 @@ public final class ShardWriter {
     /** Gives up the shard (the run stops before it is whole): its temporary file is deleted. */
     void abandon() {
         failed = true;
-        releaseChunks();
+        data.releaseAll();
         closeFile();
         deleteTemp();
         settled.countDown();
-    }
-
-    /** Gives back the staging memory of every chunk not written yet. */
-    private void releaseChunks() {
-        for (int c = 0; c < chunks.length(); c++) {
-            ByteBuffer b = chunks.getAndSet(c, null);
-            if (b != null && b != DIRECT) {
-                StagingMemory.give(b);
-            }
-        }
     }
 
     /**
@@ -296,7 +250,7 @@ public final class ShardWriter {
         try {
             return publishStaged();
         } finally {
-            releaseChunks();
+            data.releaseAll();
         }
     }
 
@@ -313,9 +267,8 @@ public final class ShardWriter {
         }
         try {
             // The chunks that never filled: the block's last one, and those its skipped and bad offsets left short.
-            int used = nextSlot.get();
-            for (int c = 0; c < chunks.length(); c++) {
-                writeStaged(c, Math.min(chunkSize(c), Math.max(0, used - c * chunkSamples)));
+            for (int c = 0; c < data.chunks(); c++) {
+                writeStaged(c, data.taken(c));
             }
             if (failed) {
                 throw new IOException("a write of the shard failed");
@@ -376,8 +329,8 @@ public final class ShardWriter {
                 int state = states.get(i);
                 long offset = start + i;
                 if ((state == SKIPPED || state == BAD) && old.hasSample(offset) && old.copyTo(offset, sample, 0, crc)
-                        && writeQuietly(sample, dataOffset + (long) nextSlot.get() * sampleBytes)) {
-                    slots[i] = nextSlot.getAndIncrement();
+                        && writeQuietly(sample, dataOffset + (long) data.used() * sampleBytes)) {
+                    slots[i] = data.take();
                     crcs[i] = ShardFormat.crc(crc, sample, 0, sampleBytes);
                     ByteBuffer k = old.key(offset);
                     keys[i] = null;
