@@ -52,23 +52,8 @@ public final class Datasets {
 
     /** Creates {@code topic} with one partition and writes the records in order, without the project's producer. */
     public static void writeTopic(KafkaSettings kafka, String topic, List<Raw> records) {
-        try (Admin admin = Admin.create(kafka.admin("test-admin"))) {
-            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        } catch (ExecutionException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-        Map<String, Object> config = kafka.producer("test-writer");
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
-            for (Raw r : records) {
-                ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, r.key(), r.value());
-                if (r.label() != null) {
-                    record.headers().add(new RecordHeader(SpriteRecords.LABEL, r.label().getBytes(StandardCharsets.UTF_8)));
-                }
-                producer.send(record);
-            }
-            producer.flush();
-        }
+        writeLabelled(kafka, topic, records.stream().map(r -> new Labelled(r.key(),
+                r.label() == null ? null : r.label().getBytes(StandardCharsets.UTF_8), r.value())).toList());
     }
 
     /** A raw record whose {@code label} header holds exactly these bytes (null: no header). */

@@ -240,21 +240,7 @@ public final class TestPng {
 
     /** A valid PNG header declaring {@code width x height}, with a tiny IDAT: a decompression bomb. */
     public static byte[] bomb(int width, int height) {
-        try {
-            ByteArrayOutputStream file = new ByteArrayOutputStream();
-            file.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
-            ByteArrayOutputStream ihdr = new ByteArrayOutputStream();
-            DataOutputStream h = new DataOutputStream(ihdr);
-            h.writeInt(width);
-            h.writeInt(height);
-            h.write(new byte[] {8, 6, 0, 0, 0});
-            chunk(file, "IHDR", ihdr.toByteArray());
-            chunk(file, "IDAT", deflate(new byte[1024]));
-            chunk(file, "IEND", new byte[0]);
-            return file.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return rgbaOver(width, height, 1024);
     }
 
     /**
@@ -262,6 +248,11 @@ public final class TestPng {
      * bytes: its rows, then far more than they need (a zlib bomb: libpng inflates it to the end).
      */
     public static byte[] zlibBomb(int width, int height, int inflated) {
+        return rgbaOver(width, height, inflated);
+    }
+
+    /** An 8-bit RGBA header of {@code width x height} over one IDAT of {@code inflated} zero bytes, deflated. */
+    private static byte[] rgbaOver(int width, int height, int inflated) {
         try {
             ByteArrayOutputStream file = new ByteArrayOutputStream();
             file.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A});
